@@ -1,0 +1,24 @@
+# Installs headers, the library and a package config so that a separate project can do
+#   find_package(streamlib) + target_link_libraries(app streamlib::streamlib)
+include(CMakePackageConfigHelpers)
+
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/include/streamlib DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+install(FILES ${PROJECT_BINARY_DIR}/generated/streamlib/version.h DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/streamlib)
+install(DIRECTORY ${PROJECT_SOURCE_DIR}/processors/ DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}/streamlib/processors
+  FILES_MATCHING PATTERN "*.h")
+install(TARGETS streamlib EXPORT streamlibTargets
+  ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}
+  INCLUDES DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+if(TARGET streamlib_cli)
+  install(TARGETS streamlib_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
+endif()
+install(EXPORT streamlibTargets NAMESPACE streamlib:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/streamlib)
+
+configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/streamlibConfig.cmake.in
+  ${PROJECT_BINARY_DIR}/streamlibConfig.cmake
+  INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/streamlib)
+write_basic_package_version_file(${PROJECT_BINARY_DIR}/streamlibConfigVersion.cmake
+  COMPATIBILITY SameMinorVersion)
+install(FILES ${PROJECT_BINARY_DIR}/streamlibConfig.cmake ${PROJECT_BINARY_DIR}/streamlibConfigVersion.cmake
+  DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/streamlib)

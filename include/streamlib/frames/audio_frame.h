@@ -1,0 +1,91 @@
+// AudioFrame: an immutable, reference-counted block of interleaved float samples.
+//
+//   AudioFramePool pool;
+//   WritableAudioFrame w = pool.acquire(/*channels=*/2, /*sample_rate=*/48000, /*frames=*/480);
+//   for (std::size_t i = 0; i < w.samples().size(); ++i) w.samples()[i] = 0.0f;
+//   out.push(std::move(w).freeze());
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "streamlib/frames/frame_pool.h"
+#include "streamlib/frames/message.h"
+
+namespace streamlib {
+
+inline constexpr int kMaxAudioChannels = 8;
+
+namespace internal {
+struct AudioFrameStorage final : FrameStorageBase {
+  void reset() override;
+  int channels = 0;
+  int sample_rate = 0;
+  std::size_t frames = 0;      // samples per channel
+  std::vector<float> samples;  // frames * channels, interleaved
+};
+}  // namespace internal
+
+class AudioFrame {
+ public:
+  AudioFrame() = default;
+
+  explicit operator bool() const { return static_cast<bool>(ref_); }
+  int channels() const { return ref_->channels; }
+  int sample_rate() const { return ref_->sample_rate; }
+  std::size_t frame_count() const { return ref_->frames; }
+  std::span<const float> samples() const {
+    return {ref_->samples.data(), ref_->frames * static_cast<std::size_t>(ref_->channels)};
+  }
+  std::int64_t timestamp_ns() const { return ref_->timestamp_ns; }
+  std::uint64_t frame_number() const { return ref_->frame_number; }
+  const FrameMetadata& metadata() const { return ref_->metadata; }
+  // Duration of this block in nanoseconds.
+  std::int64_t duration_ns() const;
+
+  const void* buffer_id() const { return ref_.get(); }
+  std::uint32_t use_count() const { return ref_.use_count(); }
+
+ private:
+  friend class WritableAudioFrame;
+  explicit AudioFrame(internal::FrameRef<internal::AudioFrameStorage> ref) : ref_(std::move(ref)) {}
+  internal::FrameRef<internal::AudioFrameStorage> ref_;
+};
+
+class WritableAudioFrame {
+ public:
+  // Allocates outside any pool. channels must be 1..8.
+  WritableAudioFrame(int channels, int sample_rate, std::size_t frames);
+
+  int channels() const { return ref_->channels; }
+  int sample_rate() const { return ref_->sample_rate; }
+  std::size_t frame_count() const { return ref_->frames; }
+  std::span<float> samples() { return {ref_->samples.data(), ref_->frames * static_cast<std::size_t>(ref_->channels)}; }
+  void set_timestamp_ns(std::int64_t ns) { ref_->timestamp_ns = ns; }
+  void set_frame_number(std::uint64_t n) { ref_->frame_number = n; }
+  FrameMetadata& metadata() { return ref_->metadata; }
+
+  AudioFrame freeze() && { return AudioFrame(std::move(ref_)); }
+
+ private:
+  friend class AudioFramePool;
+  explicit WritableAudioFrame(internal::FrameRef<internal::AudioFrameStorage> ref) : ref_(std::move(ref)) {}
+  internal::FrameRef<internal::AudioFrameStorage> ref_;
+};
+
+class AudioFramePool {
+ public:
+  explicit AudioFramePool(std::size_t max_free = 64) : impl_(max_free) {}
+  WritableAudioFrame acquire(int channels, int sample_rate, std::size_t frames);
+  std::uint64_t allocated() const { return impl_.allocated(); }
+  std::uint64_t reused() const { return impl_.reused(); }
+
+ private:
+  internal::FramePoolImpl<internal::AudioFrameStorage> impl_;
+};
+
+STREAMLIB_MESSAGE_TYPE(AudioFrame, 32, LinkPolicy::kBlock);
+
+}  // namespace streamlib

@@ -1,0 +1,59 @@
+// A processor as the Graph sees it: id, type, config JSON and its checksum, and its ports.
+//
+// Nodes are usually made by the registry, which knows each type's ports and fills in defaults:
+//   auto node = ProcessorFactory::global().make_node(ProcessorId{"gain"}, "Gain", {{"gain", 2}});
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "streamlib/graph/ids.h"
+#include "streamlib/link/link_config.h"
+
+namespace streamlib {
+
+enum class PortDirection { kInput, kOutput };
+STREAMLIB_ENUM_NAMES(PortDirection, {PortDirection::kInput, "input"}, {PortDirection::kOutput, "output"});
+
+// The message type name an input uses to accept any frame type (VideoFrame, AudioFrame,
+// DataFrame); see frames/any_frame.h.
+inline constexpr std::string_view kAnyMessageType = "AnyFrame";
+
+// Static description of one port of a processor type.
+struct PortInfo {
+  std::string name;
+  PortDirection direction = PortDirection::kInput;
+  std::string message_type;  // "VideoFrame", "AudioFrame", "DataFrame", "AnyFrame", or a user type
+  std::string description;
+  LinkConfig default_link;  // complete: the message type's default capacity and policy
+
+  friend bool operator==(const PortInfo&, const PortInfo&) = default;
+};
+
+// Whether an output of message type `from` may feed an input of message type `to`.
+bool message_types_compatible(std::string_view from, std::string_view to);
+
+struct ProcessorNode {
+  ProcessorId id;
+  std::string type;
+  nlohmann::json config = nlohmann::json::object();  // canonical: every field present
+  std::uint64_t config_checksum = 0;                 // checksum of `config`, see config_checksum()
+  std::vector<PortInfo> inputs;
+  std::vector<PortInfo> outputs;
+
+  const PortInfo* find_input(std::string_view name) const;
+  const PortInfo* find_output(std::string_view name) const;
+
+  friend bool operator==(const ProcessorNode&, const ProcessorNode&) = default;
+};
+
+// Stable 64-bit checksum of a JSON value: FNV-1a over its canonical text (object keys
+// sorted, shortest round-trip numbers). Same value, same checksum, on every run and machine.
+std::uint64_t config_checksum(const nlohmann::json& config);
+
+}  // namespace streamlib

@@ -1,0 +1,105 @@
+// LinkInput<T>: an input port, declared as a member of a processor.
+//
+//   class Display : public streamlib::Processor<DisplayConfig> {
+//     streamlib::LinkInput<streamlib::VideoFrame> video{this, "video", "Frames to show"};
+//     streamlib::Result<void> process() override {
+//       while (auto frame = video.read()) show(*frame);     // or: video.drain(show)
+//       return {};
+//     }
+//   };
+//
+// An input takes at most one link (fan-in is rejected at connect(); use a mixer). read()
+// honours the link's read mode: `sequential` returns every message in order, `latest` skips
+// to the newest. Call read/has_data/drain only from the processor's own thread.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string_view>
+#include <typeinfo>
+#include <vector>
+
+#include "streamlib/frames/any_frame.h"
+#include "streamlib/frames/message.h"
+#include "streamlib/link/link_channel.h"
+#include "streamlib/link/port.h"
+
+namespace streamlib {
+
+namespace internal {
+template <Message T>
+PortInfo make_port_info(std::string_view name, std::string_view description, PortDirection direction) {
+  return PortInfo{std::string(name), direction, std::string(message_info<T>().name), std::string(description),
+                  default_link_config<T>()};
+}
+}  // namespace internal
+
+template <Message T>
+class LinkInput final : public InputPortBase {
+ public:
+  LinkInput(ProcessorBase* owner, std::string_view name, std::string_view description = {})
+      : InputPortBase(owner, internal::make_port_info<T>(name, description, PortDirection::kInput)) {}
+
+  // The next message, or nullopt if none (or unplugged).
+  std::optional<T> read() {
+    if constexpr (std::is_same_v<T, AnyFrame>) {
+      return channel_ ? channel_->any_pop() : std::nullopt;
+    } else {
+      return typed_ ? typed_->pop() : std::nullopt;
+    }
+  }
+
+  bool has_data() override {
+    if constexpr (std::is_same_v<T, AnyFrame>) {
+      return channel_ && channel_->any_has_data();
+    } else {
+      return typed_ && typed_->has_data();
+    }
+  }
+
+  // Calls fn(T&&) for every message available now; returns how many.
+  template <class F>
+  std::size_t drain(F&& fn) {
+    if constexpr (std::is_same_v<T, AnyFrame>) {
+      std::size_t n = 0;
+      while (auto v = read()) {
+        fn(std::move(*v));
+        ++n;
+      }
+      return n;
+    } else {
+      return typed_ ? typed_->drain(std::forward<F>(fn)) : 0;
+    }
+  }
+
+  Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) override {
+    if (channel_) {
+      return make_error(ErrorCode::kAlreadyExists, "input '{}' already has link '{}'; an input takes one link", name(),
+                        link_id_);
+    }
+    if constexpr (std::is_same_v<T, AnyFrame>) {
+      if (!channel->carries_builtin_frame()) {
+        return make_error(ErrorCode::kTypeMismatch, "input '{}' takes AnyFrame, link '{}' carries {}", name(), id,
+                          channel->message_type());
+      }
+    } else {
+      if (channel->value_type() != typeid(T)) {
+        return make_error(ErrorCode::kTypeMismatch, "input '{}' takes {}, link '{}' carries {}", name(),
+                          message_info<T>().name, id, channel->message_type());
+      }
+      typed_ = static_cast<internal::LinkChannel<T>*>(channel.get());
+    }
+    channel_ = std::move(channel);
+    link_id_ = id;
+    return {};
+  }
+
+ private:
+  // Same object as channel_ (which owns it), already cast.
+  internal::LinkChannel<T>* typed_ = nullptr;
+
+  void on_detach() override { typed_ = nullptr; }
+};
+
+}  // namespace streamlib

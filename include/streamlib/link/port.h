@@ -1,0 +1,96 @@
+// Port bases: what the runtime sees of a processor's LinkInput<T> / LinkOutput<T> members.
+//
+// Ports register themselves with their processor when constructed, so the registry and the
+// runtime can find them by name. The runtime changes a port's connections only on the
+// processor's own thread, between two process() calls (attach/detach below), which is why
+// push/read need no lock.
+//
+// The plug pattern: a port always has at least one connection. A port with no link holds a
+// plug (a connection with no channel): an unplugged output discards what is pushed, an
+// unplugged input reads nothing. Processors never see an empty connection list and never
+// need to check before pushing.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "streamlib/graph/ids.h"
+#include "streamlib/graph/processor_node.h"
+#include "streamlib/link/link_config.h"
+#include "streamlib/link/notifier.h"
+#include "streamlib/result.h"
+
+namespace streamlib {
+
+class ProcessorBase;
+
+namespace internal {
+class LinkChannelBase;
+}
+
+class PortBase {
+ public:
+  PortBase(const PortBase&) = delete;
+  PortBase& operator=(const PortBase&) = delete;
+  virtual ~PortBase() = default;
+
+  const PortInfo& info() const { return info_; }
+  const std::string& name() const { return info_.name; }
+
+ protected:
+  PortBase(PortInfo info) : info_(std::move(info)) {}
+  PortInfo info_;
+};
+
+class InputPortBase : public PortBase {
+ public:
+  // Processor thread. True if a message is waiting.
+  virtual bool has_data() = 0;
+  // True while a link (not the plug) is attached.
+  bool is_connected() const { return channel_ != nullptr; }
+  const LinkId& link_id() const { return link_id_; }
+
+  // Runtime, on the processor's thread at a safe point. Replaces the plug with `channel`;
+  // fails if the message type does not fit or a link is attached already (fan-in).
+  virtual Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) = 0;
+  // Puts the plug back if `id` is the attached link; returns whether it was.
+  bool detach(const LinkId& id);
+  // The attached channel (null: the plug), for moving links to a rebuilt instance.
+  const std::shared_ptr<internal::LinkChannelBase>& channel() const { return channel_; }
+
+ protected:
+  InputPortBase(ProcessorBase* owner, PortInfo info);
+  // Called by detach() after the channel is dropped.
+  virtual void on_detach() {}
+  std::shared_ptr<internal::LinkChannelBase> channel_;  // null: the plug
+  LinkId link_id_;
+};
+
+class OutputPortBase : public PortBase {
+ public:
+  // Number of links attached (0: only the plug).
+  virtual std::size_t link_count() const = 0;
+  bool is_connected() const { return link_count() > 0; }
+  // Messages discarded by the plug while nothing was attached.
+  std::uint64_t plug_discards() const { return plug_discards_; }
+
+  // Control thread: a new channel carrying this port's message type, whose consumer sleeps on
+  // `consumer_notifier`. Touches no state of the port.
+  virtual std::shared_ptr<internal::LinkChannelBase> make_channel(
+      const LinkId& id, const std::string& from, const std::string& to, const LinkConfig& config,
+      std::shared_ptr<Notifier> consumer_notifier) const = 0;
+  // Runtime, on the processor's thread at a safe point.
+  virtual Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) = 0;
+  virtual bool detach(const LinkId& id) = 0;
+  // Attached (id, channel) pairs, for moving links to a rebuilt instance.
+  virtual std::vector<std::pair<LinkId, std::shared_ptr<internal::LinkChannelBase>>> attached() const = 0;
+
+ protected:
+  OutputPortBase(ProcessorBase* owner, PortInfo info);
+  std::uint64_t plug_discards_ = 0;
+};
+
+}  // namespace streamlib

@@ -1,0 +1,148 @@
+// ProcessorFactory: the registry of processor types.
+//
+// It knows each type's name, description, execution mode, ports (name, direction, message
+// type, description) and config schema with defaults, and creates instances from a type name
+// and config JSON — rejecting unknown fields and wrong types with an error naming them.
+//
+//   auto& factory = streamlib::ProcessorFactory::global();        // built-ins registered
+//   const ProcessorDescriptor* d = factory.find("Counter");
+//   auto instance = factory.create("Counter", {{"expect_sequence", true}});
+//   auto node = factory.make_node(ProcessorId{"count"}, "Counter", {});   // for a Graph
+//
+// User types register with STREAMLIB_REGISTER(MyType) at namespace scope in a .cc file, or
+// are registered on first use by StreamRuntime::add_processor<MyType>().
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <unordered_map>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "streamlib/config.h"
+#include "streamlib/graph/ids.h"
+#include "streamlib/graph/processor_node.h"
+#include "streamlib/processor.h"
+#include "streamlib/result.h"
+
+namespace streamlib {
+
+struct ProcessorDescriptor {
+  std::string type_name;
+  std::string description;
+  ExecutionConfig execution;  // as declared (an instance may derive its own from its config)
+  std::vector<PortInfo> inputs;
+  std::vector<PortInfo> outputs;
+  ConfigSchema config_schema;
+  nlohmann::json default_config;
+  std::type_index cpp_type = typeid(void);
+
+  // A new instance with the default config.
+  std::function<std::unique_ptr<ProcessorBase>()> construct;
+  // A default instance that is never set up: its ports make link channels of the right type.
+  std::shared_ptr<const ProcessorBase> prototype;
+  // Strict parse of a config (errors located at `path`), returned with every field present.
+  std::function<Result<nlohmann::json>(const nlohmann::json& config, std::string_view path)> canonicalize;
+
+  const PortInfo* find_input(std::string_view name) const;
+  const PortInfo* find_output(std::string_view name) const;
+
+  // {"type", "description", "execution", "inputs": [...], "outputs": [...], "config": [...]}
+  nlohmann::json to_json() const;
+};
+
+class ProcessorFactory {
+ public:
+  ProcessorFactory() = default;
+  ProcessorFactory(const ProcessorFactory&) = delete;
+  ProcessorFactory& operator=(const ProcessorFactory&) = delete;
+
+  // The process-wide registry, with the built-in processors registered.
+  static ProcessorFactory& global();
+
+  // Registers P. Registering the same C++ type again is a no-op; another type under the same
+  // name is an error.
+  template <class P>
+  Result<void> register_type();
+  Result<void> register_descriptor(ProcessorDescriptor descriptor);
+
+  // Null if no such type. Descriptors live as long as the factory.
+  const ProcessorDescriptor* find(std::string_view type_name) const;
+  // Every registered type, sorted by name.
+  std::vector<const ProcessorDescriptor*> list() const;
+
+  // The config with defaults filled in, or an error naming the bad field.
+  Result<nlohmann::json> canonical_config(std::string_view type_name, const nlohmann::json& config,
+                                          std::string_view path = "config") const;
+  // A Graph node: canonical config, its checksum, and the type's ports.
+  Result<ProcessorNode> make_node(const ProcessorId& id, std::string_view type_name, const nlohmann::json& config,
+                                  std::string_view path = "config") const;
+  // A configured instance, ready for setup().
+  Result<std::unique_ptr<ProcessorBase>> create(std::string_view type_name, const nlohmann::json& config) const;
+
+ private:
+  mutable std::shared_mutex mutex_;
+  std::unordered_map<std::string, std::unique_ptr<ProcessorDescriptor>> by_name_;  // GUARDED_BY(mutex_)
+};
+
+// Adds StreamLib's built-in processors (NullSink, Counter, SequenceSource, ...) to `factory`.
+void register_builtin_processors(ProcessorFactory& factory);
+
+template <class P>
+concept ProcessorType = std::derived_from<P, ProcessorBase> && std::default_initializable<P> && requires {
+  typename P::ConfigType;
+  { P::kTypeName } -> std::convertible_to<std::string_view>;
+  { P::kDescription } -> std::convertible_to<std::string_view>;
+  { P::declared_execution_config() } -> std::same_as<ExecutionConfig>;
+};
+
+template <class P>
+Result<void> ProcessorFactory::register_type() {
+  static_assert(ProcessorType<P>,
+                "a processor derives from streamlib::Processor<Config>, is default-constructible and "
+                "declares STREAMLIB_PROCESSOR(...)");
+  {
+    std::shared_lock lock(mutex_);
+    auto it = by_name_.find(std::string(P::kTypeName));
+    if (it != by_name_.end() && it->second->cpp_type == std::type_index(typeid(P))) return {};
+  }
+  using Config = typename P::ConfigType;
+  const P& proto = internal::prototype<P>();
+  ProcessorDescriptor d;
+  d.type_name = std::string(P::kTypeName);
+  d.description = std::string(P::kDescription);
+  d.execution = P::declared_execution_config();
+  for (const InputPortBase* in : proto.inputs()) d.inputs.push_back(in->info());
+  for (const OutputPortBase* out : proto.outputs()) d.outputs.push_back(out->info());
+  d.config_schema = config_schema<Config>();
+  d.default_config = config_to_json(Config{});
+  d.cpp_type = std::type_index(typeid(P));
+  d.construct = [] { return std::unique_ptr<ProcessorBase>(new P()); };
+  d.prototype = std::shared_ptr<const ProcessorBase>(&proto, [](const ProcessorBase*) {});  // static
+  d.canonicalize = [](const nlohmann::json& config, std::string_view path) -> Result<nlohmann::json> {
+    STREAMLIB_ASSIGN_OR_RETURN(Config parsed, config_from_json<Config>(config, path));
+    return config_to_json(parsed);
+  };
+  return register_descriptor(std::move(d));
+}
+
+namespace internal {
+template <class P>
+bool register_global() {
+  auto r = ProcessorFactory::global().register_type<P>();
+  return r.has_value();
+}
+}  // namespace internal
+
+}  // namespace streamlib
+
+// Registers a processor type with the global registry at program start.
+#define STREAMLIB_REGISTER(Type)                                                                  \
+  [[maybe_unused]] static const bool STREAMLIB_INTERNAL_CONCAT(streamlib_registered_, __LINE__) = \
+      ::streamlib::internal::register_global<Type>()

@@ -1,0 +1,27 @@
+// Runtime and processor states, and the commit mode.
+#pragma once
+
+#include "streamlib/config.h"
+
+namespace streamlib {
+
+// Runtime: Idle --start--> Starting --> Running <--pause/resume--> Paused
+//          Running/Paused --stop--> Stopping --> Idle
+enum class RuntimeState { kIdle, kStarting, kRunning, kPaused, kStopping };
+STREAMLIB_ENUM_NAMES(RuntimeState, {RuntimeState::kIdle, "idle"}, {RuntimeState::kStarting, "starting"},
+                     {RuntimeState::kRunning, "running"}, {RuntimeState::kPaused, "paused"},
+                     {RuntimeState::kStopping, "stopping"});
+
+// Processor: Pending (thread started, setup running or waiting to be released) -> Running
+// <-> Paused -> Stopping -> Stopped; any of them -> Error when setup/process fails.
+enum class ProcessorState { kPending, kRunning, kPaused, kStopping, kStopped, kError };
+STREAMLIB_ENUM_NAMES(ProcessorState, {ProcessorState::kPending, "pending"}, {ProcessorState::kRunning, "running"},
+                     {ProcessorState::kPaused, "paused"}, {ProcessorState::kStopping, "stopping"},
+                     {ProcessorState::kStopped, "stopped"}, {ProcessorState::kError, "error"});
+
+// Auto: every mutation is applied at once while running. Manual: mutations wait for commit().
+// When the runtime is idle, changes wait for start() either way.
+enum class CommitMode { kAuto, kManual };
+STREAMLIB_ENUM_NAMES(CommitMode, {CommitMode::kAuto, "auto"}, {CommitMode::kManual, "manual"});
+
+}  // namespace streamlib

@@ -1,0 +1,183 @@
+// StreamRuntime: the user's entry point. It owns the desired Graph and keeps a running
+// pipeline in step with it, in every state.
+//
+//   streamlib::StreamRuntime rt;                                       // Auto commit mode
+//   auto src  = rt.add_processor<SequenceSource>({.interval_us = 1000}).value();
+//   auto sink = rt.add_processor<Counter>({}).value();
+//   auto link = rt.connect(src.output(&SequenceSource::out),          // compile-time type check
+//                          sink.input(&Counter::in)).value();
+//   rt.start();                              // or before adding: order does not matter
+//   rt.connect("sequence_source_0.out", "null_sink_0.in");            // string form, runtime check
+//   rt.update_processor_config(src, {.interval_us = 500});
+//   rt.update_link_config(link, {.capacity = 8, .policy = LinkPolicy::kDropOldest});
+//   rt.pause(); rt.resume(); rt.restart(); rt.stop();
+//   rt.set_commit_mode(CommitMode::kManual); /* many changes */ rt.commit();
+//   rt.apply(desired_graph);                 // reconcile to a whole new graph: one delta
+//   rt.graph().to_json(); rt.stats(); rt.subscribe(callback);
+//   rt.wait_for_signal();                    // SIGINT/SIGTERM stop gracefully
+//
+// Every mutation works in Idle, Running and Paused. It is checked against the graph first; a
+// rejected change returns an error naming what was wrong and leaves graph and pipeline exactly
+// as they were. While running in Auto mode an accepted change is applied before the call
+// returns, as a GraphDelta touching only what changed: other processors keep their threads,
+// other links lose and reorder nothing. In Manual mode changes batch until commit(); when idle
+// they wait for start().
+//
+// Thread safety: every method may be called from any thread; control operations are
+// serialized. Do not call them from inside a processor's own callbacks.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include <nlohmann/json.hpp>
+
+#include "streamlib/frames/any_frame.h"
+#include "streamlib/graph/graph.h"
+#include "streamlib/link/link_config.h"
+#include "streamlib/registry.h"
+#include "streamlib/result.h"
+#include "streamlib/runtime/events.h"
+#include "streamlib/runtime/handles.h"
+#include "streamlib/runtime/state.h"
+#include "streamlib/runtime/stats.h"
+
+namespace streamlib {
+
+struct RuntimeOptions {
+  CommitMode commit_mode = CommitMode::kAuto;
+  // How long stop() waits for all processors to finish; one still inside process() after
+  // that is reported (kError event) and abandoned, and stop() returns.
+  std::chrono::milliseconds stop_timeout{2000};
+  // How long a live change waits for a processor to reach its next safe point.
+  std::chrono::milliseconds control_timeout{5000};
+  // Registry to create processors from; null means ProcessorFactory::global().
+  ProcessorFactory* factory = nullptr;
+};
+
+namespace internal {
+class RuntimeImpl;
+template <class...>
+inline constexpr bool always_false = false;
+}  // namespace internal
+
+class StreamRuntime {
+ public:
+  StreamRuntime();
+  explicit StreamRuntime(RuntimeOptions options);
+  StreamRuntime(const StreamRuntime&) = delete;
+  StreamRuntime& operator=(const StreamRuntime&) = delete;
+  // Stops the pipeline (as stop()) and ends event delivery after the last event.
+  ~StreamRuntime();
+
+  // --- Processors -------------------------------------------------------------------------
+
+  // Adds a processor of type P (registering P on first use). The id is `id` if given,
+  // otherwise "<snake_case_type>_<n>" (video_test_source_0, video_test_source_1, ...).
+  template <class P>
+  Result<ProcessorHandle<P>> add_processor(typename P::ConfigType config = {}, std::string id = {}) {
+    STREAMLIB_RETURN_IF_ERROR(factory().template register_type<P>());
+    STREAMLIB_ASSIGN_OR_RETURN(ProcessorId added, add_processor(P::kTypeName, config_to_json(config), std::move(id)));
+    return ProcessorHandle<P>(std::move(added));
+  }
+  // String form: type name and config JSON, checked against the type's schema.
+  Result<ProcessorId> add_processor(std::string_view type, const nlohmann::json& config = nlohmann::json::object(),
+                                    std::string id = {});
+  // Removes a processor and every link touching it.
+  Result<void> remove_processor(const ProcessorId& id);
+  template <class P>
+  Result<void> remove_processor(const ProcessorHandle<P>& handle) {
+    return remove_processor(handle.id());
+  }
+
+  // --- Links ------------------------------------------------------------------------------
+
+  // Connects ports with the same message type; unset config fields take the type's defaults.
+  template <Message T>
+  Result<LinkHandle> connect(OutputRef<T> from, InputRef<T> to, LinkConfig config = {}) {
+    return connect_addresses(from.address, to.address, config);
+  }
+  // Any built-in frame into an AnyFrame input.
+  template <BuiltinFrame T>
+  Result<LinkHandle> connect(OutputRef<T> from, InputRef<AnyFrame> to, LinkConfig config = {}) {
+    return connect_addresses(from.address, to.address, config);
+  }
+  // Mismatched message types do not compile.
+  template <class A, class B>
+  Result<LinkHandle> connect(OutputRef<A>, InputRef<B>, LinkConfig = {}) {
+    static_assert(internal::always_false<A, B>,
+                  "streamlib: connect() needs an output and an input of the same message type");
+    return make_error(ErrorCode::kTypeMismatch, "unreachable");
+  }
+  // String form: "proc.port" addresses, checked at runtime (ports, types, fan-in, cycles).
+  Result<LinkHandle> connect(std::string_view from, std::string_view to, LinkConfig config = {});
+  Result<void> disconnect(const LinkHandle& link) { return disconnect(link.id()); }
+  Result<void> disconnect(const LinkId& link);
+
+  // --- Configs ----------------------------------------------------------------------------
+
+  // Replaces the whole config (fields not given take their defaults).
+  template <class P>
+  Result<void> update_processor_config(const ProcessorHandle<P>& processor, typename P::ConfigType config) {
+    return update_processor_config(processor.id(), config_to_json(config));
+  }
+  Result<void> update_processor_config(const ProcessorId& id, const nlohmann::json& config);
+  // Changes only the fields present in `patch` (JSON merge patch, RFC 7386).
+  Result<void> patch_processor_config(const ProcessorId& id, const nlohmann::json& patch);
+  // Changes the fields set in `config`; the others keep their current values.
+  Result<void> update_link_config(const LinkHandle& link, const LinkConfig& config) {
+    return update_link_config(link.id(), config);
+  }
+  Result<void> update_link_config(const LinkId& link, const LinkConfig& config);
+
+  // --- Commit -----------------------------------------------------------------------------
+
+  void set_commit_mode(CommitMode mode);
+  CommitMode commit_mode() const;
+  // Applies batched changes (Manual mode) as one delta. A no-op when idle or nothing is pending.
+  Result<void> commit();
+  // Replaces the desired graph with `desired` (validated first) and, when running in Auto
+  // mode, applies the difference as one delta.
+  Result<void> apply(const Graph& desired);
+  // True if the desired graph differs from what is running (Manual mode, or idle).
+  bool has_pending_changes() const;
+
+  // --- Lifecycle --------------------------------------------------------------------------
+
+  // Idle -> Running: spawns every processor, wires every link, then lets them run.
+  Result<void> start();
+  // Running/Paused -> Idle: sources stop first, each processor drains its inputs, then
+  // teardown(); waits up to stop_timeout in all. The graph is kept for the next start().
+  Result<void> stop();
+  // Running -> Paused: no process() call on any processor until resume(); sources stop
+  // producing, Manual processors get on_pause(). Queued messages wait.
+  Result<void> pause();
+  Result<void> resume();
+  // stop() then start() with the same graph.
+  Result<void> restart();
+  RuntimeState state() const;
+
+  // --- Observation ------------------------------------------------------------------------
+
+  // A copy of the desired graph.
+  Graph graph() const;
+  RuntimeStats stats() const;
+  SubscriptionId subscribe(EventCallback callback);
+  bool unsubscribe(SubscriptionId id);
+
+  // Blocks until SIGINT or SIGTERM arrives (then stops the runtime gracefully, so sinks
+  // finalize their files) or until the runtime is stopped by another thread.
+  Result<void> wait_for_signal();
+
+ private:
+  Result<LinkHandle> connect_addresses(const LinkPortAddress& from, const LinkPortAddress& to,
+                                       const LinkConfig& config);
+  ProcessorFactory& factory();
+
+  std::unique_ptr<internal::RuntimeImpl> impl_;
+};
+
+}  // namespace streamlib

@@ -1,0 +1,175 @@
+#include "streamlib/executor/graph_delta.h"
+
+#include <algorithm>
+#include <set>
+
+namespace streamlib {
+
+bool GraphDelta::empty() const { return size() == 0; }
+
+std::size_t GraphDelta::size() const {
+  return processors_to_add.size() + processors_to_remove.size() + processors_to_update.size() + links_to_add.size() +
+         links_to_remove.size() + links_to_update.size();
+}
+
+namespace {
+
+bool same_ports(const ProcessorNode& a, const ProcessorNode& b) {
+  return a.inputs == b.inputs && a.outputs == b.outputs;
+}
+
+GraphDelta compute(const Graph& desired, const Graph& running, const DeltaScope* scope) {
+  GraphDelta delta;
+  std::unordered_set<ProcessorId> proc_ids;
+  std::unordered_set<LinkId> link_ids;
+  if (scope == nullptr) {
+    for (const auto& n : desired.processors()) proc_ids.insert(n.id);
+    for (const auto& n : running.processors()) proc_ids.insert(n.id);
+    for (const auto& l : desired.links()) link_ids.insert(l.id);
+    for (const auto& l : running.links()) link_ids.insert(l.id);
+  } else {
+    proc_ids = scope->processors;
+    link_ids = scope->links;
+  }
+
+  // Processors. A replaced one (same id, other type or ports) is removed and added again.
+  std::unordered_set<ProcessorId> replaced;  // removed or re-added: their links must follow
+  for (const ProcessorId& id : proc_ids) {
+    const ProcessorNode* d = desired.find_processor(id);
+    const ProcessorNode* r = running.find_processor(id);
+    if (d && !r) {
+      delta.processors_to_add.push_back(id);
+      replaced.insert(id);
+    } else if (!d && r) {
+      delta.processors_to_remove.push_back(id);
+      replaced.insert(id);
+    } else if (d && r) {
+      if (d->type != r->type || !same_ports(*d, *r)) {
+        delta.processors_to_remove.push_back(id);
+        delta.processors_to_add.push_back(id);
+        replaced.insert(id);
+      } else if (d->config_checksum != r->config_checksum) {
+        delta.processors_to_update.push_back(ProcessorConfigChange{id, r->config, d->config});
+      }
+    }
+  }
+  // Links touching an added, removed or replaced processor are always considered.
+  for (const ProcessorId& id : replaced) {
+    for (const Link* l : desired.links_from(id)) link_ids.insert(l->id);
+    for (const Link* l : desired.links_to(id)) link_ids.insert(l->id);
+    for (const Link* l : running.links_from(id)) link_ids.insert(l->id);
+    for (const Link* l : running.links_to(id)) link_ids.insert(l->id);
+  }
+
+  for (const LinkId& id : link_ids) {
+    const Link* d = desired.find_link(id);
+    const Link* r = running.find_link(id);
+    if (d && !r) {
+      delta.links_to_add.push_back(id);
+    } else if (!d && r) {
+      delta.links_to_remove.push_back(id);
+    } else if (d && r) {
+      const bool ends_changed = d->source != r->source || d->target != r->target;
+      const bool end_replaced = replaced.count(d->source.processor) || replaced.count(d->target.processor) ||
+                                replaced.count(r->source.processor) || replaced.count(r->target.processor);
+      if (ends_changed || end_replaced) {
+        delta.links_to_remove.push_back(id);
+        delta.links_to_add.push_back(id);
+      } else if (d->config != r->config) {
+        delta.links_to_update.push_back(LinkConfigChange{id, r->config, d->config});
+      }
+    }
+  }
+
+  std::sort(delta.processors_to_add.begin(), delta.processors_to_add.end());
+  std::sort(delta.processors_to_remove.begin(), delta.processors_to_remove.end());
+  std::sort(delta.processors_to_update.begin(), delta.processors_to_update.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  std::sort(delta.links_to_add.begin(), delta.links_to_add.end());
+  std::sort(delta.links_to_remove.begin(), delta.links_to_remove.end());
+  std::sort(delta.links_to_update.begin(), delta.links_to_update.end(),
+            [](const auto& a, const auto& b) { return a.id < b.id; });
+  return delta;
+}
+
+std::string describe_link(const Link* l, const LinkId& id) {
+  if (l == nullptr) return id.str();
+  std::string ends = l->source.str() + "->" + l->target.str();
+  return ends == id.str() ? ends : fmt::format("{} ({})", id, ends);
+}
+
+std::string config_diff(const nlohmann::json& before, const nlohmann::json& after) {
+  std::set<std::string> keys;
+  if (before.is_object()) {
+    for (auto it = before.begin(); it != before.end(); ++it) keys.insert(it.key());
+  }
+  if (after.is_object()) {
+    for (auto it = after.begin(); it != after.end(); ++it) keys.insert(it.key());
+  }
+  std::vector<std::string> parts;
+  for (const auto& k : keys) {
+    const nlohmann::json a = before.is_object() && before.contains(k) ? before[k] : nlohmann::json();
+    const nlohmann::json b = after.is_object() && after.contains(k) ? after[k] : nlohmann::json();
+    if (a != b) parts.push_back(fmt::format("{} {} -> {}", k, a.dump(), b.dump()));
+  }
+  return parts.empty() ? "config changed" : fmt::format("{}", fmt::join(parts, ", "));
+}
+
+std::string link_config_diff(const LinkConfig& a, const LinkConfig& b) {
+  std::vector<std::string> parts;
+  if (a.capacity != b.capacity)
+    parts.push_back(fmt::format("capacity {} -> {}", a.capacity.value_or(0), b.capacity.value_or(0)));
+  if (a.policy != b.policy) {
+    parts.push_back(
+        fmt::format("policy {} -> {}", a.policy ? enum_name(*a.policy) : "-", b.policy ? enum_name(*b.policy) : "-"));
+  }
+  if (a.read_mode != b.read_mode) {
+    parts.push_back(fmt::format("read_mode {} -> {}", a.read_mode ? enum_name(*a.read_mode) : "-",
+                                b.read_mode ? enum_name(*b.read_mode) : "-"));
+  }
+  if (a.block_timeout != b.block_timeout) {
+    parts.push_back(fmt::format("block_timeout_ms {} -> {}", a.block_timeout ? a.block_timeout->count() : 0,
+                                b.block_timeout ? b.block_timeout->count() : 0));
+  }
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+}  // namespace
+
+GraphDelta compute_delta(const Graph& desired, const Graph& running) { return compute(desired, running, nullptr); }
+
+GraphDelta compute_delta(const Graph& desired, const Graph& running, const DeltaScope& scope) {
+  return compute(desired, running, &scope);
+}
+
+std::string format_plan(const GraphDelta& delta, const Graph& desired, const Graph& running) {
+  if (delta.empty()) return "no changes\n";
+  std::string out;
+  int step = 0;
+  auto line = [&](const std::string& text) { out += fmt::format("{}. {}\n", ++step, text); };
+  for (const LinkId& id : delta.links_to_remove) line("unwire link " + describe_link(running.find_link(id), id));
+  for (const ProcessorId& id : delta.processors_to_remove) {
+    const ProcessorNode* n = running.find_processor(id);
+    line(fmt::format("remove processor {} ({})", id, n ? n->type : "?"));
+  }
+  for (const ProcessorId& id : delta.processors_to_add) {
+    const ProcessorNode* n = desired.find_processor(id);
+    line(fmt::format("add processor {} ({})", id, n ? n->type : "?"));
+  }
+  for (const LinkId& id : delta.links_to_add) {
+    const Link* l = desired.find_link(id);
+    line(fmt::format("wire link {} ({})", describe_link(l, id), l ? to_string(l->config) : ""));
+  }
+  for (const auto& change : delta.processors_to_update) {
+    const ProcessorNode* n = desired.find_processor(change.id);
+    line(fmt::format("reconfigure processor {} ({}): {}", change.id, n ? n->type : "?",
+                     config_diff(change.old_config, change.new_config)));
+  }
+  for (const auto& change : delta.links_to_update) {
+    line(fmt::format("update link {}: {}", describe_link(desired.find_link(change.id), change.id),
+                     link_config_diff(change.old_config, change.new_config)));
+  }
+  return out;
+}
+
+}  // namespace streamlib

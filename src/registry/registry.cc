@@ -1,0 +1,117 @@
+#include "streamlib/registry.h"
+
+#include <algorithm>
+
+namespace streamlib {
+
+namespace {
+nlohmann::json ports_json(const std::vector<PortInfo>& ports) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const auto& p : ports) {
+    out.push_back({{"name", p.name},
+                   {"direction", std::string(enum_name(p.direction))},
+                   {"message_type", p.message_type},
+                   {"description", p.description},
+                   {"default_link", p.default_link.to_json()}});
+  }
+  return out;
+}
+}  // namespace
+
+const PortInfo* ProcessorDescriptor::find_input(std::string_view name) const {
+  for (const auto& p : inputs) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+const PortInfo* ProcessorDescriptor::find_output(std::string_view name) const {
+  for (const auto& p : outputs) {
+    if (p.name == name) return &p;
+  }
+  return nullptr;
+}
+
+nlohmann::json ProcessorDescriptor::to_json() const {
+  return {{"type", type_name},
+          {"description", description},
+          {"execution", to_string(execution.mode)},
+          {"priority", std::string(enum_name(execution.priority))},
+          {"inputs", ports_json(inputs)},
+          {"outputs", ports_json(outputs)},
+          {"config", config_schema.to_json()}};
+}
+
+ProcessorFactory& ProcessorFactory::global() {
+  static ProcessorFactory* factory = [] {
+    auto* f = new ProcessorFactory();  // never destroyed: registrations may run at exit
+    register_builtin_processors(*f);
+    return f;
+  }();
+  return *factory;
+}
+
+Result<void> ProcessorFactory::register_descriptor(ProcessorDescriptor descriptor) {
+  if (descriptor.type_name.empty()) return make_error(ErrorCode::kInvalidArgument, "processor type name is empty");
+  std::unique_lock lock(mutex_);
+  auto it = by_name_.find(descriptor.type_name);
+  if (it != by_name_.end()) {
+    if (it->second->cpp_type == descriptor.cpp_type) return {};
+    return make_error(ErrorCode::kAlreadyExists, "processor type '{}' is already registered by another class",
+                      descriptor.type_name);
+  }
+  std::string name = descriptor.type_name;
+  by_name_.emplace(std::move(name), std::make_unique<ProcessorDescriptor>(std::move(descriptor)));
+  return {};
+}
+
+const ProcessorDescriptor* ProcessorFactory::find(std::string_view type_name) const {
+  std::shared_lock lock(mutex_);
+  auto it = by_name_.find(std::string(type_name));
+  return it == by_name_.end() ? nullptr : it->second.get();
+}
+
+std::vector<const ProcessorDescriptor*> ProcessorFactory::list() const {
+  std::vector<const ProcessorDescriptor*> out;
+  {
+    std::shared_lock lock(mutex_);
+    for (const auto& [name, d] : by_name_) out.push_back(d.get());
+  }
+  std::sort(out.begin(), out.end(), [](auto* a, auto* b) { return a->type_name < b->type_name; });
+  return out;
+}
+
+Result<nlohmann::json> ProcessorFactory::canonical_config(std::string_view type_name, const nlohmann::json& config,
+                                                          std::string_view path) const {
+  const ProcessorDescriptor* d = find(type_name);
+  if (d == nullptr) return make_error(ErrorCode::kNotFound, "unknown processor type '{}'", type_name);
+  return d->canonicalize(config, path);
+}
+
+Result<ProcessorNode> ProcessorFactory::make_node(const ProcessorId& id, std::string_view type_name,
+                                                  const nlohmann::json& config, std::string_view path) const {
+  const ProcessorDescriptor* d = find(type_name);
+  if (d == nullptr) return make_error(ErrorCode::kNotFound, "unknown processor type '{}'", type_name);
+  STREAMLIB_ASSIGN_OR_RETURN(nlohmann::json canonical, d->canonicalize(config, path));
+  ProcessorNode node;
+  node.id = id;
+  node.type = d->type_name;
+  node.config_checksum = config_checksum(canonical);
+  node.config = std::move(canonical);
+  node.inputs = d->inputs;
+  node.outputs = d->outputs;
+  return node;
+}
+
+Result<std::unique_ptr<ProcessorBase>> ProcessorFactory::create(std::string_view type_name,
+                                                                const nlohmann::json& config) const {
+  const ProcessorDescriptor* d = find(type_name);
+  if (d == nullptr) return make_error(ErrorCode::kNotFound, "unknown processor type '{}'", type_name);
+  std::unique_ptr<ProcessorBase> instance = d->construct();
+  if (auto r = instance->set_config_json(config); !r) {
+    return make_error(r.error().with_context(fmt::format("{}", type_name)));
+  }
+  return instance;
+}
+
+}  // namespace streamlib

@@ -1,0 +1,147 @@
+// STREAMLIB_CONFIG: JSON mapping, strict parsing with located errors, schema and defaults.
+#include "streamlib/config.h"
+#include "streamlib/link/link_config.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace cfgtest {
+
+enum class Shape { kCircle, kSquare };
+STREAMLIB_ENUM_NAMES(Shape, {Shape::kCircle, "circle"}, {Shape::kSquare, "square"});
+
+struct Inner {
+  int depth = 2;
+};
+STREAMLIB_CONFIG(Inner, depth);
+
+struct Everything {
+  bool enabled = true;
+  std::int8_t small = -3;
+  std::uint16_t port = 8080;
+  double gain = 0.5;
+  std::string name = "x";
+  Shape shape = Shape::kSquare;
+  std::vector<int> taps = {1, 2};
+  std::optional<float> limit;
+  std::map<std::string, double> params = {{"a", 1.0}};
+  Inner inner;
+
+  streamlib::Result<void> validate() const { return streamlib::check_range("gain", gain, 0.0, 10.0); }
+};
+STREAMLIB_CONFIG(Everything, enabled, small, port, gain, name, shape, taps, limit, params, inner);
+
+}  // namespace cfgtest
+
+namespace streamlib {
+namespace {
+
+using cfgtest::Everything;
+using cfgtest::Shape;
+using ::testing::HasSubstr;
+
+std::string error_of(const nlohmann::json& j) {
+  auto r = config_from_json<Everything>(j);
+  EXPECT_FALSE(r) << j.dump();
+  return r ? std::string() : r.error().message();
+}
+
+TEST(ConfigTest, MissingFieldsKeepDefaultsAndGivenOnesAreParsed) {
+  auto c = config_from_json<Everything>({{"gain", 2}, {"shape", "circle"}, {"limit", 0.25}, {"inner", {{"depth", 9}}}});
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->gain, 2.0);
+  EXPECT_EQ(c->shape, Shape::kCircle);
+  EXPECT_EQ(c->limit, 0.25f);
+  EXPECT_EQ(c->inner.depth, 9);
+  EXPECT_EQ(c->port, 8080);
+  EXPECT_EQ(c->name, "x");
+  EXPECT_TRUE(config_from_json<Everything>(nlohmann::json()));  // null: all defaults
+}
+
+TEST(ConfigTest, ToJsonWritesEveryFieldAndRoundTrips) {
+  Everything e;
+  e.limit = 3.0f;
+  e.taps = {7};
+  const nlohmann::json j = config_to_json(e);
+  EXPECT_EQ(j.size(), 10u);
+  EXPECT_EQ(j["shape"], "square");
+  EXPECT_EQ(j["limit"], 3.0);
+  auto back = config_from_json<Everything>(j);
+  ASSERT_TRUE(back);
+  EXPECT_EQ(config_to_json(*back), j);
+  EXPECT_TRUE(config_to_json(Everything{})["limit"].is_null());
+}
+
+TEST(ConfigTest, UnknownFieldsAreRejectedWithTheKnownOnesListed) {
+  EXPECT_EQ(error_of({{"gian", 1}}),
+            "config: unknown field 'gian' (known fields: enabled, small, port, gain, name, shape, taps, limit, params, "
+            "inner)");
+  EXPECT_EQ(error_of({{"inner", {{"deep", 1}}}}), "config.inner: unknown field 'deep' (known fields: depth)");
+}
+
+TEST(ConfigTest, WrongTypesAreNamedWithTheirPath) {
+  EXPECT_EQ(error_of({{"enabled", 1}}), "config.enabled: expected boolean, got integer");
+  EXPECT_EQ(error_of({{"gain", "loud"}}), "config.gain: expected number, got string");
+  EXPECT_EQ(error_of({{"name", 5}}), "config.name: expected string, got integer");
+  EXPECT_EQ(error_of({{"shape", "hexagon"}}), "config.shape: 'hexagon' is not one of circle|square");
+  EXPECT_EQ(error_of({{"taps", {1, "two"}}}), "config.taps[1]: expected integer, got string");
+  EXPECT_EQ(error_of({{"params", {{"q", true}}}}), "config.params.q: expected number, got boolean");
+  EXPECT_EQ(error_of({{"inner", 3}}), "config.inner: expected object, got integer");
+  auto not_object = config_from_json<Everything>(nlohmann::json::array());
+  ASSERT_FALSE(not_object);
+  EXPECT_EQ(not_object.error().message(), "config: expected object, got array");
+}
+
+TEST(ConfigTest, IntegersMustFitTheirType) {
+  EXPECT_EQ(error_of({{"small", 200}}), "config.small: 200 is out of range for int");
+  EXPECT_EQ(error_of({{"port", 70000}}), "config.port: 70000 is out of range for uint");
+  EXPECT_EQ(error_of({{"port", -1}}), "config.port: -1 is out of range for uint (must not be negative)");
+  EXPECT_EQ(error_of({{"port", 1.5}}), "config.port: expected integer, got 1.5");
+  auto whole = config_from_json<Everything>({{"port", 80.0}});  // a whole number written as 80.0 is fine
+  ASSERT_TRUE(whole);
+  EXPECT_EQ(whole->port, 80);
+}
+
+TEST(ConfigTest, ValidateHookChecksRanges) {
+  EXPECT_EQ(error_of({{"gain", 11}}), "config.gain: 11 is out of range [0, 10]");
+  auto in_path = config_from_json<Everything>({{"gain", -1}}, "processors[3].config");
+  ASSERT_FALSE(in_path);
+  EXPECT_EQ(in_path.error().message(), "processors[3].config.gain: -1 is out of range [0, 10]");
+}
+
+TEST(ConfigTest, SchemaListsNamesTypesAndDefaults) {
+  const ConfigSchema s = config_schema<Everything>();
+  ASSERT_EQ(s.fields.size(), 10u);
+  EXPECT_EQ(s.fields[0].name, "enabled");
+  EXPECT_EQ(s.fields[0].type, "bool");
+  EXPECT_EQ(s.fields[1].type, "int");
+  EXPECT_EQ(s.fields[2].type, "uint");
+  EXPECT_EQ(s.fields[2].default_value, 8080);
+  EXPECT_EQ(s.fields[3].type, "float");
+  EXPECT_EQ(s.fields[5].type, "enum(circle|square)");
+  EXPECT_EQ(s.fields[5].default_value, "square");
+  EXPECT_EQ(s.fields[6].type, "array<int>");
+  EXPECT_EQ(s.fields[7].type, "optional<float>");
+  EXPECT_EQ(s.fields[8].type, "map<string,float>");
+  EXPECT_EQ(s.fields[9].type, "object");
+  EXPECT_EQ(s.fields[9].default_value, nlohmann::json({{"depth", 2}}));
+  EXPECT_TRUE(config_schema<EmptyConfig>().fields.empty());
+}
+
+TEST(ConfigTest, LinkConfigParsesAndRejectsLikeAProcessorConfig) {
+  auto c = LinkConfig::from_json({{"capacity", 8}, {"policy", "drop_newest"}}, "link");
+  ASSERT_TRUE(c);
+  EXPECT_EQ(c->capacity, 8u);
+  EXPECT_EQ(c->policy, LinkPolicy::kDropNewest);
+  EXPECT_FALSE(c->read_mode.has_value());
+  EXPECT_EQ(c->to_json(), nlohmann::json({{"capacity", 8}, {"policy", "drop_newest"}}));
+  auto merged = c->merged_over({.capacity = 3, .read_mode = ReadMode::kLatest});
+  EXPECT_EQ(merged.capacity, 8u);
+  EXPECT_EQ(merged.read_mode, ReadMode::kLatest);
+  auto bad = LinkConfig::from_json({{"capacity", 2000000}}, "link");
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().message(), "link.capacity: 2000000 is out of range [1, 1048576]");
+}
+
+}  // namespace
+}  // namespace streamlib

@@ -1,0 +1,187 @@
+// LinkChannel: each full policy, each read mode, counters and latency, and live reconfiguration
+// that keeps queued messages in order.
+#include "streamlib/link/link_channel.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <thread>
+
+namespace streamlib {
+namespace {
+
+using ::testing::ElementsAre;
+
+std::shared_ptr<internal::LinkChannel<DataFrame>> make_channel(LinkConfig config) {
+  return std::make_shared<internal::LinkChannel<DataFrame>>(
+      internal::LinkChannelBase::Endpoints{LinkId("a.out->b.in"), "a.out", "b.in"},
+      config.merged_over(default_link_config<DataFrame>()), std::make_shared<Notifier>());
+}
+
+DataFrame frame(std::uint64_t n) {
+  WritableDataFrame w("t", 0);
+  w.set_frame_number(n);
+  return std::move(w).freeze();
+}
+
+std::vector<std::uint64_t> pop_all(internal::LinkChannel<DataFrame>& ch) {
+  std::vector<std::uint64_t> out;
+  while (auto f = ch.pop()) out.push_back(f->frame_number());
+  return out;
+}
+
+TEST(LinkChannelTest, DropNewestKeepsTheFirstAndCountsTheRest) {
+  auto ch = make_channel({.capacity = 3, .policy = LinkPolicy::kDropNewest});
+  for (std::uint64_t i = 0; i < 5; ++i) ch->push(frame(i));
+  EXPECT_THAT(pop_all(*ch), ElementsAre(0u, 1u, 2u));
+  const LinkStats s = ch->stats();
+  EXPECT_EQ(s.pushed, 5u);
+  EXPECT_EQ(s.delivered, 3u);
+  EXPECT_EQ(s.dropped, 2u);
+  EXPECT_EQ(s.high_water, 3u);
+  EXPECT_EQ(s.depth, 0u);
+}
+
+TEST(LinkChannelTest, DropOldestKeepsTheNewest) {
+  auto ch = make_channel({.capacity = 3, .policy = LinkPolicy::kDropOldest});
+  for (std::uint64_t i = 0; i < 10; ++i) ch->push(frame(i));
+  EXPECT_EQ(ch->stats().depth, 3u);
+  EXPECT_THAT(pop_all(*ch), ElementsAre(7u, 8u, 9u));
+  EXPECT_EQ(ch->stats().dropped, 7u);
+}
+
+TEST(LinkChannelTest, BlockWaitsForTheTimeoutThenDropsAndCounts) {
+  auto ch = make_channel({.capacity = 2, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::milliseconds(30)});
+  ch->push(frame(0));
+  ch->push(frame(1));
+  const auto t0 = std::chrono::steady_clock::now();
+  ch->push(frame(2));  // nobody reads: waits ~30 ms, then drops
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(25));
+  EXPECT_EQ(ch->stats().dropped, 1u);
+  EXPECT_THAT(pop_all(*ch), ElementsAre(0u, 1u));
+}
+
+TEST(LinkChannelTest, BlockResumesAsSoonAsTheConsumerMakesRoom) {
+  auto ch = make_channel({.capacity = 1, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::seconds(10)});
+  constexpr std::uint64_t kCount = 20000;
+  std::thread consumer([&] {
+    std::uint64_t expected = 0;
+    while (expected < kCount) {
+      if (auto f = ch->pop()) {
+        ASSERT_EQ(f->frame_number(), expected);
+        ++expected;
+      }
+    }
+  });
+  for (std::uint64_t i = 0; i < kCount; ++i) ch->push(frame(i));
+  consumer.join();
+  EXPECT_EQ(ch->stats().dropped, 0u);
+  EXPECT_EQ(ch->stats().delivered, kCount);
+}
+
+TEST(LinkChannelTest, LatestReadModeSkipsToTheNewestAndCountsSkips) {
+  auto ch = make_channel({.capacity = 8, .policy = LinkPolicy::kBlock, .read_mode = ReadMode::kLatest});
+  for (std::uint64_t i = 0; i < 5; ++i) ch->push(frame(i));
+  auto f = ch->pop();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->frame_number(), 4u);
+  EXPECT_FALSE(ch->pop());
+  EXPECT_EQ(ch->stats().dropped, 4u);
+  EXPECT_EQ(ch->stats().delivered, 1u);
+}
+
+TEST(LinkChannelTest, SequentialDrainDeliversEverythingInOrder) {
+  auto ch = make_channel({.capacity = 8});
+  for (std::uint64_t i = 0; i < 6; ++i) ch->push(frame(i));
+  std::vector<std::uint64_t> got;
+  EXPECT_EQ(ch->drain([&](DataFrame&& f) { got.push_back(f.frame_number()); }), 6u);
+  EXPECT_THAT(got, ElementsAre(0u, 1u, 2u, 3u, 4u, 5u));
+}
+
+TEST(LinkChannelTest, GrowingKeepsEveryQueuedMessageInOrder) {
+  auto ch = make_channel({.capacity = 4, .policy = LinkPolicy::kDropNewest});
+  for (std::uint64_t i = 0; i < 4; ++i) ch->push(frame(i));
+  ch->reconfigure({.capacity = 10});
+  EXPECT_EQ(ch->config().capacity, 10u);
+  EXPECT_EQ(ch->config().policy, LinkPolicy::kDropNewest);  // unset fields keep their value
+  for (std::uint64_t i = 4; i < 12; ++i) ch->push(frame(i));
+  EXPECT_THAT(pop_all(*ch), ElementsAre(0u, 1u, 2u, 3u, 4u, 5u, 6u, 7u, 8u, 9u));
+  EXPECT_EQ(ch->stats().dropped, 2u);
+}
+
+TEST(LinkChannelTest, ShrinkingLetsThePolicyDecideWhatGoesAndCountsIt) {
+  auto oldest = make_channel({.capacity = 8, .policy = LinkPolicy::kDropOldest});
+  for (std::uint64_t i = 0; i < 6; ++i) oldest->push(frame(i));
+  oldest->reconfigure({.capacity = 2});
+  EXPECT_THAT(pop_all(*oldest), ElementsAre(4u, 5u));
+  EXPECT_EQ(oldest->stats().dropped, 4u);
+
+  auto newest = make_channel({.capacity = 8, .policy = LinkPolicy::kDropNewest});
+  for (std::uint64_t i = 0; i < 6; ++i) newest->push(frame(i));
+  newest->reconfigure({.capacity = 2});
+  EXPECT_THAT(pop_all(*newest), ElementsAre(0u, 1u));
+  EXPECT_EQ(newest->stats().dropped, 4u);
+
+  // `block` never throws queued messages away: they stay, and the producer waits until the
+  // queue is below the new capacity.
+  auto block =
+      make_channel({.capacity = 8, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::milliseconds(5)});
+  for (std::uint64_t i = 0; i < 6; ++i) block->push(frame(i));
+  block->reconfigure({.capacity = 2});
+  block->push(frame(6));  // queue is 6 >= 2: times out, dropped
+  EXPECT_EQ(block->stats().dropped, 1u);
+  EXPECT_THAT(pop_all(*block), ElementsAre(0u, 1u, 2u, 3u, 4u, 5u));
+  block->push(frame(7));
+  EXPECT_THAT(pop_all(*block), ElementsAre(7u));
+}
+
+TEST(LinkChannelTest, ChangingPolicyAndReadModeLive) {
+  auto ch = make_channel({.capacity = 3, .policy = LinkPolicy::kBlock});
+  ch->push(frame(0));
+  ch->reconfigure({.policy = LinkPolicy::kDropOldest, .read_mode = ReadMode::kLatest});
+  for (std::uint64_t i = 1; i < 6; ++i) ch->push(frame(i));
+  auto f = ch->pop();
+  ASSERT_TRUE(f);
+  EXPECT_EQ(f->frame_number(), 5u);
+}
+
+TEST(LinkChannelTest, LatencyIsSampledWhileTheConsumerSleeps) {
+  auto notifier = std::make_shared<Notifier>();
+  auto ch = std::make_shared<internal::LinkChannel<DataFrame>>(
+      internal::LinkChannelBase::Endpoints{LinkId("x"), "a.out", "b.in"}, default_link_config<DataFrame>(), notifier);
+  std::atomic<int> got{0};
+  std::thread consumer([&] {
+    while (got.load() < 20) {
+      notifier->wait([&] { return ch->has_data(); });
+      while (auto f = ch->pop()) ++got;
+    }
+  });
+  for (std::uint64_t i = 0; i < 20; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    ch->push(frame(i));
+  }
+  consumer.join();
+  const LinkStats s = ch->stats();
+  EXPECT_GE(s.latency_samples, 10u);  // most pushes found the consumer asleep
+  EXPECT_GT(s.latency_p50_ns, 0);
+  EXPECT_LE(s.latency_p50_ns, s.latency_p99_ns);
+  EXPECT_LE(s.latency_p99_ns, s.latency_p999_ns);
+  EXPECT_LT(s.latency_p50_ns, 1'000'000'000);
+}
+
+TEST(LatencyHistogramTest, PercentilesLandInTheRightBucket) {
+  LatencyHistogram h;
+  for (int i = 0; i < 990; ++i) h.record(1000);
+  for (int i = 0; i < 10; ++i) h.record(1'000'000);
+  EXPECT_EQ(h.count(), 1000u);
+  EXPECT_NEAR(static_cast<double>(h.percentile(0.5)), 1000.0, 1000.0 * 0.07);
+  EXPECT_NEAR(static_cast<double>(h.percentile(0.999)), 1e6, 1e6 * 0.07);
+  for (std::uint64_t v : {0ull, 15ull, 16ull, 17ull, 1000ull, 123456789ull}) {
+    const std::size_t b = LatencyHistogram::bucket_of(v);
+    EXPECT_LE(LatencyHistogram::bucket_lower(b), v);
+    EXPECT_LT(v, LatencyHistogram::bucket_lower(b) + LatencyHistogram::bucket_width(b));
+  }
+}
+
+}  // namespace
+}  // namespace streamlib

@@ -1,0 +1,110 @@
+// ProcessorFactory: describes each type (ports, execution, schema), creates configured
+// instances, rejects unknown types and bad configs.
+#include "streamlib/registry.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "testing/test_processors.h"
+
+namespace streamlib {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(RegistryTest, GlobalRegistryKnowsTheBuiltIns) {
+  auto& f = ProcessorFactory::global();
+  for (const char* name : {"Counter", "NullSink", "SequenceSource"}) {
+    EXPECT_NE(f.find(name), nullptr) << name;
+  }
+  auto list = f.list();
+  EXPECT_TRUE(std::is_sorted(list.begin(), list.end(), [](auto* a, auto* b) { return a->type_name < b->type_name; }));
+}
+
+TEST(RegistryTest, DescriptorHasPortsExecutionAndSchema) {
+  ProcessorFactory f;
+  register_builtin_processors(f);
+  const ProcessorDescriptor* d = f.find("SequenceSource");
+  ASSERT_NE(d, nullptr);
+  EXPECT_THAT(d->description, HasSubstr("numbered DataFrames"));
+  ASSERT_EQ(d->outputs.size(), 1u);
+  EXPECT_TRUE(d->inputs.empty());
+  EXPECT_EQ(d->outputs[0].name, "out");
+  EXPECT_EQ(d->outputs[0].direction, PortDirection::kOutput);
+  EXPECT_EQ(d->outputs[0].message_type, "DataFrame");
+  EXPECT_EQ(d->outputs[0].default_link.capacity, 16u);
+  EXPECT_TRUE(std::holds_alternative<Continuous>(d->execution.mode));
+  ASSERT_EQ(d->config_schema.fields.size(), 4u);
+  EXPECT_EQ(d->config_schema.fields[0].name, "interval_us");
+  EXPECT_EQ(d->default_config["payload_bytes"], 8);
+  const nlohmann::json j = d->to_json();
+  EXPECT_EQ(j["type"], "SequenceSource");
+  EXPECT_EQ(j["execution"], "continuous(1000us)");
+  EXPECT_EQ(j["outputs"][0]["message_type"], "DataFrame");
+
+  const ProcessorDescriptor* counter = f.find("Counter");
+  ASSERT_NE(counter, nullptr);
+  EXPECT_EQ(counter->inputs[0].message_type, "AnyFrame");
+  EXPECT_TRUE(std::holds_alternative<Reactive>(counter->execution.mode));
+}
+
+TEST(RegistryTest, CreateAppliesTheConfig) {
+  ProcessorFactory f;
+  register_builtin_processors(f);
+  auto p = f.create("SequenceSource", {{"interval_us", 250}});
+  ASSERT_TRUE(p) << p.error().message();
+  EXPECT_EQ((*p)->type_name(), "SequenceSource");
+  EXPECT_EQ((*p)->config_json()["interval_us"], 250);
+  const ExecutionConfig exec = (*p)->execution_config();  // derived from the config
+  EXPECT_EQ(std::get<Continuous>(exec.mode).interval, std::chrono::microseconds(250));
+  ASSERT_NE((*p)->find_output("out"), nullptr);
+  EXPECT_EQ((*p)->find_input("out"), nullptr);
+}
+
+TEST(RegistryTest, CreateRejectsUnknownTypesAndBadConfigs) {
+  ProcessorFactory f;
+  register_builtin_processors(f);
+  auto unknown = f.create("Teleporter", {});
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.error().message(), "unknown processor type 'Teleporter'");
+  auto field = f.create("Counter", {{"expect_sequences", true}});
+  ASSERT_FALSE(field);
+  EXPECT_EQ(field.error().message(),
+            "Counter: config: unknown field 'expect_sequences' (known fields: expect_sequence)");
+  auto type = f.create("Counter", {{"expect_sequence", "yes"}});
+  ASSERT_FALSE(type);
+  EXPECT_EQ(type.error().message(), "Counter: config.expect_sequence: expected boolean, got string");
+}
+
+TEST(RegistryTest, MakeNodeCanonicalizesTheConfigAndCopiesPorts) {
+  ProcessorFactory f;
+  register_builtin_processors(f);
+  auto a = f.make_node(ProcessorId("s"), "SequenceSource", {{"count", 5}});
+  auto b = f.make_node(ProcessorId("s"), "SequenceSource",
+                       {{"count", 5}, {"interval_us", 1000}, {"payload_bytes", 8}, {"schema", "sequence"}});
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(a->config, b->config);
+  EXPECT_EQ(a->config_checksum, b->config_checksum);
+  EXPECT_EQ(a->outputs.size(), 1u);
+}
+
+TEST(RegistryTest, RegisteringTheSameClassTwiceIsANoOpAnotherClassUnderTheSameNameIsAnError) {
+  ProcessorFactory f;
+  EXPECT_TRUE(f.register_type<testing::TestSink>());
+  EXPECT_TRUE(f.register_type<testing::TestSink>());
+  ProcessorDescriptor impostor = *f.find("TestSink");
+  impostor.cpp_type = typeid(int);
+  auto r = f.register_descriptor(impostor);
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("'TestSink' is already registered by another class"));
+}
+
+TEST(RegistryTest, HandlesMapMemberPointersToPortNames) {
+  ProcessorHandle<testing::TestMerge> h(ProcessorId("m"));
+  EXPECT_EQ(h.input(&testing::TestMerge::b).address.str(), "m.b");
+  EXPECT_EQ(h.output(&testing::TestMerge::out).address.str(), "m.out");
+}
+
+}  // namespace
+}  // namespace streamlib
