@@ -1,0 +1,106 @@
+// Shared pieces of the `streamlib` command-line tool: exit codes, failures, argument scanning,
+// and reading/writing files with errors that name the file.
+//
+// Each subcommand lives in its own file and exports one `Command` (name, usage, help text and
+// a run function). main.cc keeps the table of commands, so adding one (a later `run`) is a new
+// file plus one line there.
+//
+//   CliResult<void> run_validate(std::span<const std::string> raw) {
+//     auto args = parse_arguments(raw, {});
+//     if (!args) return tl::unexpected(args.error());
+//     ...
+//   }
+//
+// A subcommand never prints an error itself: it returns a Failure, and main prints it as one
+// line, "streamlib: <message>", on stderr (plus the usage line when the arguments were wrong),
+// then exits with the Failure's code.
+#pragma once
+
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <tl/expected.hpp>
+
+#include "streamlib/graph/graph.h"
+#include "streamlib/result.h"
+
+namespace streamlib::cli {
+
+// Exit codes (SPEC §6).
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;   // something failed while doing the work (a write after opening)
+inline constexpr int kExitBadInput = 2;  // wrong arguments, bad or missing input, unwritable output path
+
+// Why a subcommand failed: one line of text (without the "streamlib: " prefix) and the exit
+// code it maps to.
+struct Failure {
+  int exit_code = kExitFailure;
+  std::string message;
+  bool show_usage = false;  // wrong arguments: main adds the command's usage line
+};
+
+template <class T>
+using CliResult = tl::expected<T, Failure>;
+
+// Wrong arguments: exit 2, with the usage line.
+tl::unexpected<Failure> usage_error(std::string message);
+// Bad input other than the arguments (unknown name, ...): exit 2.
+tl::unexpected<Failure> input_error(std::string message);
+// A library Error about `file`: "FILE: <message>", exit 2 when is_input_error(), else 1.
+tl::unexpected<Failure> file_error(std::string_view file, const Error& error);
+
+// An option a subcommand accepts: `--name`, and `-alias` when alias is not empty.
+struct OptionSpec {
+  std::string_view name;
+  std::string_view alias;
+  bool takes_value = false;
+};
+
+struct Arguments {
+  std::vector<std::string> positional;
+  std::vector<std::pair<std::string, std::string>> options;  // spec name -> value ("" for flags)
+
+  bool has(std::string_view name) const;
+  std::optional<std::string> value(std::string_view name) const;  // the last one given
+};
+
+// Splits a subcommand's arguments into positionals and the options in `specs`. Options may
+// come before or after positionals; "--" ends options; "-" alone is a positional (stdin or
+// stdout). Accepts "--name value", "--name=value" and "-alias value". An option not in `specs`
+// is a usage error.
+CliResult<Arguments> parse_arguments(std::span<const std::string> args, std::span<const OptionSpec> specs);
+// A usage error unless there are between `min` and `max` positionals; `names` ("FILE",
+// "OLD NEW") says what was expected.
+CliResult<void> expect_positionals(const Arguments& args, std::size_t min, std::size_t max, std::string_view names);
+
+// How a path is named in messages: "<stdin>" / "<stdout>" for "-".
+std::string display_name(std::string_view path, bool output = false);
+
+// Reads a whole file; "-" reads stdin. A missing or unreadable file (or a directory) is bad
+// input: exit 2, "FILE: cannot read: No such file or directory".
+CliResult<std::string> read_input(const std::string& path);
+// Reads and parses a graph file; its errors read "FILE: links[0].to: ...".
+CliResult<Graph> load_graph(const std::string& path);
+// Writes `text` to `path`, or to stdout when `path` is "-". A path that cannot be opened for
+// writing is bad input (exit 2, naming the path); a write that fails after that is exit 1.
+CliResult<void> write_output(const std::string& path, std::string_view text);
+
+// One subcommand.
+struct Command {
+  std::string_view name;
+  std::string_view synopsis;  // arguments after the name: "FILE [-o OUT]"
+  std::string_view summary;   // one line for `streamlib --help`
+  std::string_view details;   // the body of `streamlib NAME --help`
+  CliResult<void> (*run)(std::span<const std::string> args);
+};
+
+extern const Command kValidateCommand;
+extern const Command kDotCommand;
+extern const Command kProcessorsCommand;
+extern const Command kPlanCommand;
+
+}  // namespace streamlib::cli

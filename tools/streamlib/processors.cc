@@ -1,0 +1,122 @@
+// `streamlib processors [NAME] [--json]`: the catalogue of processor types, or one type's
+// ports and config schema, as the registry (ProcessorFactory) describes them.
+#include <algorithm>
+#include <array>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli.h"
+#include "streamlib/registry.h"
+
+namespace streamlib::cli {
+
+namespace {
+
+constexpr std::array kOptions{OptionSpec{"json", "", false}};
+
+// Left-aligned columns separated by two spaces; `indent` before each row. The last column is
+// not padded, so long descriptions do not leave trailing blanks.
+std::string format_table(const std::vector<std::vector<std::string>>& rows, std::string_view indent = "") {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    out += indent;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c + 1 == row.size()) {
+        out += row[c];
+      } else {
+        out += fmt::format("{:<{}}  ", row[c], widths[c]);
+      }
+    }
+    out += "\n";
+  }
+  return out;
+}
+
+// "in (AnyFrame), control (DataFrame)" or "-".
+std::string ports_summary(const std::vector<PortInfo>& ports) {
+  if (ports.empty()) return "-";
+  std::string out;
+  for (const PortInfo& p : ports) out += fmt::format("{}{} ({})", out.empty() ? "" : ", ", p.name, p.message_type);
+  return out;
+}
+
+std::string known_types(const ProcessorFactory& factory) {
+  std::string out;
+  for (const ProcessorDescriptor* d : factory.list()) out += (out.empty() ? "" : ", ") + d->type_name;
+  return out;
+}
+
+std::string format_catalogue(const std::vector<const ProcessorDescriptor*>& types) {
+  std::vector<std::vector<std::string>> rows{{"TYPE", "INPUTS", "OUTPUTS", "DESCRIPTION"}};
+  for (const ProcessorDescriptor* d : types) {
+    rows.push_back({d->type_name, ports_summary(d->inputs), ports_summary(d->outputs), d->description});
+  }
+  return format_table(rows) + "\nRun 'streamlib processors NAME' for a type's ports and config.\n";
+}
+
+std::string format_descriptor(const ProcessorDescriptor& d) {
+  std::string out = fmt::format("{}: {}\nexecution: {}, priority {}\n", d.type_name, d.description,
+                                to_string(d.execution.mode), enum_name(d.execution.priority));
+
+  out += "\nports:\n";
+  std::vector<std::vector<std::string>> ports{{"NAME", "DIRECTION", "MESSAGE", "DEFAULT LINK", "DESCRIPTION"}};
+  for (const auto* list : {&d.inputs, &d.outputs}) {
+    for (const PortInfo& p : *list) {
+      ports.push_back(
+          {p.name, std::string(enum_name(p.direction)), p.message_type, to_string(p.default_link), p.description});
+    }
+  }
+  out += ports.size() == 1 ? "  none\n" : format_table(ports, "  ");
+
+  out += "\nconfig:\n";
+  std::vector<std::vector<std::string>> fields{{"FIELD", "TYPE", "DEFAULT"}};
+  for (const ConfigFieldSchema& f : d.config_schema.fields) fields.push_back({f.name, f.type, f.default_value.dump()});
+  out += fields.size() == 1 ? "  none\n" : format_table(fields, "  ");
+  return out;
+}
+
+CliResult<void> run_processors(std::span<const std::string> raw) {
+  CliResult<Arguments> args = parse_arguments(raw, kOptions);
+  if (!args) return tl::unexpected(args.error());
+  if (auto ok = expect_positionals(*args, 0, 1, "at most one NAME"); !ok) return ok;
+  const bool json = args->has("json");
+  const ProcessorFactory& factory = ProcessorFactory::global();
+
+  if (args->positional.empty()) {
+    const std::vector<const ProcessorDescriptor*> types = factory.list();
+    if (!json) return write_output("-", format_catalogue(types));
+    nlohmann::json all = nlohmann::json::array();
+    for (const ProcessorDescriptor* d : types) all.push_back(d->to_json());
+    return write_output("-", all.dump(2) + "\n");
+  }
+
+  const std::string& name = args->positional[0];
+  const ProcessorDescriptor* d = factory.find(name);
+  if (d == nullptr) {
+    return input_error(fmt::format("unknown processor type '{}' (known types: {})", name, known_types(factory)));
+  }
+  return write_output("-", json ? d->to_json().dump(2) + "\n" : format_descriptor(*d));
+}
+
+}  // namespace
+
+const Command kProcessorsCommand{
+    "processors",
+    "[NAME] [--json]",
+    "list processor types, or describe one",
+    "Without NAME, lists every registered processor type with its input and output ports\n"
+    "and a description. With NAME, shows that type's execution mode, its ports (name,\n"
+    "direction, message type, default link config, description) and its config schema\n"
+    "(field, type, default). --json prints the same as JSON. An unknown NAME exits 2 and\n"
+    "lists the known types.\n",
+    run_processors,
+};
+
+}  // namespace streamlib::cli
