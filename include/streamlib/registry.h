@@ -50,8 +50,8 @@ struct ProcessorDescriptor {
   // Strict parse of a config (errors located at `path`), returned with every field present.
   std::function<Result<nlohmann::json>(const nlohmann::json& config, std::string_view path)> canonicalize;
 
-  const PortInfo* find_input(std::string_view name) const;
-  const PortInfo* find_output(std::string_view name) const;
+  const PortInfo* find_input(std::string_view name) const { return find_port(inputs, name); }
+  const PortInfo* find_output(std::string_view name) const { return find_port(outputs, name); }
 
   // {"type", "description", "execution", "inputs": [...], "outputs": [...], "config": [...]}
   nlohmann::json to_json() const;

@@ -71,8 +71,8 @@ void ProcessorCore::start() {
   thread_ = std::thread([self = shared_from_this()] { self->thread_main(); });
 }
 
-void ProcessorCore::release() {
-  post([](ProcessorCore& core) -> Result<void> {
+std::shared_ptr<Completion> ProcessorCore::release() {
+  return post([](ProcessorCore& core) -> Result<void> {
     core.rt_.released = true;
     core.rt_.next_due = std::chrono::steady_clock::now();
     if (core.rt_.setup_ok && !core.rt_.errored) {

@@ -74,7 +74,7 @@ class ProcessorCore final : public RuntimeContext, public std::enable_shared_fro
   // Starts the thread: priority, setup(), then commands only until release().
   void start();
   // Lets a started processor run (after its links are wired).
-  void release();
+  std::shared_ptr<Completion> release();
   // Queues a command for the next safe point; the returned completion carries its result.
   std::shared_ptr<Completion> post(Command command);
   // Asks the thread to finish: with `drain`, a processor with inputs first processes what is

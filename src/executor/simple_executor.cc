@@ -46,8 +46,10 @@ Result<void> SimpleExecutor::apply(const GraphDelta& delta, const Graph& desired
   keep_first(first, update_processors(delta.processors_to_update));                // 5
   keep_first(first, update_links(delta.links_to_update));                          // 6
   // New processors start only now, with their links in place: a source's first frame has
-  // somewhere to go.
-  for (const auto& core : spawned) core->release();
+  // somewhere to go. Waiting for it means the caller sees them Running (or Paused) on return.
+  std::vector<Pending> released;
+  for (const auto& core : spawned) released.push_back({core->id(), core->release()});
+  keep_first(first, wait_all(released, "release"));
   return first;
 }
 

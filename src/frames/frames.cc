@@ -163,28 +163,28 @@ WritableDataFrame DataFramePool::acquire(std::string_view schema, std::size_t si
 
 // --- Any ------------------------------------------------------------------------------------
 
-std::int64_t AnyFrame::timestamp_ns() const {
+namespace {
+// Applies `get` to the frame inside, or returns 0 for an empty AnyFrame.
+template <class V, class F>
+auto visit_frame(const V& v, F get) {
   return std::visit(
-      [](const auto& f) -> std::int64_t {
+      [&](const auto& f) -> decltype(get(std::declval<const VideoFrame&>())) {
         if constexpr (std::is_same_v<std::decay_t<decltype(f)>, std::monostate>) {
           return 0;
         } else {
-          return f.timestamp_ns();
+          return get(f);
         }
       },
-      v_);
+      v);
+}
+}  // namespace
+
+std::int64_t AnyFrame::timestamp_ns() const {
+  return visit_frame(v_, [](const auto& f) { return f.timestamp_ns(); });
 }
 
 std::uint64_t AnyFrame::frame_number() const {
-  return std::visit(
-      [](const auto& f) -> std::uint64_t {
-        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, std::monostate>) {
-          return 0;
-        } else {
-          return f.frame_number();
-        }
-      },
-      v_);
+  return visit_frame(v_, [](const auto& f) { return f.frame_number(); });
 }
 
 }  // namespace streamlib

@@ -10,15 +10,8 @@ bool message_types_compatible(std::string_view from, std::string_view to) {
   return false;
 }
 
-const PortInfo* ProcessorNode::find_input(std::string_view name) const {
-  for (const auto& p : inputs) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
-const PortInfo* ProcessorNode::find_output(std::string_view name) const {
-  for (const auto& p : outputs) {
+const PortInfo* find_port(const std::vector<PortInfo>& ports, std::string_view name) {
+  for (const auto& p : ports) {
     if (p.name == name) return &p;
   }
   return nullptr;

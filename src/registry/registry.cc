@@ -18,20 +18,6 @@ nlohmann::json ports_json(const std::vector<PortInfo>& ports) {
 }
 }  // namespace
 
-const PortInfo* ProcessorDescriptor::find_input(std::string_view name) const {
-  for (const auto& p : inputs) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
-const PortInfo* ProcessorDescriptor::find_output(std::string_view name) const {
-  for (const auto& p : outputs) {
-    if (p.name == name) return &p;
-  }
-  return nullptr;
-}
-
 nlohmann::json ProcessorDescriptor::to_json() const {
   return {{"type", type_name},
           {"description", description},

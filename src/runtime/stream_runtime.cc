@@ -206,7 +206,10 @@ class RuntimeImpl {
     if (state.load() != RuntimeState::kIdle) {
       return make_error(ErrorCode::kFailedPrecondition, "cannot start: runtime is {}", enum_name(state.load()));
     }
-    STREAMLIB_RETURN_IF_ERROR(desired.validate());
+    if (auto valid = desired.validate(); !valid) {
+      publish(EventKind::kRuntimeFailed, {}, {}, valid.error().message());
+      return valid;
+    }
     state.store(RuntimeState::kStarting);
     publish(EventKind::kRuntimeStarting);
     drain_stopped_fd();
@@ -214,6 +217,8 @@ class RuntimeImpl {
     full_resync = true;
     Result<void> r = sync();
     state.store(RuntimeState::kRunning);
+    // Running either way: what could start runs (failure isolation); what could not is reported.
+    if (!r) publish(EventKind::kRuntimeFailed, {}, {}, r.error().message());
     publish(EventKind::kRuntimeStarted);
     return r;
   }

@@ -89,6 +89,7 @@ TEST_F(FailureTest, AFailingSetupIsReportedByStartAndTheRestRuns) {
   EXPECT_EQ(r.error().code(), ErrorCode::kProcessorFailed);
   EXPECT_EQ(r.error().message(), "processor 'cam' (FailingSetup): setup failed: no such device /dev/video9");
   EXPECT_TRUE(log.wait_for(EventKind::kError, "processor 'cam' (FailingSetup): setup failed"));
+  EXPECT_TRUE(log.wait_for(EventKind::kRuntimeFailed, "processor 'cam' (FailingSetup): setup failed"));
   EXPECT_EQ(rt.state(), RuntimeState::kRunning);
   EXPECT_EQ(rt.stats().find_processor(ProcessorId("cam"))->state, ProcessorState::kError);
   ASSERT_TRUE(eventually([&] { return probe("sink").received_count() >= 20; }));

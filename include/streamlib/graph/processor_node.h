@@ -35,6 +35,9 @@ struct PortInfo {
   friend bool operator==(const PortInfo&, const PortInfo&) = default;
 };
 
+// The port called `name` in `ports`, or null.
+const PortInfo* find_port(const std::vector<PortInfo>& ports, std::string_view name);
+
 // Whether an output of message type `from` may feed an input of message type `to`.
 bool message_types_compatible(std::string_view from, std::string_view to);
 
@@ -46,8 +49,8 @@ struct ProcessorNode {
   std::vector<PortInfo> inputs;
   std::vector<PortInfo> outputs;
 
-  const PortInfo* find_input(std::string_view name) const;
-  const PortInfo* find_output(std::string_view name) const;
+  const PortInfo* find_input(std::string_view name) const { return find_port(inputs, name); }
+  const PortInfo* find_output(std::string_view name) const { return find_port(outputs, name); }
 
   friend bool operator==(const ProcessorNode&, const ProcessorNode&) = default;
 };
