@@ -164,27 +164,22 @@ WritableDataFrame DataFramePool::acquire(std::string_view schema, std::size_t si
 // --- Any ------------------------------------------------------------------------------------
 
 namespace {
-// Applies `get` to the frame inside, or returns 0 for an empty AnyFrame.
-template <class V, class F>
-auto visit_frame(const V& v, F get) {
-  return std::visit(
-      [&](const auto& f) -> decltype(get(std::declval<const VideoFrame&>())) {
-        if constexpr (std::is_same_v<std::decay_t<decltype(f)>, std::monostate>) {
-          return 0;
-        } else {
-          return get(f);
-        }
-      },
-      v);
+// `get` of the frame inside, or R{} for an empty AnyFrame.
+template <class R, class V, class F>
+R visit_frame(const V& v, F get) {
+  if (const auto* f = std::get_if<VideoFrame>(&v)) return get(*f);
+  if (const auto* f = std::get_if<AudioFrame>(&v)) return get(*f);
+  if (const auto* f = std::get_if<DataFrame>(&v)) return get(*f);
+  return R{};
 }
 }  // namespace
 
 std::int64_t AnyFrame::timestamp_ns() const {
-  return visit_frame(v_, [](const auto& f) { return f.timestamp_ns(); });
+  return visit_frame<std::int64_t>(v_, [](const auto& f) { return f.timestamp_ns(); });
 }
 
 std::uint64_t AnyFrame::frame_number() const {
-  return visit_frame(v_, [](const auto& f) { return f.frame_number(); });
+  return visit_frame<std::uint64_t>(v_, [](const auto& f) { return f.frame_number(); });
 }
 
 }  // namespace streamlib
