@@ -39,6 +39,8 @@ struct ProcessorDescriptor {
   ExecutionConfig execution;  // as declared (an instance may derive its own from its config)
   std::vector<PortInfo> inputs;
   std::vector<PortInfo> outputs;
+  // The same ports, shared by every graph node of this type (set by register_descriptor).
+  std::shared_ptr<const ProcessorPorts> ports;
   ConfigSchema config_schema;
   nlohmann::json default_config;
   std::type_index cpp_type = typeid(void);

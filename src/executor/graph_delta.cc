@@ -14,29 +14,12 @@ std::size_t GraphDelta::size() const {
 
 namespace {
 
-bool same_ports(const ProcessorNode& a, const ProcessorNode& b) {
-  return a.inputs == b.inputs && a.outputs == b.outputs;
-}
-
 GraphDelta compute(const Graph& desired, const Graph& running, const DeltaScope* scope) {
   GraphDelta delta;
-  std::unordered_set<ProcessorId> proc_ids;
-  std::unordered_set<LinkId> link_ids;
-  if (scope == nullptr) {
-    for (const auto& n : desired.processors()) proc_ids.insert(n.id);
-    for (const auto& n : running.processors()) proc_ids.insert(n.id);
-    for (const auto& l : desired.links()) link_ids.insert(l.id);
-    for (const auto& l : running.links()) link_ids.insert(l.id);
-  } else {
-    proc_ids = scope->processors;
-    link_ids = scope->links;
-  }
 
   // Processors. A replaced one (same id, other type or ports) is removed and added again.
   std::unordered_set<ProcessorId> replaced;  // removed or re-added: their links must follow
-  for (const ProcessorId& id : proc_ids) {
-    const ProcessorNode* d = desired.find_processor(id);
-    const ProcessorNode* r = running.find_processor(id);
+  auto visit_processor = [&](const ProcessorId& id, const ProcessorNode* d, const ProcessorNode* r) {
     if (d && !r) {
       delta.processors_to_add.push_back(id);
       replaced.insert(id);
@@ -52,26 +35,17 @@ GraphDelta compute(const Graph& desired, const Graph& running, const DeltaScope*
         delta.processors_to_update.push_back(ProcessorConfigChange{id, r->config, d->config});
       }
     }
-  }
-  // Links touching an added, removed or replaced processor are always considered.
-  for (const ProcessorId& id : replaced) {
-    for (const Link* l : desired.links_from(id)) link_ids.insert(l->id);
-    for (const Link* l : desired.links_to(id)) link_ids.insert(l->id);
-    for (const Link* l : running.links_from(id)) link_ids.insert(l->id);
-    for (const Link* l : running.links_to(id)) link_ids.insert(l->id);
-  }
-
-  for (const LinkId& id : link_ids) {
-    const Link* d = desired.find_link(id);
-    const Link* r = running.find_link(id);
+  };
+  auto visit_link = [&](const LinkId& id, const Link* d, const Link* r) {
     if (d && !r) {
       delta.links_to_add.push_back(id);
     } else if (!d && r) {
       delta.links_to_remove.push_back(id);
     } else if (d && r) {
       const bool ends_changed = d->source != r->source || d->target != r->target;
-      const bool end_replaced = replaced.count(d->source.processor) || replaced.count(d->target.processor) ||
-                                replaced.count(r->source.processor) || replaced.count(r->target.processor);
+      const bool end_replaced =
+          !replaced.empty() && (replaced.count(d->source.processor) || replaced.count(d->target.processor) ||
+                                replaced.count(r->source.processor) || replaced.count(r->target.processor));
       if (ends_changed || end_replaced) {
         delta.links_to_remove.push_back(id);
         delta.links_to_add.push_back(id);
@@ -79,6 +53,52 @@ GraphDelta compute(const Graph& desired, const Graph& running, const DeltaScope*
         delta.links_to_update.push_back(LinkConfigChange{id, r->config, d->config});
       }
     }
+  };
+
+  if (scope == nullptr) {
+    // Everything, each element once: walk the desired graph and find each element in the
+    // running one — first at the same position (graphs compared in practice, a file and its
+    // edit or a runtime's copy, mostly share their order, and this avoids hashing ids), else by
+    // id. Only if something went unmatched is the running graph walked for what to remove.
+    const auto& dn = desired.processors();
+    const auto& rn = running.processors();
+    std::size_t matched = 0;
+    for (std::size_t i = 0; i < dn.size(); ++i) {
+      const ProcessorNode* r = i < rn.size() && rn[i].id == dn[i].id ? &rn[i] : running.find_processor(dn[i].id);
+      matched += r != nullptr;
+      visit_processor(dn[i].id, &dn[i], r);
+    }
+    if (matched != rn.size()) {
+      for (const ProcessorNode& r : rn) {
+        if (!desired.find_processor(r.id)) visit_processor(r.id, nullptr, &r);
+      }
+    }
+    const auto& dl = desired.links();
+    const auto& rl = running.links();
+    matched = 0;
+    for (std::size_t i = 0; i < dl.size(); ++i) {
+      const Link* r = i < rl.size() && rl[i].id == dl[i].id ? &rl[i] : running.find_link(dl[i].id);
+      matched += r != nullptr;
+      visit_link(dl[i].id, &dl[i], r);
+    }
+    if (matched != rl.size()) {
+      for (const Link& r : rl) {
+        if (!desired.find_link(r.id)) visit_link(r.id, nullptr, &r);
+      }
+    }
+  } else {
+    for (const ProcessorId& id : scope->processors) {
+      visit_processor(id, desired.find_processor(id), running.find_processor(id));
+    }
+    // The named links, plus those touching an added, removed or replaced processor.
+    std::unordered_set<LinkId> link_ids = scope->links;
+    for (const ProcessorId& id : replaced) {
+      for (const Link* l : desired.links_from(id)) link_ids.insert(l->id);
+      for (const Link* l : desired.links_to(id)) link_ids.insert(l->id);
+      for (const Link* l : running.links_from(id)) link_ids.insert(l->id);
+      for (const Link* l : running.links_to(id)) link_ids.insert(l->id);
+    }
+    for (const LinkId& id : link_ids) visit_link(id, desired.find_link(id), running.find_link(id));
   }
 
   std::sort(delta.processors_to_add.begin(), delta.processors_to_add.end());

@@ -25,37 +25,52 @@ std::optional<std::string_view> FrameMetadata::get(std::string_view key) const {
 namespace internal {
 
 PoolCoreBase::~PoolCoreBase() {
-  for (FrameStorageBase* block : free_) delete block;
-}
-
-void PoolCoreBase::release(FrameStorageBase* block) {
-  block->reset();
-  {
-    std::lock_guard lock(mutex_);
-    if (free_.size() < max_free_) {
-      free_.push_back(block);
-      block = nullptr;
-    }
+  for (FrameStorageBase* block : local_) delete block;
+  for (FrameStorageBase* b = returned_.load(std::memory_order_acquire); b != nullptr;) {
+    FrameStorageBase* next = b->next_free;
+    delete b;
+    b = next;
   }
-  delete block;  // over the limit (null if kept)
 }
 
 FrameStorageBase* PoolCoreBase::take() {
-  std::lock_guard lock(mutex_);
-  if (free_.empty()) return nullptr;
-  FrameStorageBase* block = free_.back();
-  free_.pop_back();
-  reused_.fetch_add(1, std::memory_order_relaxed);
+  if (local_.empty()) {
+    // Take everything returned so far in one go.
+    for (FrameStorageBase* b = returned_.exchange(nullptr, std::memory_order_acquire); b != nullptr;) {
+      FrameStorageBase* next = b->next_free;
+      local_.push_back(b);
+      b = next;
+    }
+    if (local_.empty()) return nullptr;
+  }
+  FrameStorageBase* block = local_.back();
+  local_.pop_back();
+  reused_.store(reused_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   return block;
+}
+
+void PoolCoreBase::release(FrameStorageBase* block) noexcept {
+  block->reset();
+  if (orphaned_.load(std::memory_order_acquire)) {
+    delete block;  // nobody will take it again
+  } else {
+    FrameStorageBase* head = returned_.load(std::memory_order_relaxed);
+    do {
+      block->next_free = head;
+    } while (!returned_.compare_exchange_weak(head, block, std::memory_order_release, std::memory_order_relaxed));
+  }
+  if (balance_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;  // the last one out after orphan()
+}
+
+void PoolCoreBase::orphan() noexcept {
+  orphaned_.store(true, std::memory_order_release);
+  if (balance_.fetch_add(handed_out_, std::memory_order_acq_rel) + handed_out_ == 0) delete this;
 }
 
 void release_frame_storage(FrameStorageBase* block) noexcept {
   if (block->refs.fetch_sub(1, std::memory_order_acq_rel) != 1) return;
-  // Last handle. Take the pool reference out first: the block must not keep its pool alive
-  // while it sits in that pool's free list.
-  std::shared_ptr<PoolCoreBase> pool = std::move(block->pool);
-  if (pool) {
-    pool->release(block);
+  if (block->pool != nullptr) {
+    block->pool->release(block);
   } else {
     delete block;
   }

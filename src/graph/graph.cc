@@ -20,12 +20,6 @@ std::string port_list(const std::vector<PortInfo>& ports) {
   return out;
 }
 
-template <class T>
-void erase_value(std::vector<T>& v, const T& value) {
-  auto it = std::find(v.begin(), v.end(), value);
-  if (it != v.end()) v.erase(it);
-}
-
 }  // namespace
 
 LinkId default_link_id(const LinkPortAddress& source, const LinkPortAddress& target) {
@@ -56,17 +50,20 @@ Result<void> Graph::add_processor(ProcessorNode node) {
 Result<ProcessorNode> Graph::remove_processor(const ProcessorId& id) {
   const std::size_t i = index_of(id);
   if (i == npos) return make_error(ErrorCode::kNotFound, "no processor '{}'", id);
-  std::vector<LinkId> touching = adjacency_[i].in;
+  // Its links first (highest index first, so the swap-removes below don't move a link we
+  // still have to remove).
+  std::vector<std::size_t> touching = adjacency_[i].in;
   touching.insert(touching.end(), adjacency_[i].out.begin(), adjacency_[i].out.end());
-  for (const LinkId& l : touching) {
-    if (link_index_.count(l)) remove_link(l).value();
-  }
+  std::sort(touching.rbegin(), touching.rend());
+  for (std::size_t l : touching) remove_link_at(l);
   ProcessorNode removed = std::move(nodes_[i]);
   const std::size_t last = nodes_.size() - 1;
   if (i != last) {
     nodes_[i] = std::move(nodes_[last]);
     adjacency_[i] = std::move(adjacency_[last]);
     node_index_[nodes_[i].id] = i;
+    for (std::size_t l : adjacency_[i].out) ends_[l].source = i;
+    for (std::size_t l : adjacency_[i].in) ends_[l].target = i;
   }
   nodes_.pop_back();
   adjacency_.pop_back();
@@ -94,20 +91,20 @@ Result<void> Graph::check_link(const Link& link, LinkEnd* bad_end) const {
     if (src->find_input(link.source.port)) {
       return make_error(ErrorCode::kInvalidArgument,
                         "{} is an input port; a link starts at an output (outputs of {}: {})", link.source.str(),
-                        src->id, port_list(src->outputs));
+                        src->id, port_list(src->outputs()));
     }
     return make_error(ErrorCode::kNotFound, "processor '{}' ({}) has no output port '{}' (outputs: {})", src->id,
-                      src->type, link.source.port, port_list(src->outputs));
+                      src->type, link.source.port, port_list(src->outputs()));
   }
   const PortInfo* in = dst->find_input(link.target.port);
   if (in == nullptr) {
     at(LinkEnd::kTarget);
     if (dst->find_output(link.target.port)) {
       return make_error(ErrorCode::kInvalidArgument, "{} is an output port; a link ends at an input (inputs of {}: {})",
-                        link.target.str(), dst->id, port_list(dst->inputs));
+                        link.target.str(), dst->id, port_list(dst->inputs()));
     }
     return make_error(ErrorCode::kNotFound, "processor '{}' ({}) has no input port '{}' (inputs: {})", dst->id,
-                      dst->type, link.target.port, port_list(dst->inputs));
+                      dst->type, link.target.port, port_list(dst->inputs()));
   }
   if (!message_types_compatible(out->message_type, in->message_type)) {
     return make_error(ErrorCode::kTypeMismatch, "message types differ: {} carries {}, {} takes {}", link.source.str(),
@@ -130,12 +127,15 @@ Result<LinkId> Graph::add_link(Link link) {
                       "input {} already has link '{}'; an input takes one link (use a mixer to combine)", target_key,
                       it->second);
   }
-  const ProcessorNode* src = find_processor(link.source.processor);
-  link.config = link.config.merged_over(src->find_output(link.source.port)->default_link);
-  adjacency_[index_of(link.source.processor)].out.push_back(link.id);
-  adjacency_[index_of(link.target.processor)].in.push_back(link.id);
+  const std::size_t src = index_of(link.source.processor);
+  const std::size_t dst = index_of(link.target.processor);
+  link.config = link.config.merged_over(nodes_[src].find_output(link.source.port)->default_link);
+  const std::size_t index = links_.size();
+  adjacency_[src].out.push_back(index);
+  adjacency_[dst].in.push_back(index);
   input_links_.emplace(target_key, link.id);
-  link_index_.emplace(link.id, links_.size());
+  link_index_.emplace(link.id, index);
+  ends_.push_back(LinkEnds{src, dst});
   LinkId id = link.id;
   links_.push_back(std::move(link));
   return id;
@@ -144,19 +144,34 @@ Result<LinkId> Graph::add_link(Link link) {
 Result<Link> Graph::remove_link(const LinkId& id) {
   auto it = link_index_.find(id);
   if (it == link_index_.end()) return make_error(ErrorCode::kNotFound, "no link '{}'", id);
-  const std::size_t i = it->second;
-  Link removed = std::move(links_[i]);
-  if (std::size_t s = index_of(removed.source.processor); s != npos) erase_value(adjacency_[s].out, id);
-  if (std::size_t t = index_of(removed.target.processor); t != npos) erase_value(adjacency_[t].in, id);
-  input_links_.erase(removed.target.str());
+  Link removed = links_[it->second];
+  remove_link_at(it->second);
+  return removed;
+}
+
+void Graph::remove_link_at(std::size_t i) {
+  auto replace = [](std::vector<std::size_t>& v, std::size_t from, std::size_t to) {
+    auto pos = std::find(v.begin(), v.end(), from);
+    if (pos != v.end()) *pos = to;
+  };
+  auto erase = [](std::vector<std::size_t>& v, std::size_t value) {
+    auto pos = std::find(v.begin(), v.end(), value);
+    if (pos != v.end()) v.erase(pos);
+  };
+  erase(adjacency_[ends_[i].source].out, i);
+  erase(adjacency_[ends_[i].target].in, i);
+  input_links_.erase(links_[i].target.str());
+  link_index_.erase(links_[i].id);
   const std::size_t last = links_.size() - 1;
   if (i != last) {
     links_[i] = std::move(links_[last]);
+    ends_[i] = ends_[last];
     link_index_[links_[i].id] = i;
+    replace(adjacency_[ends_[i].source].out, last, i);
+    replace(adjacency_[ends_[i].target].in, last, i);
   }
   links_.pop_back();
-  link_index_.erase(id);
-  return removed;
+  ends_.pop_back();
 }
 
 Result<void> Graph::set_processor_config(const ProcessorId& id, nlohmann::json config) {
@@ -196,7 +211,7 @@ const Link* Graph::link_into(const LinkPortAddress& input) const {
 std::vector<const Link*> Graph::links_from(const ProcessorId& id) const {
   std::vector<const Link*> out;
   if (std::size_t i = index_of(id); i != npos) {
-    for (const LinkId& l : adjacency_[i].out) out.push_back(find_link(l));
+    for (std::size_t l : adjacency_[i].out) out.push_back(&links_[l]);
   }
   return out;
 }
@@ -204,7 +219,7 @@ std::vector<const Link*> Graph::links_from(const ProcessorId& id) const {
 std::vector<const Link*> Graph::links_to(const ProcessorId& id) const {
   std::vector<const Link*> out;
   if (std::size_t i = index_of(id); i != npos) {
-    for (const LinkId& l : adjacency_[i].in) out.push_back(find_link(l));
+    for (std::size_t l : adjacency_[i].in) out.push_back(&links_[l]);
   }
   return out;
 }
@@ -215,16 +230,32 @@ Result<void> Graph::validate() const {
       return make_error(ErrorCode::kInvalidArgument, "'{}' is not a valid processor id", n.id);
     }
   }
-  std::unordered_set<std::string> inputs_seen;
-  inputs_seen.reserve(links_.size());
-  for (const Link& l : links_) {
-    if (auto r = check_link(l); !r) return make_error(r.error().with_context(fmt::format("link '{}'", l.id)));
+  for (std::size_t i = 0; i < links_.size(); ++i) {
+    // The cheap check uses the stored node indices; check_link() runs only to word an error.
+    const Link& l = links_[i];
+    const PortInfo* out = nodes_[ends_[i].source].find_output(l.source.port);
+    const PortInfo* in = nodes_[ends_[i].target].find_input(l.target.port);
+    const bool ok = out && in && message_types_compatible(out->message_type, in->message_type) &&
+                    ends_[i].source != ends_[i].target && l.config.validate().has_value();
+    if (!ok) {
+      auto r = check_link(l);
+      return make_error(r ? Error(ErrorCode::kInternal, "inconsistent link")
+                          : r.error().with_context(fmt::format("link '{}'", l.id)));
+    }
     if (!l.config.complete()) {
       return make_error(ErrorCode::kInvalidArgument, "link '{}': config is incomplete", l.id);
     }
-    if (!inputs_seen.insert(l.target.str()).second) {
-      return make_error(ErrorCode::kAlreadyExists, "input {} has more than one link; an input takes one link",
-                        l.target.str());
+  }
+  // One link per input: compare the target ports of each node's incoming links.
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const auto& in = adjacency_[i].in;
+    for (std::size_t a = 0; a < in.size(); ++a) {
+      for (std::size_t b = a + 1; b < in.size(); ++b) {
+        if (links_[in[a]].target.port == links_[in[b]].target.port) {
+          return make_error(ErrorCode::kAlreadyExists, "input {} has more than one link; an input takes one link",
+                            links_[in[a]].target.str());
+        }
+      }
     }
   }
   STREAMLIB_RETURN_IF_ERROR(topological_order());
@@ -245,8 +276,8 @@ Result<std::vector<ProcessorId>> Graph::topological_order() const {
   for (std::size_t head = 0; head < queue.size(); ++head) {
     const std::size_t i = queue[head];
     order.push_back(nodes_[i].id);
-    for (const LinkId& l : adjacency_[i].out) {
-      const std::size_t t = index_of(links_[link_index_.at(l)].target.processor);
+    for (std::size_t l : adjacency_[i].out) {
+      const std::size_t t = ends_[l].target;
       if (--in_degree[t] == 0) queue.push_back(t);
     }
   }
@@ -277,8 +308,8 @@ std::vector<ProcessorId> Graph::find_cycle(const std::vector<std::size_t>& in_de
     position.emplace(v, path.size());
     path.push_back(v);
     std::size_t pred = npos;
-    for (const LinkId& l : adjacency_[v].in) {
-      const std::size_t s = index_of(links_[link_index_.at(l)].source.processor);
+    for (std::size_t l : adjacency_[v].in) {
+      const std::size_t s = ends_[l].source;
       if (in_degree[s] > 0) {
         pred = s;
         break;
@@ -334,8 +365,8 @@ std::optional<std::vector<ProcessorId>> Graph::would_close_cycle(const Processor
       cycle.insert(cycle.end(), path.begin(), path.end());
       return cycle;
     }
-    for (const LinkId& l : adjacency_[v].out) {
-      const std::size_t t = index_of(links_[link_index_.at(l)].target.processor);
+    for (std::size_t l : adjacency_[v].out) {
+      const std::size_t t = ends_[l].target;
       if (parent.emplace(t, v).second) queue.push_back(t);
     }
   }
@@ -349,13 +380,19 @@ std::uint64_t Graph::checksum() const {
         internal::mix64(internal::StableHasher().add("p").add(n.id.str()).add(n.type).add(n.config_checksum).value());
   }
   for (const Link& l : links_) {
-    sum += internal::mix64(internal::StableHasher()
-                               .add("l")
-                               .add(l.id.str())
-                               .add(l.source.str())
-                               .add(l.target.str())
-                               .add(l.config.to_json().dump())
-                               .value());
+    sum += internal::mix64(
+        internal::StableHasher()
+            .add("l")
+            .add(l.id.str())
+            .add(l.source.processor.str())
+            .add(l.source.port)
+            .add(l.target.processor.str())
+            .add(l.target.port)
+            .add(l.config.capacity.value_or(0))
+            .add(static_cast<std::uint64_t>(l.config.policy.value_or(LinkPolicy::kBlock)))
+            .add(static_cast<std::uint64_t>(l.config.read_mode.value_or(ReadMode::kSequential)))
+            .add(static_cast<std::uint64_t>(l.config.block_timeout.value_or(std::chrono::milliseconds(0)).count()))
+            .value());
   }
   return sum;
 }

@@ -44,9 +44,9 @@ std::string Graph::to_dot() const {
   for (const ProcessorNode* n : nodes) {
     // In LR layout the outer braces lay fields left to right and inner ones top to bottom.
     std::string label = "{";
-    if (!n->inputs.empty()) label += ports_field(n->inputs, 'i') + "|";
+    if (!n->inputs().empty()) label += ports_field(n->inputs(), 'i') + "|";
     label += fmt::format("{}\\n{}", record_escape(n->id.str()), record_escape(n->type));
-    if (!n->outputs.empty()) label += "|" + ports_field(n->outputs, 'o');
+    if (!n->outputs().empty()) label += "|" + ports_field(n->outputs(), 'o');
     label += "}";
     out += fmt::format("  \"{}\" [label=\"{}\"];\n", n->id, label);
   }

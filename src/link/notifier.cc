@@ -1,6 +1,7 @@
 #include "streamlib/link/notifier.h"
 
 #include <linux/futex.h>
+#include <linux/membarrier.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -11,6 +12,35 @@
 namespace streamlib {
 
 namespace internal {
+
+std::atomic<bool> g_asymmetric_fences{false};
+
+namespace {
+long membarrier(int cmd) { return syscall(SYS_membarrier, cmd, 0U, 0); }
+}  // namespace
+
+void enable_asymmetric_fences() noexcept {
+  static const bool enabled = [] {
+    // Needs Linux 4.14; a seccomp filter may refuse it, and then both sides use full fences.
+    const long supported = membarrier(MEMBARRIER_CMD_QUERY);
+    if (supported < 0 || (supported & MEMBARRIER_CMD_PRIVATE_EXPEDITED) == 0) return false;
+    if (membarrier(MEMBARRIER_CMD_REGISTER_PRIVATE_EXPEDITED) != 0) return false;
+    g_asymmetric_fences.store(true, std::memory_order_seq_cst);
+    return true;
+  }();
+  (void)enabled;
+}
+
+void heavy_fence() noexcept {
+  std::atomic_thread_fence(std::memory_order_seq_cst);
+  if (g_asymmetric_fences.load(std::memory_order_relaxed)) {
+    if (membarrier(MEMBARRIER_CMD_PRIVATE_EXPEDITED) != 0) {
+      // Cannot happen once registered; if it ever does, the other side's light fence is not
+      // enough, so stop relying on it.
+      g_asymmetric_fences.store(false, std::memory_order_seq_cst);
+    }
+  }
+}
 
 void futex_wait(std::atomic<std::uint32_t>& word, std::uint32_t expected,
                 std::optional<std::chrono::steady_clock::time_point> deadline) noexcept {

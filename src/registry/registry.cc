@@ -46,6 +46,7 @@ Result<void> ProcessorFactory::register_descriptor(ProcessorDescriptor descripto
     return make_error(ErrorCode::kAlreadyExists, "processor type '{}' is already registered by another class",
                       descriptor.type_name);
   }
+  descriptor.ports = std::make_shared<const ProcessorPorts>(ProcessorPorts{descriptor.inputs, descriptor.outputs});
   std::string name = descriptor.type_name;
   by_name_.emplace(std::move(name), std::make_unique<ProcessorDescriptor>(std::move(descriptor)));
   return {};
@@ -84,8 +85,7 @@ Result<ProcessorNode> ProcessorFactory::make_node(const ProcessorId& id, std::st
   node.type = d->type_name;
   node.config_checksum = config_checksum(canonical);
   node.config = std::move(canonical);
-  node.inputs = d->inputs;
-  node.outputs = d->outputs;
+  node.ports = d->ports;
   return node;
 }
 

@@ -338,6 +338,22 @@ TEST_F(LiveChangesTest, ACycleThroughSeveralProcessorsIsRejectedAtConnect) {
   EXPECT_EQ(r.error().message(), "cannot connect c.out -> a.in: cycle: c -> a -> b -> c");
 }
 
+TEST_F(LiveChangesTest, AConsumerThatCannotKeepUpStillReachesSafePoints) {
+  StreamRuntime rt({.control_timeout = std::chrono::seconds(3)});
+  auto src = rt.add_processor<SequenceSource>({.interval_us = 0}, "src").value();  // as fast as it can
+  auto count = rt.add_processor<Counter>({}, "count").value();                     // drains its input
+  ASSERT_TRUE(rt.connect(src.output(&SequenceSource::out), count.input(&Counter::in),
+                         {.capacity = 64, .policy = LinkPolicy::kDropNewest}));
+  ASSERT_TRUE(rt.start());
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 5; ++i) {
+    const auto t0 = std::chrono::steady_clock::now();
+    ASSERT_TRUE(rt.update_processor_config(count, {.expect_sequence = i % 2 == 0}));
+    EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(2));
+  }
+  ASSERT_TRUE(rt.stop());
+}
+
 // --- Untouched links ----------------------------------------------------------------------
 
 TEST_F(LiveChangesTest, LinksNoDeltaTouchesLoseAndReorderNothingWhileDeltasApply) {

@@ -98,6 +98,22 @@ TEST(LinkChannelTest, SequentialDrainDeliversEverythingInOrder) {
   EXPECT_THAT(got, ElementsAre(0u, 1u, 2u, 3u, 4u, 5u));
 }
 
+TEST(LinkChannelTest, DrainReturnsEvenWhileTheProducerKeepsUp) {
+  // A drain() that chased a fast producer would never return, and its processor would never
+  // reach a safe point for a live change.
+  auto ch = make_channel({.capacity = 32, .policy = LinkPolicy::kDropNewest});
+  std::atomic<bool> stop{false};
+  std::thread producer([&] {
+    for (std::uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) ch->push(frame(i));
+  });
+  for (int call = 0; call < 100; ++call) {
+    const std::size_t n = ch->drain([](DataFrame&&) { std::this_thread::sleep_for(std::chrono::microseconds(20)); });
+    EXPECT_LE(n, 32u);  // at most one ring's worth per call
+  }
+  stop = true;
+  producer.join();
+}
+
 TEST(LinkChannelTest, GrowingKeepsEveryQueuedMessageInOrder) {
   auto ch = make_channel({.capacity = 4, .policy = LinkPolicy::kDropNewest});
   for (std::uint64_t i = 0; i < 4; ++i) ch->push(frame(i));

@@ -86,7 +86,8 @@ TEST(RegistryTest, MakeNodeCanonicalizesTheConfigAndCopiesPorts) {
   ASSERT_TRUE(a && b);
   EXPECT_EQ(a->config, b->config);
   EXPECT_EQ(a->config_checksum, b->config_checksum);
-  EXPECT_EQ(a->outputs.size(), 1u);
+  EXPECT_EQ(a->outputs().size(), 1u);
+  EXPECT_EQ(a->ports, b->ports);  // shared, not copied per node
 }
 
 TEST(RegistryTest, RegisteringTheSameClassTwiceIsANoOpAnotherClassUnderTheSameNameIsAnError) {

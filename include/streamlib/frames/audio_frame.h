@@ -77,7 +77,9 @@ class WritableAudioFrame {
 
 class AudioFramePool {
  public:
-  explicit AudioFramePool(std::size_t max_free = 64) : impl_(max_free) {}
+  // Acquire from one thread (the producer); frames may be released anywhere. Keeps every
+  // buffer it made for reuse.
+  AudioFramePool() = default;
   WritableAudioFrame acquire(int channels, int sample_rate, std::size_t frames);
   std::uint64_t allocated() const { return impl_.allocated(); }
   std::uint64_t reused() const { return impl_.reused(); }

@@ -71,7 +71,9 @@ class WritableDataFrame {
 
 class DataFramePool {
  public:
-  explicit DataFramePool(std::size_t max_free = 64) : impl_(max_free) {}
+  // Acquire from one thread (the producer); frames may be released anywhere. Keeps every
+  // buffer it made for reuse.
+  DataFramePool() = default;
   WritableDataFrame acquire(std::string_view schema, std::size_t size);
   std::uint64_t allocated() const { return impl_.allocated(); }
   std::uint64_t reused() const { return impl_.reused(); }

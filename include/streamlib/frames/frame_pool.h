@@ -5,15 +5,17 @@
 // When the last handle goes, the block returns to the pool it came from and keeps its buffer
 // capacity, so a steady stream of same-sized frames allocates nothing after warm-up.
 //
-// The free list is a short mutex-guarded vector: one uncontended lock per acquire and per
-// release, never held while a frame is being filled or read.
+// Threads: a pool is acquired from by one thread at a time (its producer); blocks come back
+// from any thread. Returns go onto a lock-free stack (push only, so no ABA) that the producer
+// empties in one exchange when its own free list runs dry: no lock, and the only cache line
+// the two sides share is that stack's head, touched once per batch by the producer. A pool
+// keeps every block it made (at most the peak number in flight). A pool may be destroyed
+// while its frames are in flight; its core lives until the last one comes back.
 #pragma once
 
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -51,30 +53,47 @@ struct FrameStorageBase {
   virtual void reset() = 0;
 
   std::atomic<std::uint32_t> refs{0};
-  std::shared_ptr<PoolCoreBase> pool;  // where the block returns; null: deleted when unused
+  PoolCoreBase* pool = nullptr;           // set once when made; null: deleted when unused
+  FrameStorageBase* next_free = nullptr;  // link in the pool's return stack
   std::int64_t timestamp_ns = 0;
   std::uint64_t frame_number = 0;
   FrameMetadata metadata;
 };
 
-class PoolCoreBase : public std::enable_shared_from_this<PoolCoreBase> {
+class PoolCoreBase {
  public:
-  explicit PoolCoreBase(std::size_t max_free) : max_free_(max_free) {}
-  virtual ~PoolCoreBase();
+  // Cores delete themselves (see orphan()), so they are only made here.
+  static PoolCoreBase* create() { return new PoolCoreBase(); }
+  PoolCoreBase(const PoolCoreBase&) = delete;
+  PoolCoreBase& operator=(const PoolCoreBase&) = delete;
 
-  // Takes a block back (called when its count reaches zero, on any thread).
-  void release(FrameStorageBase* block);
-  // A recycled block, or nullptr if none is free.
+  // Owner thread: a free block (refs == 0) or nullptr if none.
   FrameStorageBase* take();
+  // Owner thread: records that a block (new or taken) was handed out.
+  void handed_out() { ++handed_out_; }
+  // Any thread: a block's last reference went away.
+  void release(FrameStorageBase* block) noexcept;
+  // Owner thread, once (the pool object is going away). Deletes this core now if no block is
+  // out, else the last release does.
+  void orphan() noexcept;
 
   std::uint64_t allocated() const { return allocated_.load(std::memory_order_relaxed); }
   std::uint64_t reused() const { return reused_.load(std::memory_order_relaxed); }
-  void count_allocation() { allocated_.fetch_add(1, std::memory_order_relaxed); }
+  void count_allocation() {
+    allocated_.store(allocated_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
 
  private:
-  std::mutex mutex_;
-  std::vector<FrameStorageBase*> free_;  // GUARDED_BY(mutex_)
-  std::size_t max_free_;
+  PoolCoreBase() = default;
+  ~PoolCoreBase();  // only via orphan()/release()
+
+  std::vector<FrameStorageBase*> local_;              // owner thread
+  std::int64_t handed_out_ = 0;                       // owner thread
+  std::atomic<FrameStorageBase*> returned_{nullptr};  // lock-free return stack
+  // Releases subtract one; orphan() adds every hand-out. Before orphaning it is <= 0; after,
+  // it counts the blocks still out, and whoever brings it to zero deletes the core.
+  std::atomic<std::int64_t> balance_{0};
+  std::atomic<bool> orphaned_{false};
   std::atomic<std::uint64_t> allocated_{0};
   std::atomic<std::uint64_t> reused_{0};
 };
@@ -111,21 +130,24 @@ class FrameRef {
   S* p_ = nullptr;
 };
 
-// A pool of one storage type. Handles keep the pool's core alive, so a pool may be destroyed
-// while its frames are still in flight.
+// A pool of one storage type.
 template <class S>
 class FramePoolImpl {
  public:
-  explicit FramePoolImpl(std::size_t max_free) : core_(std::make_shared<PoolCoreBase>(max_free)) {}
+  FramePoolImpl() : core_(PoolCoreBase::create()) {}
+  FramePoolImpl(const FramePoolImpl&) = delete;
+  FramePoolImpl& operator=(const FramePoolImpl&) = delete;
+  ~FramePoolImpl() { core_->orphan(); }
 
-  // A block with refs == 1, from the free list or new.
+  // A block with refs == 1, recycled or new.
   FrameRef<S> acquire() {
     S* block = static_cast<S*>(core_->take());
     if (block == nullptr) {
       block = new S();
+      block->pool = core_;
       core_->count_allocation();
     }
-    block->pool = core_;
+    core_->handed_out();
     return FrameRef<S>(block);
   }
 
@@ -133,7 +155,7 @@ class FramePoolImpl {
   std::uint64_t reused() const { return core_->reused(); }
 
  private:
-  std::shared_ptr<PoolCoreBase> core_;
+  PoolCoreBase* core_;
 };
 
 // Byte buffer aligned for SIMD, growing only when asked for more than it has.

@@ -98,8 +98,9 @@ class WritableVideoFrame {
 
 class VideoFramePool {
  public:
-  // Keeps up to `max_free` idle buffers for reuse.
-  explicit VideoFramePool(std::size_t max_free = 16) : impl_(max_free) {}
+  // Acquire from one thread (the producer); frames may be released anywhere. Keeps every
+  // buffer it made for reuse.
+  VideoFramePool() = default;
   WritableVideoFrame acquire(int width, int height, PixelFormat format);
   std::uint64_t allocated() const { return impl_.allocated(); }
   std::uint64_t reused() const { return impl_.reused(); }

@@ -116,17 +116,23 @@ class Graph {
   friend bool operator==(const Graph& a, const Graph& b);
 
  private:
+  // Indices into links_ of the links leaving / entering a node. Kept in step with every swap-
+  // remove, so traversals work on integers and never hash a string per edge.
   struct Adjacency {
-    std::vector<LinkId> in;
-    std::vector<LinkId> out;
+    std::vector<std::size_t> in;
+    std::vector<std::size_t> out;
   };
-
+  struct LinkEnds {
+    std::size_t source;  // index into nodes_
+    std::size_t target;
+  };
   enum class LinkEnd { kNone, kSource, kTarget };
 
   std::size_t index_of(const ProcessorId& id) const;  // npos if absent
   // Checks a link against the nodes; on failure `bad_end` says which end was at fault.
   Result<void> check_link(const Link& link, LinkEnd* bad_end = nullptr) const;
   std::vector<ProcessorId> find_cycle(const std::vector<std::size_t>& in_degree) const;
+  void remove_link_at(std::size_t index);
 
   static constexpr std::size_t npos = static_cast<std::size_t>(-1);
 
@@ -134,6 +140,7 @@ class Graph {
   std::vector<Adjacency> adjacency_;  // parallel to nodes_
   std::unordered_map<ProcessorId, std::size_t> node_index_;
   std::vector<Link> links_;
+  std::vector<LinkEnds> ends_;  // parallel to links_
   std::unordered_map<LinkId, std::size_t> link_index_;
   std::unordered_map<std::string, LinkId> input_links_;  // "proc.port" -> the link into it
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -41,19 +42,32 @@ const PortInfo* find_port(const std::vector<PortInfo>& ports, std::string_view n
 // Whether an output of message type `from` may feed an input of message type `to`.
 bool message_types_compatible(std::string_view from, std::string_view to);
 
+// A processor type's ports. Immutable and shared by every node of that type (the registry
+// makes one per type), which keeps nodes small and makes comparing two nodes' ports a pointer
+// comparison in the common case.
+struct ProcessorPorts {
+  std::vector<PortInfo> inputs;
+  std::vector<PortInfo> outputs;
+  friend bool operator==(const ProcessorPorts&, const ProcessorPorts&) = default;
+};
+
 struct ProcessorNode {
   ProcessorId id;
   std::string type;
   nlohmann::json config = nlohmann::json::object();  // canonical: every field present
   std::uint64_t config_checksum = 0;                 // checksum of `config`, see config_checksum()
-  std::vector<PortInfo> inputs;
-  std::vector<PortInfo> outputs;
+  std::shared_ptr<const ProcessorPorts> ports;       // null: no ports
 
-  const PortInfo* find_input(std::string_view name) const { return find_port(inputs, name); }
-  const PortInfo* find_output(std::string_view name) const { return find_port(outputs, name); }
+  const std::vector<PortInfo>& inputs() const;
+  const std::vector<PortInfo>& outputs() const;
+  const PortInfo* find_input(std::string_view name) const { return find_port(inputs(), name); }
+  const PortInfo* find_output(std::string_view name) const { return find_port(outputs(), name); }
 
-  friend bool operator==(const ProcessorNode&, const ProcessorNode&) = default;
+  friend bool operator==(const ProcessorNode& a, const ProcessorNode& b);
 };
+
+// Same ports (the same shared object, or equal contents).
+bool same_ports(const ProcessorNode& a, const ProcessorNode& b);
 
 // Stable 64-bit checksum of a JSON value: FNV-1a over its canonical text (object keys
 // sorted, shortest round-trip numbers). Same value, same checksum, on every run and machine.

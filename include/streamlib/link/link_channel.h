@@ -8,6 +8,7 @@
 // is what makes a live resize keep every queued message in order.
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -81,6 +82,7 @@ class LinkChannelBase {
 
   // Consumer side for AnyFrame inputs, which do not know T.
   virtual bool any_has_data() = 0;
+  virtual std::size_t any_available() = 0;
   virtual std::optional<AnyFrame> any_pop() = 0;
   virtual bool carries_builtin_frame() const = 0;
 
@@ -135,18 +137,18 @@ class LinkChannel final : public LinkChannelBase {
   // --- Producer thread --------------------------------------------------------------------
 
   void push(T value) {
-    const std::uint64_t n = pushed_local_++;
+    const std::uint64_t n = local_.pushed++;
     bump(producer_.pushed);
     const bool sample = (n & kSampleMask) == 0 || consumer_notifier_->consumer_waiting();
     Entry entry{std::move(value), sample ? monotonic_ns() : 0};
+    SpscRing<Entry>& ring = *shared_.ring;
     bool accepted = true;
-    switch (policy_) {
+    switch (shared_.policy) {
       case LinkPolicy::kDropNewest:
-        accepted = ring_->try_push(std::move(entry));
-        if (!accepted) bump(producer_.dropped);
+        accepted = ring.try_push(std::move(entry));
         break;
       case LinkPolicy::kDropOldest:
-        switch (ring_->push_overwrite(std::move(entry))) {
+        switch (ring.push_overwrite(std::move(entry))) {
           case SpscRing<Entry>::OverwriteResult::kPushed:
             break;
           case SpscRing<Entry>::OverwriteResult::kPushedEvicted:
@@ -154,17 +156,16 @@ class LinkChannel final : public LinkChannelBase {
             note_high_water();
             break;
           case SpscRing<Entry>::OverwriteResult::kRejected:
-            bump(producer_.dropped);
             accepted = false;
             break;
         }
         break;
       case LinkPolicy::kBlock:
-        accepted = ring_->try_push(std::move(entry)) || push_blocking(entry);
-        if (!accepted) bump(producer_.dropped);
+        accepted = ring.try_push(std::move(entry)) || push_blocking(entry);
         break;
     }
     if (!accepted) {
+      bump(producer_.dropped);
       note_high_water();
       return;
     }
@@ -174,16 +175,16 @@ class LinkChannel final : public LinkChannelBase {
 
   // --- Consumer thread --------------------------------------------------------------------
 
-  bool has_data() { return !ring_->consumer_empty(); }
+  bool has_data() { return !shared_.ring->consumer_empty(); }
 
   // The next message (sequential) or the newest one (latest), or nullopt.
   std::optional<T> pop() {
     Entry entry;
-    if (!ring_->try_pop(entry)) return std::nullopt;
-    if (read_mode_ == ReadMode::kLatest) {
+    if (!shared_.ring->try_pop(entry)) return std::nullopt;
+    if (shared_.read_mode == ReadMode::kLatest) {
       Entry newer;
       std::uint64_t skipped = 0;
-      while (ring_->try_pop(newer)) {
+      while (shared_.ring->try_pop(newer)) {
         entry = std::move(newer);
         ++skipped;
       }
@@ -193,18 +194,22 @@ class LinkChannel final : public LinkChannelBase {
     return std::move(entry.value);
   }
 
-  // Calls fn(T&&) for each message available now (just the newest in latest mode).
+  // Calls fn(T&&) for each message available (just the newest in latest mode), at most one
+  // ring's capacity (or what was queued at the start, if more) per call. Bounded on purpose: a
+  // producer that keeps up must not keep the consumer inside one process() call forever, or it
+  // would never reach a safe point; a whole ring per call keeps the per-call cost small.
   template <class F>
   std::size_t drain(F&& fn) {
-    if (read_mode_ == ReadMode::kLatest) {
+    if (shared_.read_mode == ReadMode::kLatest) {
       auto v = pop();
       if (!v) return 0;
       fn(std::move(*v));
       return 1;
     }
+    const std::size_t limit = std::max(shared_.ring->capacity(), shared_.ring->consumer_available());
     std::size_t n = 0;
     Entry entry;
-    while (ring_->try_pop(entry)) {
+    while (n < limit && shared_.ring->try_pop(entry)) {
       delivered(entry);
       fn(std::move(entry.value));
       ++n;
@@ -213,6 +218,7 @@ class LinkChannel final : public LinkChannelBase {
   }
 
   bool any_has_data() override { return has_data(); }
+  std::size_t any_available() override { return shared_.ring->consumer_available(); }
   std::optional<AnyFrame> any_pop() override {
     if constexpr (BuiltinFrame<T>) {
       auto v = pop();
@@ -229,7 +235,7 @@ class LinkChannel final : public LinkChannelBase {
   void reconfigure(const LinkConfig& config) override {
     const LinkConfig merged = config.merged_over(config_);
     const std::size_t new_capacity = *merged.capacity;
-    std::unique_ptr<SpscRing<Entry>> old = std::move(ring_);
+    std::unique_ptr<SpscRing<Entry>> old = std::move(shared_.ring);
     const std::size_t queued = old->size();
     std::size_t to_skip = 0;  // oldest to discard
     std::size_t to_keep = queued;
@@ -253,32 +259,36 @@ class LinkChannel final : public LinkChannelBase {
         ++dropped;
         continue;
       }
-      [[maybe_unused]] bool ok = ring_->push_ignoring_capacity(std::move(entry));
+      [[maybe_unused]] bool ok = shared_.ring->push_ignoring_capacity(std::move(entry));
     }
     if (dropped) reconfigure_dropped_.fetch_add(dropped, std::memory_order_relaxed);
   }
 
  protected:
-  std::size_t depth() const override { return ring_->size(); }
+  std::size_t depth() const override { return shared_.ring->size(); }
 
  private:
   static constexpr std::uint64_t kSampleMask = 63;
+  static constexpr int kBlockSpin = 256;
 
   void apply_config(const LinkConfig& c, std::size_t must_hold) {
-    policy_ = *c.policy;
-    read_mode_ = *c.read_mode;
-    block_timeout_ = *c.block_timeout;
-    const bool overwrite = policy_ == LinkPolicy::kDropOldest;
-    const std::size_t min_slots = policy_ == LinkPolicy::kBlock ? must_hold : 0;
-    ring_ = std::make_unique<SpscRing<Entry>>(*c.capacity, overwrite, min_slots);
+    shared_.policy = *c.policy;
+    shared_.read_mode = *c.read_mode;
+    shared_.block_timeout = *c.block_timeout;
+    const bool overwrite = shared_.policy == LinkPolicy::kDropOldest;
+    const std::size_t min_slots = shared_.policy == LinkPolicy::kBlock ? must_hold : 0;
+    shared_.ring = std::make_unique<SpscRing<Entry>>(*c.capacity, overwrite, min_slots);
   }
 
   void delivered(const Entry& entry) {
     bump(consumer_.delivered);
     if (entry.enqueue_ns != 0) latency_.record(monotonic_ns() - entry.enqueue_ns);
-    if (policy_ == LinkPolicy::kBlock) {
-      std::atomic_thread_fence(std::memory_order_seq_cst);
-      if (space_waiting_.load(std::memory_order_relaxed) != 0) {
+    if (shared_.policy == LinkPolicy::kBlock) {
+      light_fence();  // the producer going to sleep pays the heavy half (push_blocking)
+      // Wake a waiting producer once, when half the ring is free: it then refills a batch
+      // instead of being woken (and blocking again) once per message.
+      if (space_waiting_.load(std::memory_order_relaxed) != 0 && shared_.ring->size() * 2 <= shared_.ring->capacity() &&
+          space_waiting_.exchange(0, std::memory_order_acq_rel) != 0) {
         space_seq_.fetch_add(1, std::memory_order_release);
         futex_wake_all(space_seq_);
       }
@@ -286,21 +296,31 @@ class LinkChannel final : public LinkChannelBase {
   }
 
   void note_high_water() {
-    const std::uint64_t d = ring_->size();
+    const std::uint64_t d = shared_.ring->size();
     if (d > producer_.high_water.load(std::memory_order_relaxed)) {
       producer_.high_water.store(d, std::memory_order_relaxed);
     }
   }
 
-  // Waits for room up to the block timeout; false if none came (or the thread is stopping).
+  // Waits for room up to the block timeout; false if none came (or the thread is stopping,
+  // or the consumer failed).
   bool push_blocking(Entry& entry) {
     note_high_water();
-    const auto deadline = Notifier::Clock::now() + block_timeout_;
+    // A consumer keeping up frees room within microseconds: spin briefly before paying for
+    // sleeping (the heavy fence, the futex) and for being woken. Wait for half the ring to be
+    // free rather than for one slot: refilling one slot at a time would bounce the head index's
+    // cache line between the two cores on every message; a half-ring burst reads it once.
+    SpscRing<Entry>& ring = *shared_.ring;
+    for (int i = 0; i < kBlockSpin; ++i) {
+      internal::cpu_relax();
+      if ((ring.size() * 2 <= ring.capacity() || i + 1 == kBlockSpin) && ring.try_push(std::move(entry))) return true;
+    }
+    const auto deadline = Notifier::Clock::now() + shared_.block_timeout;
     for (;;) {
       const std::uint32_t seq = space_seq_.load(std::memory_order_acquire);
       space_waiting_.store(1, std::memory_order_relaxed);
-      std::atomic_thread_fence(std::memory_order_seq_cst);
-      if (ring_->try_push(std::move(entry))) {
+      heavy_fence();
+      if (shared_.ring->try_push(std::move(entry))) {
         space_waiting_.store(0, std::memory_order_relaxed);
         return true;
       }
@@ -315,11 +335,18 @@ class LinkChannel final : public LinkChannelBase {
     }
   }
 
-  std::unique_ptr<SpscRing<Entry>> ring_;
-  LinkPolicy policy_ = LinkPolicy::kBlock;
-  ReadMode read_mode_ = ReadMode::kSequential;
-  std::chrono::nanoseconds block_timeout_{0};
-  std::uint64_t pushed_local_ = 0;  // producer thread
+  // Read by both threads, written only by reconfigure() (both parked): its own cache line, so
+  // the producer's counters below never invalidate it.
+  struct alignas(kCacheLineSize) Shared {
+    std::unique_ptr<SpscRing<Entry>> ring;
+    LinkPolicy policy = LinkPolicy::kBlock;
+    ReadMode read_mode = ReadMode::kSequential;
+    std::chrono::nanoseconds block_timeout{0};
+  } shared_;
+  // Producer thread only.
+  struct alignas(kCacheLineSize) ProducerLocal {
+    std::uint64_t pushed = 0;
+  } local_;
 };
 
 }  // namespace streamlib::internal

@@ -58,12 +58,18 @@ class LinkInput final : public InputPortBase {
     }
   }
 
-  // Calls fn(T&&) for every message available now; returns how many.
+  // Calls fn(T&&) for the messages available, at most about one link capacity per call (so a
+  // producer that keeps up cannot keep the call going forever); returns how many.
   template <class F>
   std::size_t drain(F&& fn) {
     if constexpr (std::is_same_v<T, AnyFrame>) {
+      if (!channel_) return 0;
+      // What is queued now, not what keeps arriving (see LinkChannel::drain).
+      const std::size_t available = channel_->any_available();
       std::size_t n = 0;
-      while (auto v = read()) {
+      while (n < available) {
+        auto v = read();
+        if (!v) break;
         fn(std::move(*v));
         ++n;
       }

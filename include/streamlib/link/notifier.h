@@ -15,17 +15,53 @@
 #include <cstdint>
 #include <optional>
 
+#include "streamlib/link/spsc_ring.h"  // internal::cpu_relax
+
 namespace streamlib {
+
+namespace internal {
+
+// Asymmetric fences (folly's asymmetricLightBarrier/HeavyBarrier, Linux membarrier): the
+// wake-up handshakes need a full StoreLoad fence on both sides, but one side (a push, a pop)
+// runs per message and the other (going to sleep) rarely when traffic is heavy. With
+// membarrier(PRIVATE_EXPEDITED) registered, the sleeper's heavy_fence() forces a full barrier
+// on every running thread of the process, so the per-message side needs only a compiler
+// barrier. Without it, both are full fences. The `block` policy's producer wait always uses
+// them (a producer blocks only under heavy traffic); the Notifier chooses per consumer.
+extern std::atomic<bool> g_asymmetric_fences;
+void enable_asymmetric_fences() noexcept;  // once per process; Notifier's constructor calls it
+void heavy_fence() noexcept;
+
+inline void light_fence() noexcept {
+  if (g_asymmetric_fences.load(std::memory_order_relaxed)) {
+    std::atomic_signal_fence(std::memory_order_seq_cst);
+  } else {
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+  }
+}
+
+}  // namespace internal
 
 class Notifier {
  public:
   using Clock = std::chrono::steady_clock;
 
-  // Any thread. Wakes the consumer if it is asleep or about to sleep. The full fence orders
-  // the caller's preceding store (a ring's tail, a queued command) before the read of the
-  // consumer's state; wait() mirrors it (Dekker), so one of the two always sees the other.
+  Notifier() noexcept { internal::enable_asymmetric_fences(); }
+
+  // Any thread. Wakes the consumer if it is asleep or about to sleep. Orders the caller's
+  // preceding store (a ring's tail, a queued command) before the read of the consumer's state;
+  // wait() orders its side the same way (Dekker), so one of the two always sees the other.
+  //
+  // Which fence: a busy consumer (see wait()) asks producers for the light half of an
+  // asymmetric fence and pays the heavy half itself on the rare occasions it sleeps; an idle
+  // one, which sleeps after nearly every message, keeps both sides on ordinary full fences so
+  // its sleeping disturbs no other thread.
   void notify() noexcept {
-    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (light_producers_.load(std::memory_order_relaxed)) {
+      std::atomic_signal_fence(std::memory_order_seq_cst);
+    } else {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    }
     if (state_.load(std::memory_order_relaxed) == kWaiting) wake_slow();
   }
 
@@ -34,15 +70,49 @@ class Notifier {
 
   // Consumer thread only. Returns when `has_work()` is true, notify() was called, the
   // deadline passed, or spuriously; callers loop.
+  //
+  // Without a deadline it first spins briefly, adaptively: while messages keep arriving within
+  // the spin, a busy consumer never pays for sleeping (the heavy fence, the futex) at all; a
+  // spin that finds nothing halves the next one, so an idle processor stops spinning and costs
+  // nothing, and a sleep that ends quickly (traffic is back) restores it.
   template <class Predicate>
   void wait(Predicate&& has_work, std::optional<Clock::time_point> deadline = std::nullopt) {
+    if (!deadline) {
+      for (std::uint32_t i = 0; i < spin_; ++i) {
+        if (has_work()) return;
+        internal::cpu_relax();
+      }
+      spin_ /= 2;
+    }
+    // Busy consumers let producers use light fences and pay a heavy one per sleep. Going back
+    // to full fences needs one heavy fence too: it makes every push a producer began under the
+    // light regime visible before we look, and every later push sees the switch.
+    bool heavy = light_producers_.load(std::memory_order_relaxed);
+    if (heavy && spin_ == 0) light_producers_.store(false, std::memory_order_relaxed);
     state_.store(kWaiting, std::memory_order_seq_cst);
-    std::atomic_thread_fence(std::memory_order_seq_cst);
-    if (!has_work()) sleep(deadline);
+    if (heavy) {
+      internal::heavy_fence();
+    } else {
+      std::atomic_thread_fence(std::memory_order_seq_cst);
+    }
+    if (!has_work()) {
+      const auto slept_at = Clock::now();
+      sleep(deadline);
+      if (!deadline && Clock::now() - slept_at < kBusyGap) {
+        spin_ = kMaxSpin;
+        if (internal::g_asymmetric_fences.load(std::memory_order_relaxed)) {
+          light_producers_.store(true, std::memory_order_relaxed);
+        }
+      }
+    }
     state_.store(kIdle, std::memory_order_relaxed);
   }
 
  private:
+  // Up to ~kMaxSpin pause instructions (a few microseconds) before sleeping; a sleep shorter
+  // than kBusyGap means messages come faster than sleeping pays off.
+  static constexpr std::uint32_t kMaxSpin = 256;
+  static constexpr std::chrono::microseconds kBusyGap{50};
   static constexpr std::uint32_t kIdle = 0;
   static constexpr std::uint32_t kWaiting = 1;
   static constexpr std::uint32_t kNotified = 2;
@@ -51,6 +121,9 @@ class Notifier {
   void sleep(std::optional<Clock::time_point> deadline) noexcept;
 
   std::atomic<std::uint32_t> state_{kIdle};
+  // Set and cleared by the consumer only (see wait()); producers read it.
+  std::atomic<bool> light_producers_{false};
+  std::uint32_t spin_ = 0;  // consumer thread only
 };
 
 namespace internal {

@@ -135,6 +135,13 @@ class SpscRing {
     return h >= tail_cache_;
   }
 
+  // How many elements the consumer can pop right now (refreshes its view of the tail).
+  std::size_t consumer_available() noexcept {
+    const std::uint64_t h = head_.load(std::memory_order_relaxed) & ~kClaimBit;
+    tail_cache_ = tail_.load(std::memory_order_acquire);
+    return tail_cache_ > h ? static_cast<std::size_t>(tail_cache_ - h) : 0;
+  }
+
   [[nodiscard]] bool try_pop(T& out) noexcept {
     if (!allow_overwrite_) {
       // Only the consumer writes head_: a plain load and store.
