@@ -46,7 +46,10 @@ std::string Graph::to_dot() const {
     std::string label = "{";
     if (!n->inputs().empty()) label += ports_field(n->inputs(), 'i') + "|";
     label += fmt::format("{}\\n{}", record_escape(n->id.str()), record_escape(n->type));
-    if (!n->outputs().empty()) label += "|" + ports_field(n->outputs(), 'o');
+    if (!n->outputs().empty()) {
+      label += '|';  // appended separately: g++ 12 -O3 warns (-Wrestrict) on "|" + std::string
+      label += ports_field(n->outputs(), 'o');
+    }
     label += "}";
     out += fmt::format("  \"{}\" [label=\"{}\"];\n", n->id, label);
   }
