@@ -80,7 +80,8 @@ class Notifier {
     if (!deadline) {
       for (std::uint32_t i = 0; i < spin_; ++i) {
         if (has_work()) return;
-        internal::cpu_relax();
+        // Poll the producers' lines only now and then: each read can cost them a transfer.
+        for (int p = 0; p < kPausesPerPoll; ++p) internal::cpu_relax();
       }
       spin_ /= 2;
     }
@@ -109,9 +110,10 @@ class Notifier {
   }
 
  private:
-  // Up to ~kMaxSpin pause instructions (a few microseconds) before sleeping; a sleep shorter
+  // Up to kMaxSpin polls, kPausesPerPoll pauses apart (a few microseconds), before sleeping; a sleep shorter
   // than kBusyGap means messages come faster than sleeping pays off.
-  static constexpr std::uint32_t kMaxSpin = 256;
+  static constexpr std::uint32_t kMaxSpin = 64;
+  static constexpr int kPausesPerPoll = 8;
   static constexpr std::chrono::microseconds kBusyGap{50};
   static constexpr std::uint32_t kIdle = 0;
   static constexpr std::uint32_t kWaiting = 1;
