@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# Builds the `release` preset's benchmarks, runs each one (StreamLib beside its peer, in the
+# same run), prints a summary table and writes build/bench/results.jsonl: one JSON object per
+# comparison, one line each (see bench/summarize.py and docs/PERFORMANCE.md).
+#
+#   bash bench/run_benchmarks.sh            # what `make bench` runs; about 2 minutes
+#
+# Environment:
+#   BENCH_BUILD_JOBS   parallel compile jobs (default: nproc)
+#   BENCH_MAX_LOAD     wait before each benchmark until the 1-minute load average is below
+#                      this (default 1.0): figures taken on a busy machine mean little
+#   BENCH_QUIET_WAIT   give up waiting after this many seconds and measure anyway, saying so
+#                      (default 180)
+#   BENCH_FILTER       passed as --benchmark_filter to every program (default: all)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+build_dir="build/release"
+out_dir="build/bench"
+jobs="${BENCH_BUILD_JOBS:-$(nproc)}"
+max_load="${BENCH_MAX_LOAD:-1.0}"
+quiet_wait="${BENCH_QUIET_WAIT:-180}"
+programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench)
+
+mkdir -p "$out_dir"
+cmake --preset release >"$out_dir/configure.log" 2>&1 || { cat "$out_dir/configure.log" >&2; exit 1; }
+cmake --build "$build_dir" --target benchmarks -j "$jobs"
+rm -f "$out_dir"/*.json "$out_dir/results.jsonl"
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+wait_for_quiet() {
+  local waited=0
+  while awk -v l="$(load1)" -v m="$max_load" 'BEGIN { exit !(l >= m) }'; do
+    if (( waited >= quiet_wait )); then
+      echo "run_benchmarks: load is still $(load1) after ${waited}s; measuring anyway" >&2
+      return
+    fi
+    if (( waited == 0 )); then echo "run_benchmarks: load $(load1) >= $max_load, waiting for a quiet machine" >&2; fi
+    sleep 5
+    waited=$((waited + 5))
+  done
+}
+
+declare -A loads
+for program in "${programs[@]}"; do
+  wait_for_quiet
+  loads[$program]="$(load1)"
+  echo "=== $program (1-min load ${loads[$program]}) ==="
+  args=("--benchmark_out=$out_dir/$program.json" "--benchmark_out_format=json")
+  if [[ -n "${BENCH_FILTER:-}" ]]; then args+=("--benchmark_filter=$BENCH_FILTER"); fi
+  # A failing program is reported by summarize.py (its lines are missing); go on with the rest.
+  "$build_dir/bench/$program" "${args[@]}" || echo "run_benchmarks: $program exited with $?" >&2
+done
+
+# What the figures were measured on, for the summary and docs/PERFORMANCE.md.
+{
+  printf '{"nproc": %s, ' "$(nproc)"
+  printf '"cpu": "%s", ' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//; s/"/\\"/g')"
+  printf '"kernel": "%s", ' "$(uname -r)"
+  printf '"load": {'
+  sep=""
+  for program in "${programs[@]}"; do
+    printf '%s"%s": %s' "$sep" "$program" "${loads[$program]:-null}"
+    sep=", "
+  done
+  printf '}}\n'
+} >"$out_dir/machine.json"
+
+echo
+python3 bench/summarize.py "$out_dir"

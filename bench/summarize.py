@@ -1,0 +1,235 @@
+#!/usr/bin/env python3
+"""Turns the benchmarks' Google Benchmark JSON into results.jsonl and a table.
+
+Usage: summarize.py OUT_DIR
+
+Reads OUT_DIR/{graph,link_throughput,hop_latency,delta_apply}_bench.json (written with
+--benchmark_out) and OUT_DIR/machine.json (written by run_benchmarks.sh), writes
+OUT_DIR/results.jsonl — one JSON object per comparison, one line each:
+
+  {"bench": "link_throughput", "metric": "msgs_per_s", "streamlib": 3.1e7,
+   "peer": "boost_spsc", "peer_value": 3.2e8, "higher_is_better": true}
+
+— and prints a table with the ratio and whether each aim is met. A benchmark that did not
+run (or skipped with an error) leaves its lines out and is named on stderr; the exit status
+is then 1, so a broken run is not mistaken for a complete one.
+
+Comparisons without an outside peer (graph scaling, delta-apply scaling) compare StreamLib
+with itself: the graph lines give ns per processor at 10,000 processors against 1,000 (peer
+"streamlib_1k"), so linear growth is a ratio near 1; delta_apply_scaling gives the 1,000-
+processor figure against the 10-processor one (peer "streamlib_10"). The absolute delta-apply
+aim is a line against peer "aim" with peer_value 1000 (microseconds), measured with a source
+that sends one message per 100 us; the delta_apply_busy_source lines repeat it with a source
+that pushes as fast as it can (see delta_apply_bench.cc for why that one is erratic).
+
+Diagnostic lines carry no aim: the graph lines at 100k processors (against 10k), those against
+"int_index_kahn" (the same topological sort over plain integer adjacency, written in the
+benchmark), link_push_pop (one push + pop on a LinkChannel against the bare SpscRing), and
+dataframe_cross_thread (ns per DataFrame through the boost queue between two threads, against
+acquiring and dropping one on a single thread), link_throughput_slow_sink_block (a slow sink
+behind a block link against the same behind drop_newest), and the link_ladder lines: two
+busy-spinning threads on StreamLib's SpscRing, then the ring plus Notifier::notify() per push,
+then a whole LinkChannel, then the runtime — each against the rung below it; and
+futex_wake_1000_sleepers (a raw futex wake-up while 1,000 other threads sleep, against 10).
+"""
+
+import json
+import os
+import sys
+
+
+def load(out_dir, name):
+    """Runs by name (Google Benchmark's run_name). A benchmark repeated several times is
+    represented by its median aggregate, with its min and max aggregates attached as
+    run["min"] / run["max"] (same keys as the run itself)."""
+    path = os.path.join(out_dir, name + ".json")
+    try:
+        with open(path) as f:
+            data = json.load(f)
+    except (OSError, ValueError) as e:
+        print(f"summarize: cannot read {path}: {e}", file=sys.stderr)
+        return {}
+    runs, spread = {}, {}
+    for b in data.get("benchmarks", []):
+        if b.get("error_occurred"):
+            print(f"summarize: {b['name']}: {b.get('error_message', 'error')}", file=sys.stderr)
+            continue
+        key = b.get("run_name", b["name"])
+        if b.get("run_type", "iteration") == "aggregate":
+            if b.get("aggregate_name") == "median":
+                runs[key] = b
+            elif b.get("aggregate_name") in ("min", "max"):
+                spread.setdefault(key, {})[b["aggregate_name"]] = b
+        elif key not in runs:
+            runs[key] = b
+    for key, extra in spread.items():
+        if key in runs:
+            runs[key] = dict(runs[key], **extra)
+    return runs
+
+
+def find(runs, prefix):
+    """The run whose name is `prefix` or starts with `prefix/` (Google Benchmark appends
+    /iterations:N/manual_time and the like)."""
+    for name, run in runs.items():
+        if name == prefix or name.startswith(prefix + "/"):
+            return run
+    return None
+
+
+_UNIT_NS = {"ns": 1.0, "us": 1e3, "ms": 1e6, "s": 1e9}
+
+
+def real_ns(run):
+    """A run's real time per iteration in nanoseconds, or None."""
+    return None if run is None else float(run["real_time"]) * _UNIT_NS[run.get("time_unit", "ns")]
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    out_dir = sys.argv[1]
+    lines = []  # (record, aim text, aim check, spread text)
+    missing = []
+
+    def add(bench, metric, value, peer, peer_value, higher_is_better, aim=None, check=None, spread=""):
+        if value is None or peer_value is None:
+            missing.append(f"{bench}/{peer}")
+            return
+        record = {"bench": bench, "metric": metric, "streamlib": value, "peer": peer,
+                  "peer_value": peer_value, "higher_is_better": higher_is_better}
+        lines.append((record, aim, check, spread))
+
+    def counter(run, key):
+        return None if run is None or key not in run else float(run[key])
+
+    def spread(run, key):
+        """ "min..max" of a repeated run's counter, or "" if it was not repeated."""
+        if run is None or "min" not in run or "max" not in run:
+            return ""
+        return f"{float(run['min'][key]):.3g}..{float(run['max'][key]):.3g}"
+
+    # --- Graph scaling: ns per processor, 10k against 1k -------------------------------------
+    graph = load(out_dir, "graph_bench")
+    for op, bench in [("Validate", "graph_validate"), ("TopologicalOrder", "graph_topological_order"),
+                      ("Checksum", "graph_checksum"), ("ComputeDelta", "graph_compute_delta")]:
+        per = {}
+        for n in (1000, 10000, 100000):
+            t = real_ns(find(graph, f"BM_{op}/{n}"))
+            per[n] = None if t is None else t / n
+        add(bench, "ns_per_processor", per[10000], "streamlib_1k", per[1000], False,
+            "10k within 1.5x of 1k per processor", lambda v, p: v <= 1.5 * p)
+        # Beyond the required sizes: does the per-processor cost keep growing?
+        add(bench + "_100k", "ns_per_processor", per[100000], "streamlib_10k", per[10000], False)
+    ref = {n: real_ns(find(graph, f"BM_TopologicalOrderIndexReference/{n}")) for n in (1000, 10000, 100000)}
+    for n, label in [(1000, "1k"), (10000, "10k"), (100000, "100k")]:
+        t = real_ns(find(graph, f"BM_TopologicalOrder/{n}"))
+        add(f"graph_topological_order_{label}", "ns_per_processor", None if t is None else t / n, "int_index_kahn",
+            None if ref[n] is None else ref[n] / n, False)
+
+    # --- Link throughput --------------------------------------------------------------------
+    link = load(out_dir, "link_throughput_bench")
+    gst_run = find(link, "BM_GStreamerQueue")
+    gst = counter(gst_run, "msgs_per_s")
+    # Benchmark arguments: capacity / policy (2 block, 0 drop_newest) / sink spin per message.
+    for bench, sl, boost in [("link_throughput", "BM_StreamLib_Tick/1024/2/0", "BM_BoostSpsc_Tick/1024"),
+                             ("link_throughput_drop_newest", "BM_StreamLib_Tick/1024/0/0", "BM_BoostSpsc_Tick/1024"),
+                             ("link_throughput_dataframe", "BM_StreamLib_DataFrame/16", "BM_BoostSpsc_DataFrame/16"),
+                             ("link_throughput_dataframe_cap1024", "BM_StreamLib_DataFrame/1024",
+                              "BM_BoostSpsc_DataFrame/1024")]:
+        sl_run, boost_run = find(link, sl), find(link, boost)
+        value = counter(sl_run, "msgs_per_s")
+        add(bench, "msgs_per_s", value, "boost_spsc", counter(boost_run, "msgs_per_s"), True,
+            ">= 1/4 of the raw queue", lambda v, p: v >= 0.25 * p,
+            f"streamlib {spread(sl_run, 'msgs_per_s')}, peer {spread(boost_run, 'msgs_per_s')}")
+        add(bench, "msgs_per_s", value, "gstreamer_queue", gst, True, ">= 10x GStreamer", lambda v, p: v >= 10 * p,
+            f"streamlib {spread(sl_run, 'msgs_per_s')}, peer {spread(gst_run, 'msgs_per_s')}")
+    # The full-link handshake: the same slow sink behind a block and a drop_newest link. Equal
+    # rates mean waiting for room costs nothing; the drop_newest rate is the sink's own.
+    block_run, drop_run = find(link, "BM_StreamLib_Tick/1024/2/256"), find(link, "BM_StreamLib_Tick/1024/0/256")
+    add("link_throughput_slow_sink_block", "msgs_per_s", counter(block_run, "msgs_per_s"), "streamlib_drop_newest",
+        counter(drop_run, "msgs_per_s"), True, spread=f"streamlib {spread(block_run, 'msgs_per_s')}, "
+        f"peer {spread(drop_run, 'msgs_per_s')}")
+    # The ladder from the raw queue to the runtime, each rung against the one below it.
+    rungs = [("boost_spsc", "BM_BoostSpsc_Tick/1024"), ("spsc_ring", "BM_Ring_Tick/1024/0"),
+             ("spsc_ring_notify", "BM_Ring_Tick/1024/1"), ("link_channel_block", "BM_LinkChannel_Tick/1024/2"),
+             ("runtime_block", "BM_StreamLib_Tick/1024/2/0")]
+    for (below, below_name), (rung, rung_name) in zip(rungs, rungs[1:]):
+        rung_run, below_run = find(link, rung_name), find(link, below_name)
+        add(f"link_ladder_{rung}", "msgs_per_s", counter(rung_run, "msgs_per_s"), below,
+            counter(below_run, "msgs_per_s"), True,
+            spread=f"streamlib {spread(rung_run, 'msgs_per_s')}, peer {spread(below_run, 'msgs_per_s')}")
+    ring = find(link, "BM_PushPop_SpscRing")
+    for policy, arg in [("block", 2), ("drop_newest", 0), ("drop_oldest", 1)]:
+        add(f"link_push_pop_{policy}", "ns_per_message", real_ns(find(link, f"BM_PushPop_LinkChannel/{arg}")),
+            "spsc_ring", real_ns(ring), False)
+
+    # A pooled DataFrame passed between two threads (the boost pair) against the same frame
+    # made and dropped on one thread: what sharing the pool across threads costs per frame.
+    df_rate = counter(find(link, "BM_BoostSpsc_DataFrame/16"), "msgs_per_s")
+    add("dataframe_cross_thread", "ns_per_message", None if not df_rate else 1e9 / df_rate, "one_thread",
+        real_ns(find(link, "BM_DataFrame_AcquireRelease")), False)
+
+    # --- Per-hop wake-up latency ------------------------------------------------------------
+    hop = load(out_dir, "hop_latency_bench")
+    sl, futex = find(hop, "BM_StreamLibHop"), find(hop, "BM_FutexPingPong")
+    for metric, aim, check in [("p50_ns", "p50 within 2x of raw futex", lambda v, p: v <= 2 * p),
+                               ("p99_ns", None, None)]:
+        add("hop_latency", metric, counter(sl, metric), "futex_pingpong", counter(futex, metric), False, aim, check,
+            f"streamlib {spread(sl, metric)}, peer {spread(futex, metric)}")
+
+    # --- Delta apply ------------------------------------------------------------------------
+    delta = load(out_dir, "delta_apply_bench")
+    # Second argument: the source's interval in us (100: paced, the headline; 0: a busy source).
+    for interval, prefix in [(100, "delta_apply"), (0, "delta_apply_busy_source")]:
+        runs = {n: find(delta, f"BM_AddAndConnect/{n}/{interval}") for n in (10, 100, 1000)}
+        p50 = {n: counter(runs[n], "p50_us") for n in runs}
+        for n in (10, 100, 1000):
+            add(f"{prefix}_{n}", "p50_us_to_first_message", p50[n], "aim", 1000.0, False, "< 1 ms",
+                lambda v, p: v < p, f"streamlib {spread(runs[n], 'p50_us')}")
+        add(f"{prefix}_scaling", "p50_us_to_first_message", p50[1000], "streamlib_10", p50[10], False,
+            "1000 within 2x of 10", lambda v, p: v <= 2 * p,
+            f"streamlib {spread(runs[1000], 'p50_us')}, peer {spread(runs[10], 'p50_us')}")
+
+    # The kernel's own scaling: a raw futex wake-up with 1,000 against 10 sleeping threads.
+    fx = {n: find(delta, f"BM_FutexWakeWithSleepers/{n}") for n in (10, 1000)}
+    for metric in ("p50_ns", "p90_ns"):
+        add("futex_wake_1000_sleepers", metric, counter(fx[1000], metric), "futex_wake_10_sleepers",
+            counter(fx[10], metric), False, spread=f"1000: {spread(fx[1000], metric)}, 10: {spread(fx[10], metric)}")
+
+    with open(os.path.join(out_dir, "results.jsonl"), "w") as f:
+        for record, *_ in lines:
+            f.write(json.dumps(record) + "\n")
+
+    machine = {}
+    try:
+        with open(os.path.join(out_dir, "machine.json")) as f:
+            machine = json.load(f)
+    except (OSError, ValueError):
+        pass
+    if machine:
+        print(f"machine: {machine.get('cpu', '?')}, nproc {machine.get('nproc', '?')}, "
+              f"kernel {machine.get('kernel', '?')}")
+        for name, load_avg in machine.get("load", {}).items():
+            print(f"  1-min load before {name}: {load_avg}")
+    header = f"{'bench':34} {'metric':24} {'streamlib':>12} {'peer':21} {'peer_value':>12} {'ratio':>8}  aim"
+    print(header)
+    print("-" * len(header))
+    for record, aim, check, spread_text in lines:
+        v, p = record["streamlib"], record["peer_value"]
+        ratio = v / p if p else float("inf")
+        verdict = "" if check is None else (" [met]" if check(v, p) else " [NOT met]")
+        print(f"{record['bench']:34} {record['metric']:24} {v:12.4g} {record['peer']:21} {p:12.4g} "
+              f"{ratio:8.3g}  {aim or '-'}{verdict}")
+        if spread_text:
+            print(f"{'':34} {'  min..max of repetitions:':24} {spread_text}")
+    print(f"\n{len(lines)} comparisons written to {os.path.join(out_dir, 'results.jsonl')}")
+    if missing:
+        print("missing (benchmark failed or did not run): " + ", ".join(missing), file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
