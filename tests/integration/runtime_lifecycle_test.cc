@@ -4,9 +4,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <linux/capability.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <csignal>
+#include <functional>
 #include <thread>
 
 #include "testing/runtime_fixture.h"
@@ -193,6 +197,55 @@ TEST_F(LifecycleTest, WaitForSignalReturnsWhenAnotherThreadStops) {
   stopper.join();
   EXPECT_EQ(rt.state(), RuntimeState::kIdle);
   EXPECT_FALSE(rt.wait_for_signal());  // not running: nothing to wait for
+}
+
+// Runs `body` in a forked child without CAP_SYS_NICE, so the OS refuses raised priorities even
+// to root; returns the child's exit status. Forked before this process starts any thread.
+int run_without_cap_sys_nice(const std::function<int()>& body) {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[2]{};
+    if (syscall(SYS_capget, &header, data) != 0) ::_exit(90);
+    const unsigned bit = 1u << CAP_SYS_NICE;  // < 32: in data[0]
+    data[0].effective &= ~bit;
+    data[0].permitted &= ~bit;
+    data[0].inheritable &= ~bit;
+    if (syscall(SYS_capset, &header, data) != 0) ::_exit(91);
+    ::_exit(body());
+  }
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+TEST_F(LifecycleTest, ARefusedPriorityIsReportedAndTheProcessorRunsOn) {
+  const int status = run_without_cap_sys_nice([] {
+    // Checks are exit codes: gtest assertions do not cross the fork.
+    StreamRuntime rt;
+    std::atomic<bool> refused_event{false};
+    rt.subscribe([&](const Event& e) {
+      if (e.kind == EventKind::kPriorityRefused && e.processor == ProcessorId("rt")) refused_event = true;
+    });
+    auto src = rt.add_processor<TestSource>({.interval_us = 500}, "src").value();
+    auto sink = rt.add_processor<RealtimeSink>({}, "rt").value();
+    if (!rt.connect(src.output(&TestSource::out), sink.input(&RealtimeSink::in))) return 10;
+    if (!rt.start()) return 11;
+    if (!eventually([&] { return refused_event.load(); })) return 12;
+    auto s = rt.stats().find_processor(ProcessorId("rt"));
+    if (!s || s->priority_applied) return 13;
+    if (s->priority_error.find("SCHED_FIFO 50 refused") == std::string::npos) return 14;
+    if (s->priority_error.find("running at normal priority") == std::string::npos) return 15;
+    if (s->state != ProcessorState::kRunning) return 16;
+    if (probe("rt").scheduler_policy.load() == SCHED_FIFO) return 17;
+    // ...and it runs on: messages keep arriving through it.
+    const auto before = rt.stats().find_link(LinkId("src.out->rt.in"))->delivered;
+    if (!eventually([&] { return rt.stats().find_link(LinkId("src.out->rt.in"))->delivered > before + 20; })) {
+      return 18;
+    }
+    return rt.stop() ? 0 : 19;
+  });
+  EXPECT_EQ(status, 0) << "see the numbered checks in the test body";
 }
 
 TEST_F(LifecycleTest, ThreadPriorityIsGrantedOrTheRefusalIsReported) {
