@@ -126,6 +126,7 @@ TEST_F(LifecycleTest, RestartSetsEverythingUpAgainWithTheSameGraph) {
 }
 
 TEST_F(LifecycleTest, AProcessorStuckInProcessDoesNotHangStop) {
+  StuckSink::gate().reset();
   StreamRuntime rt({.stop_timeout = std::chrono::milliseconds(300), .control_timeout = std::chrono::milliseconds(300)});
   EventLog log(rt);
   auto src = rt.add_processor<TestSource>({.interval_us = 1000}, "src").value();

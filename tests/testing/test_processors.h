@@ -379,6 +379,11 @@ class StuckSink : public Processor<EmptyConfig> {
       }
       cv.notify_all();
     }
+    // Closes the gate again, so that a test can run twice in one process (--gtest_repeat).
+    void reset() {
+      std::lock_guard lock(mutex);
+      open = entered = returned = false;
+    }
     bool wait_returned(std::chrono::milliseconds timeout) {
       std::unique_lock lock(mutex);
       return cv.wait_for(lock, timeout, [&] { return returned; });
