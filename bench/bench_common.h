@@ -1,5 +1,5 @@
 // Helpers shared by the StreamLib benchmark programs: the small message type some of them
-// send, a monotonic clock, percentiles over raw samples, and running a peer program (GStreamer)
+// send, a monotonic clock, percentiles over raw samples, repeated runs, and running a peer program (GStreamer)
 // as a timed subprocess.
 //
 // Every benchmark reports its figures as Google Benchmark user counters; bench/summarize.py
@@ -9,6 +9,7 @@
 // threads.
 #pragma once
 
+#include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -49,6 +50,21 @@ inline double percentile(std::vector<std::int64_t>& samples, double p) {
   std::sort(samples.begin(), samples.end());
   const auto rank = static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1) + 0.5);
   return static_cast<double>(samples[std::min(rank, samples.size() - 1)]);
+}
+
+// Runs a manually timed benchmark `repetitions` times and reports the median run, with the
+// min and max kept beside it (Google Benchmark applies them to every counter): one unlucky
+// scheduling run on a shared 2-core VM should not decide a comparison.
+inline benchmark::internal::Benchmark* repeated(benchmark::internal::Benchmark* b, int repetitions,
+                                                benchmark::TimeUnit unit = benchmark::kMillisecond,
+                                                benchmark::IterationCount iterations = 1) {
+  return b->Iterations(iterations)
+      ->Repetitions(repetitions)
+      ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
+      ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); })
+      ->DisplayAggregatesOnly(true)
+      ->UseManualTime()
+      ->Unit(unit);
 }
 
 // Voluntary context switches (times a thread went to sleep) of this process's threads, by

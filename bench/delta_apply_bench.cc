@@ -231,25 +231,12 @@ void BM_FutexWakeWithSleepers(benchmark::State& state) {
 }
 
 // Each case is repeated on a fresh runtime and reported as the median run (min and max kept).
-BENCHMARK(BM_AddAndConnect)
-    ->ArgsProduct({{10, 100, 1000}, {100, 0}})
-    ->Iterations(kIterations)
-    ->Repetitions(3)
-    ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
-    ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); })
-    ->DisplayAggregatesOnly(true)
-    ->UseManualTime()
-    ->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_FutexWakeWithSleepers)
-    ->Arg(10)
-    ->Arg(1000)
-    ->Iterations(1)
-    ->Repetitions(3)
-    ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
-    ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); })
-    ->DisplayAggregatesOnly(true)
-    ->UseManualTime()
-    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_AddAndConnect)->ArgsProduct({{10, 100, 1000}, {100, 0}})->Apply([](benchmark::internal::Benchmark* b) {
+  repeated(b, 3, benchmark::kMicrosecond, kIterations);
+});
+BENCHMARK(BM_FutexWakeWithSleepers)->Arg(10)->Arg(1000)->Apply([](benchmark::internal::Benchmark* b) {
+  repeated(b, 3);
+});
 
 }  // namespace
 }  // namespace streamlib_bench

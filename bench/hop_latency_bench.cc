@@ -213,20 +213,11 @@ void BM_FutexPingPong(benchmark::State& state) {
   state.counters["max_ns"] = samples.empty() ? 0 : static_cast<double>(samples.back());
 }
 
-// Each is repeated three times and reported as the median run (min and max kept): one unlucky
-// scheduling run on a shared 2-core VM should not decide the comparison.
-void repeated(benchmark::internal::Benchmark* b) {
-  b->Iterations(1)
-      ->Repetitions(3)
-      ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
-      ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); })
-      ->DisplayAggregatesOnly(true)
-      ->UseManualTime()
-      ->Unit(benchmark::kMillisecond);
-}
+// Each is repeated three times and reported as the median run (min and max kept).
+void repeated_3(benchmark::internal::Benchmark* b) { repeated(b, 3); }
 
-BENCHMARK(BM_FutexPingPong)->Apply(repeated);
-BENCHMARK(BM_StreamLibHop)->Apply(repeated);
+BENCHMARK(BM_FutexPingPong)->Apply(repeated_3);
+BENCHMARK(BM_StreamLibHop)->Apply(repeated_3);
 
 }  // namespace
 }  // namespace streamlib_bench

@@ -210,13 +210,20 @@ void measure_windows(benchmark::State& state, const StreamRuntime* rt = nullptr)
 
 void fail(benchmark::State& state, const streamlib::Error& e) { state.SkipWithError(e.message().c_str()); }
 
-void report_link(benchmark::State& state, const StreamRuntime& rt) {
+// Starts the wired src -> sink pipeline, measures it (measure_windows), reports its link and
+// stops it.
+void run_pipeline(benchmark::State& state, StreamRuntime& rt) {
+  if (auto r = rt.start(); !r) return fail(state, r.error());
+  measure_windows(state, &rt);
   const streamlib::RuntimeStats stats = rt.stats();
   if (!stats.links.empty()) {
     state.counters["link_pushed"] = static_cast<double>(stats.links.front().pushed);
     state.counters["link_dropped"] = static_cast<double>(stats.links.front().dropped);
     state.counters["capacity"] = static_cast<double>(stats.links.front().config.capacity.value_or(0));
   }
+  (void)rt.stop();
+  // After stop(): a drain() that outlasted the window has returned by now and is counted.
+  state.counters["longest_process_ms"] = static_cast<double>(g_probe.longest_process_ns.load()) * 1e-6;
 }
 
 // TickSource -> TickSink; arguments: the link's capacity, its policy, and the sink's extra
@@ -233,12 +240,7 @@ void BM_StreamLib_Tick(benchmark::State& state) {
   auto link = rt.connect(src->output(&TickSource::out), sink->input(&TickSink::in),
                          LinkConfig{static_cast<std::uint32_t>(state.range(0)), policy, {}, {}});
   if (!link) return fail(state, link.error());
-  if (auto r = rt.start(); !r) return fail(state, r.error());
-  measure_windows(state, &rt);
-  report_link(state, rt);
-  (void)rt.stop();
-  // After stop(): a drain() that outlasted the window has returned by now and is counted.
-  state.counters["longest_process_ms"] = static_cast<double>(g_probe.longest_process_ns.load()) * 1e-6;
+  run_pipeline(state, rt);
   state.SetLabel(fmt::format("{}{}", streamlib::enum_name(policy), state.range(2) ? ", slow sink" : ""));
 }
 
@@ -255,12 +257,7 @@ void BM_StreamLib_DataFrame(benchmark::State& state) {
   auto link = rt.connect(src->output(&streamlib::SequenceSource::out), sink->input(&FrameSink::in),
                          LinkConfig{static_cast<std::uint32_t>(state.range(0)), LinkPolicy::kBlock, {}, {}});
   if (!link) return fail(state, link.error());
-  if (auto r = rt.start(); !r) return fail(state, r.error());
-  measure_windows(state, &rt);
-  report_link(state, rt);
-  (void)rt.stop();
-  // After stop(): a drain() that outlasted the window has returned by now and is counted.
-  state.counters["longest_process_ms"] = static_cast<double>(g_probe.longest_process_ns.load()) * 1e-6;
+  run_pipeline(state, rt);
 }
 
 // --- Raw boost::lockfree::spsc_queue peer --------------------------------------------------------
@@ -482,16 +479,8 @@ void BM_DataFrame_AcquireRelease(benchmark::State& state) {
   }
 }
 
-// Median, min and max over the repetitions (Google Benchmark applies them to every counter).
-benchmark::internal::Benchmark* repeated(benchmark::internal::Benchmark* b) {
-  return b->Iterations(1)
-      ->Repetitions(kRepetitions)
-      ->ComputeStatistics("min", [](const std::vector<double>& v) { return *std::min_element(v.begin(), v.end()); })
-      ->ComputeStatistics("max", [](const std::vector<double>& v) { return *std::max_element(v.begin(), v.end()); })
-      ->DisplayAggregatesOnly(true)
-      ->UseManualTime()
-      ->Unit(benchmark::kMillisecond);
-}
+// Median, min and max over kRepetitions fresh pipelines.
+void repeated_n(benchmark::internal::Benchmark* b) { repeated(b, kRepetitions); }
 
 constexpr int kSlowSinkSpin = 256;  // multiply-adds per message in the slow sink
 
@@ -500,18 +489,16 @@ BENCHMARK(BM_StreamLib_Tick)
     ->Args({1024, static_cast<int>(LinkPolicy::kDropNewest), 0})
     ->Args({1024, static_cast<int>(LinkPolicy::kBlock), kSlowSinkSpin})
     ->Args({1024, static_cast<int>(LinkPolicy::kDropNewest), kSlowSinkSpin})
-    ->Apply([](benchmark::internal::Benchmark* b) { repeated(b); });
-BENCHMARK(BM_BoostSpsc_Tick)->Arg(1024)->Apply([](benchmark::internal::Benchmark* b) { repeated(b); });
-BENCHMARK(BM_Ring_Tick)->Args({1024, 0})->Args({1024, 1})->Apply([](benchmark::internal::Benchmark* b) {
-  repeated(b);
-});
+    ->Apply(repeated_n);
+BENCHMARK(BM_BoostSpsc_Tick)->Arg(1024)->Apply(repeated_n);
+BENCHMARK(BM_Ring_Tick)->Args({1024, 0})->Args({1024, 1})->Apply(repeated_n);
 BENCHMARK(BM_LinkChannel_Tick)
     ->Args({1024, static_cast<int>(LinkPolicy::kBlock)})
     ->Args({1024, static_cast<int>(LinkPolicy::kDropNewest)})
-    ->Apply([](benchmark::internal::Benchmark* b) { repeated(b); });
-BENCHMARK(BM_StreamLib_DataFrame)->Arg(16)->Arg(1024)->Apply([](benchmark::internal::Benchmark* b) { repeated(b); });
-BENCHMARK(BM_BoostSpsc_DataFrame)->Arg(16)->Arg(1024)->Apply([](benchmark::internal::Benchmark* b) { repeated(b); });
-BENCHMARK(BM_GStreamerQueue)->Arg(500000)->Apply([](benchmark::internal::Benchmark* b) { repeated(b); });
+    ->Apply(repeated_n);
+BENCHMARK(BM_StreamLib_DataFrame)->Arg(16)->Arg(1024)->Apply(repeated_n);
+BENCHMARK(BM_BoostSpsc_DataFrame)->Arg(16)->Arg(1024)->Apply(repeated_n);
+BENCHMARK(BM_GStreamerQueue)->Arg(500000)->Apply(repeated_n);
 BENCHMARK(BM_PushPop_SpscRing);
 BENCHMARK(BM_DataFrame_AcquireRelease);
 BENCHMARK(BM_PushPop_LinkChannel)

@@ -11,16 +11,12 @@
 //
 // Exit codes as the CLI's: 0 ok, 2 bad graph file, 1 a step failed (the message names it).
 #include <algorithm>
-#include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <fstream>
 #include <map>
 #include <mutex>
-#include <sstream>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -46,19 +42,6 @@ using streamlib::SequenceSource;
 // How long the pipeline runs between two steps: long enough for the rates to show.
 constexpr auto kSettle = 400ms;
 
-Result<std::string> read_file(const std::string& path) {
-  errno = 0;
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    const int error = errno;
-    return make_error(ErrorCode::kNotFound, "{}: cannot read: {}", path,
-                      error != 0 ? std::generic_category().message(error) : "cannot open the file");
-  }
-  std::ostringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string latency_text(const streamlib::LinkStats& l) {
   if (l.latency_samples == 0) return "-";
   return fmt::format("{:.1f} us", static_cast<double>(l.latency_p99_ns) / 1000.0);
@@ -73,17 +56,15 @@ class LiveChangesDemo {
 
   Result<void> run() {
     begin("load " + graph_path_ + " and start it");
-    STREAMLIB_ASSIGN_OR_RETURN(std::string text, read_file(graph_path_));
-    Result<streamlib::Graph> graph = streamlib::Graph::from_json(text);
-    if (!graph) return make_error(graph.error().with_context(graph_path_));
-    STREAMLIB_ASSIGN_OR_RETURN(const ProcessorHandle<SequenceSource> src, find_source(*graph));
+    STREAMLIB_ASSIGN_OR_RETURN(const streamlib::Graph graph, streamlib::Graph::from_file(graph_path_));
+    STREAMLIB_ASSIGN_OR_RETURN(const ProcessorHandle<SequenceSource> src, find_source(graph));
     // Errors from processor threads arrive as events; collect them to fail the demo at the end.
     rt_.subscribe([this](const streamlib::Event& e) {
       if (e.kind != streamlib::EventKind::kError) return;
       std::lock_guard lock(errors_mutex_);
       errors_.push_back(to_string(e));
     });
-    STREAMLIB_RETURN_IF_ERROR(rt_.apply(*graph));
+    STREAMLIB_RETURN_IF_ERROR(rt_.apply(graph));
     STREAMLIB_RETURN_IF_ERROR(rt_.start());
     settle_and_print();
 

@@ -60,32 +60,28 @@ GraphDelta compute(const Graph& desired, const Graph& running, const DeltaScope*
     // running one — first at the same position (graphs compared in practice, a file and its
     // edit or a runtime's copy, mostly share their order, and this avoids hashing ids), else by
     // id. Only if something went unmatched is the running graph walked for what to remove.
-    const auto& dn = desired.processors();
-    const auto& rn = running.processors();
-    std::size_t matched = 0;
-    for (std::size_t i = 0; i < dn.size(); ++i) {
-      const ProcessorNode* r = i < rn.size() && rn[i].id == dn[i].id ? &rn[i] : running.find_processor(dn[i].id);
-      matched += r != nullptr;
-      visit_processor(dn[i].id, &dn[i], r);
-    }
-    if (matched != rn.size()) {
-      for (const ProcessorNode& r : rn) {
-        if (!desired.find_processor(r.id)) visit_processor(r.id, nullptr, &r);
+    // `find_desired`/`find_running` look an id up in each graph; `visit` is one of the above.
+    auto walk = [](const auto& desired_items, const auto& running_items, auto find_desired, auto find_running,
+                   auto visit) {
+      std::size_t matched = 0;
+      for (std::size_t i = 0; i < desired_items.size(); ++i) {
+        const auto& d = desired_items[i];
+        const auto* r =
+            i < running_items.size() && running_items[i].id == d.id ? &running_items[i] : find_running(d.id);
+        matched += r != nullptr;
+        visit(d.id, &d, r);
       }
-    }
-    const auto& dl = desired.links();
-    const auto& rl = running.links();
-    matched = 0;
-    for (std::size_t i = 0; i < dl.size(); ++i) {
-      const Link* r = i < rl.size() && rl[i].id == dl[i].id ? &rl[i] : running.find_link(dl[i].id);
-      matched += r != nullptr;
-      visit_link(dl[i].id, &dl[i], r);
-    }
-    if (matched != rl.size()) {
-      for (const Link& r : rl) {
-        if (!desired.find_link(r.id)) visit_link(r.id, nullptr, &r);
+      if (matched == running_items.size()) return;
+      for (const auto& r : running_items) {
+        if (!find_desired(r.id)) visit(r.id, nullptr, &r);
       }
-    }
+    };
+    walk(
+        desired.processors(), running.processors(), [&](const ProcessorId& id) { return desired.find_processor(id); },
+        [&](const ProcessorId& id) { return running.find_processor(id); }, visit_processor);
+    walk(
+        desired.links(), running.links(), [&](const LinkId& id) { return desired.find_link(id); },
+        [&](const LinkId& id) { return running.find_link(id); }, visit_link);
   } else {
     for (const ProcessorId& id : scope->processors) {
       visit_processor(id, desired.find_processor(id), running.find_processor(id));

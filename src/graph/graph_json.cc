@@ -1,5 +1,10 @@
-// Graph files: parsing (with line/column and JSON locations in errors) and serialization.
+// Graph files: reading, parsing (with line/column and JSON locations in errors) and
+// serialization.
 #include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <memory>
+#include <system_error>
 #include <unordered_map>
 
 #include "streamlib/graph/graph.h"
@@ -52,9 +57,38 @@ std::string known_types(const ProcessorFactory& factory) {
   return out;
 }
 
+// The whole file at `path`. C stdio rather than iostreams: fopen/fread set errno reliably, so
+// the error can say why ("Permission denied", "Is a directory").
+Result<std::string> read_file(const std::string& path) {
+  auto unreadable = [&](int error) {
+    return make_error(error == ENOENT ? ErrorCode::kNotFound : ErrorCode::kInvalidArgument, "{}: cannot read: {}", path,
+                      std::generic_category().message(error));
+  };
+  struct Closer {
+    void operator()(std::FILE* f) const { std::fclose(f); }
+  };
+  errno = 0;
+  std::unique_ptr<std::FILE, Closer> f(std::fopen(path.c_str(), "rb"));
+  if (!f) return unreadable(errno);
+  std::string text;
+  char buffer[1 << 16];
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, f.get())) > 0;) text.append(buffer, n);
+  if (std::ferror(f.get())) return unreadable(errno != 0 ? errno : EIO);
+  return text;
+}
+
 }  // namespace
 
 Result<Graph> Graph::from_json(std::string_view text) { return from_json(text, ProcessorFactory::global()); }
+
+Result<Graph> Graph::from_file(const std::string& path) { return from_file(path, ProcessorFactory::global()); }
+
+Result<Graph> Graph::from_file(const std::string& path, const ProcessorFactory& factory) {
+  STREAMLIB_ASSIGN_OR_RETURN(const std::string text, read_file(path));
+  Result<Graph> graph = from_json(text, factory);
+  if (!graph) return make_error(graph.error().with_context(path));
+  return graph;
+}
 
 // Accepts every value and remembers where parsing failed, whatever the reason (syntax, or a
 // number out of range, which nlohmann reports as a different exception type with no position).

@@ -220,14 +220,40 @@ TEST_F(GraphJsonTest, ExampleGraphsLoad) {
   int loaded = 0;
   for (const auto& entry : fs::directory_iterator(dir)) {
     if (entry.path().extension() != ".json") continue;
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    auto g = Graph::from_json(text.str());  // the global registry: what the CLI uses
+    auto g = Graph::from_file(entry.path().string());  // the global registry: what the CLI uses
     EXPECT_TRUE(g) << entry.path() << ": " << (g ? "" : g.error().message());
     ++loaded;
   }
   EXPECT_GT(loaded, 0);
+}
+
+TEST_F(GraphJsonTest, FromFileNamesTheFileInEveryError) {
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("streamlib_from_file_{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  const std::string missing = (dir / "missing.json").string();
+  auto r = Graph::from_file(missing, factory_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(r.error().message(), missing + ": cannot read: No such file or directory");
+
+  r = Graph::from_file(dir.string(), factory_);
+  ASSERT_FALSE(r);
+  EXPECT_TRUE(is_input_error(r.error()));
+  EXPECT_EQ(r.error().message(), dir.string() + ": cannot read: Is a directory");
+
+  const std::string bad = (dir / "bad.json").string();
+  std::ofstream(bad) << R"({"links": [{"from": "a.out", "to": "b.in"}]})";
+  r = Graph::from_file(bad, factory_);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(r.error().message(), bad + ": links[0].from: no processor 'a' (from a.out)");
+
+  const std::string good = (dir / "good.json").string();
+  std::ofstream(good) << kPipeline;
+  auto g = Graph::from_file(good, factory_);
+  ASSERT_TRUE(g) << g.error().message();
+  EXPECT_EQ(g->checksum(), parse(kPipeline)->checksum());
+  std::filesystem::remove_all(dir);
 }
 
 #ifdef STREAMLIB_DOT_EXECUTABLE

@@ -22,17 +22,20 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 std::string errno_text(int error) { return std::generic_category().message(error); }
 
-std::string read_stream(std::FILE* f, int& error) {
+// Reads stdin to its end and parses it as a graph; errors read "<stdin>: ..." (files are
+// Graph::from_file's).
+Result<Graph> graph_from_stdin() {
   std::string text;
   char buffer[1 << 16];
   errno = 0;
-  for (;;) {
-    const std::size_t n = std::fread(buffer, 1, sizeof buffer, f);
-    text.append(buffer, n);
-    if (n < sizeof buffer) break;
+  for (std::size_t n; (n = std::fread(buffer, 1, sizeof buffer, stdin)) > 0;) text.append(buffer, n);
+  if (std::ferror(stdin)) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: cannot read: {}", display_name("-"),
+                      errno_text(errno != 0 ? errno : EIO));
   }
-  error = std::ferror(f) ? (errno != 0 ? errno : EIO) : 0;
-  return text;
+  Result<Graph> graph = Graph::from_json(text);
+  if (!graph) return make_error(graph.error().with_context(display_name("-")));
+  return graph;
 }
 
 const OptionSpec* find_spec(std::span<const OptionSpec> specs, std::string_view flag) {
@@ -55,9 +58,8 @@ tl::unexpected<Failure> input_error(std::string message) {
   return tl::unexpected<Failure>(Failure{kExitBadInput, std::move(message), false});
 }
 
-tl::unexpected<Failure> file_error(std::string_view file, const Error& error) {
-  return tl::unexpected<Failure>(Failure{is_input_error(error) ? kExitBadInput : kExitFailure,
-                                         fmt::format("{}: {}", file, error.message()), false});
+tl::unexpected<Failure> library_error(const Error& error) {
+  return tl::unexpected<Failure>(Failure{is_input_error(error) ? kExitBadInput : kExitFailure, error.message(), false});
 }
 
 bool Arguments::has(std::string_view name) const {
@@ -122,29 +124,12 @@ std::string display_name(std::string_view path, bool output) {
   return std::string(path);
 }
 
-CliResult<std::string> read_input(const std::string& path) {
-  int error = 0;
-  std::string text;
-  if (path == "-") {
-    text = read_stream(stdin, error);
-  } else {
-    errno = 0;
-    FilePtr f(std::fopen(path.c_str(), "rb"));
-    if (!f) return input_error(fmt::format("{}: cannot read: {}", path, errno_text(errno)));
-    text = read_stream(f.get(), error);
-  }
-  if (error != 0) return input_error(fmt::format("{}: cannot read: {}", display_name(path), errno_text(error)));
-  return text;
-}
-
 CliResult<Graph> load_graph(const std::string& path) {
-  CliResult<std::string> text = read_input(path);
-  if (!text) return tl::unexpected(text.error());
   // from_json returns errors as values; an exception out of it is a library bug. Name the file
   // here so the report says which input triggered it (main would only say "internal error").
   try {
-    Result<Graph> graph = Graph::from_json(*text);
-    if (!graph) return file_error(display_name(path), graph.error());
+    Result<Graph> graph = path == "-" ? graph_from_stdin() : Graph::from_file(path);
+    if (!graph) return library_error(graph.error());
     return std::move(*graph);
   } catch (const std::exception& e) {
     return tl::unexpected<Failure>(Failure{

@@ -50,8 +50,8 @@ using CliResult = tl::expected<T, Failure>;
 tl::unexpected<Failure> usage_error(std::string message);
 // Bad input other than the arguments (unknown name, ...): exit 2.
 tl::unexpected<Failure> input_error(std::string message);
-// A library Error about `file`: "FILE: <message>", exit 2 when is_input_error(), else 1.
-tl::unexpected<Failure> file_error(std::string_view file, const Error& error);
+// A library Error, its message as it is: exit 2 when is_input_error(), else 1.
+tl::unexpected<Failure> library_error(const Error& error);
 
 // An option a subcommand accepts: `--name`, and `-alias` when alias is not empty.
 struct OptionSpec {
@@ -80,10 +80,9 @@ CliResult<void> expect_positionals(const Arguments& args, std::size_t min, std::
 // How a path is named in messages: "<stdin>" / "<stdout>" for "-".
 std::string display_name(std::string_view path, bool output = false);
 
-// Reads a whole file; "-" reads stdin. A missing or unreadable file (or a directory) is bad
-// input: exit 2, "FILE: cannot read: No such file or directory".
-CliResult<std::string> read_input(const std::string& path);
-// Reads and parses a graph file; its errors read "FILE: links[0].to: ...".
+// Reads and parses a graph file (Graph::from_file); "-" reads stdin. Its errors read
+// "FILE: links[0].to: ..."; a missing or unreadable file (or a directory) is bad input: exit 2,
+// "FILE: cannot read: No such file or directory".
 CliResult<Graph> load_graph(const std::string& path);
 // Writes `text` to `path`, or to stdout when `path` is "-". A path that cannot be opened for
 // writing is bad input (exit 2, naming the path); a write that fails after that is exit 1.

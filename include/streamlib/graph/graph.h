@@ -107,6 +107,10 @@ class Graph {
   static Result<Graph> from_json(std::string_view text);
   static Result<Graph> from_json(std::string_view text, const ProcessorFactory& factory);
   static Result<Graph> from_json_value(const nlohmann::json& json, const ProcessorFactory& factory);
+  // Reads and parses the graph file at `path`. Every error starts with the path:
+  // "graph.json: cannot read: No such file or directory", "graph.json: links[1].to: ...".
+  static Result<Graph> from_file(const std::string& path);
+  static Result<Graph> from_file(const std::string& path, const ProcessorFactory& factory);
 
   // Graphviz: one record node per processor showing its ports, one edge per link labelled
   // with capacity and policy.

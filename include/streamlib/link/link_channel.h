@@ -270,7 +270,6 @@ class LinkChannel final : public LinkChannelBase {
  private:
   static constexpr std::uint64_t kSampleMask = 63;
   static constexpr int kBlockSpin = 64;
-  static constexpr int kPausesPerPoll = 8;
 
   void apply_config(const LinkConfig& c, std::size_t must_hold) {
     shared_.policy = *c.policy;
@@ -313,7 +312,7 @@ class LinkChannel final : public LinkChannelBase {
     // cache line between the two cores on every message; a half-ring burst reads it once.
     SpscRing<Entry>& ring = *shared_.ring;
     for (int i = 0; i < kBlockSpin; ++i) {
-      for (int p = 0; p < kPausesPerPoll; ++p) internal::cpu_relax();
+      internal::pause_between_polls();
       if ((ring.size() * 2 <= ring.capacity() || i + 1 == kBlockSpin) && ring.try_push(std::move(entry))) return true;
     }
     const auto deadline = Notifier::Clock::now() + shared_.block_timeout;

@@ -15,7 +15,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "streamlib/link/spsc_ring.h"  // internal::cpu_relax
+#include "streamlib/link/spsc_ring.h"  // internal::pause_between_polls
 
 namespace streamlib {
 
@@ -80,8 +80,7 @@ class Notifier {
     if (!deadline) {
       for (std::uint32_t i = 0; i < spin_; ++i) {
         if (has_work()) return;
-        // Poll the producers' lines only now and then: each read can cost them a transfer.
-        for (int p = 0; p < kPausesPerPoll; ++p) internal::cpu_relax();
+        internal::pause_between_polls();
       }
       spin_ /= 2;
     }
@@ -110,10 +109,9 @@ class Notifier {
   }
 
  private:
-  // Up to kMaxSpin polls, kPausesPerPoll pauses apart (a few microseconds), before sleeping; a sleep shorter
-  // than kBusyGap means messages come faster than sleeping pays off.
+  // Up to kMaxSpin polls, pause_between_polls() apart (a few microseconds), before sleeping; a
+  // sleep shorter than kBusyGap means messages come faster than sleeping pays off.
   static constexpr std::uint32_t kMaxSpin = 64;
-  static constexpr int kPausesPerPoll = 8;
   static constexpr std::chrono::microseconds kBusyGap{50};
   static constexpr std::uint32_t kIdle = 0;
   static constexpr std::uint32_t kWaiting = 1;

@@ -42,6 +42,12 @@ inline void cpu_relax() noexcept {
   asm volatile("yield");
 #endif
 }
+// The wait between two polls of a spin loop (LinkChannel's full-link wait, Notifier's pre-sleep
+// spin): a few pauses, because each read of the other thread's cache line can cost that thread
+// a transfer.
+inline void pause_between_polls() noexcept {
+  for (int p = 0; p < 8; ++p) cpu_relax();
+}
 }  // namespace internal
 
 template <class T>
