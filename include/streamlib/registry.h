@@ -76,6 +76,9 @@ class ProcessorFactory {
 
   // Null if no such type. Descriptors live as long as the factory.
   const ProcessorDescriptor* find(std::string_view type_name) const;
+  // The type, or kNotFound "unknown processor type 'X' (known types: A, B, C)": the message
+  // to show a user who typed a type name.
+  Result<const ProcessorDescriptor*> lookup(std::string_view type_name) const;
   // Every registered type, sorted by name.
   std::vector<const ProcessorDescriptor*> list() const;
 

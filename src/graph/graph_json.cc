@@ -51,12 +51,6 @@ Result<std::string> required_string(const nlohmann::json& obj, std::string_view 
   return it->get<std::string>();
 }
 
-std::string known_types(const ProcessorFactory& factory) {
-  std::string out;
-  for (const ProcessorDescriptor* d : factory.list()) out += (out.empty() ? "" : ", ") + d->type_name;
-  return out;
-}
-
 // The whole file at `path`. C stdio rather than iostreams: fopen/fread set errno reliably, so
 // the error can say why ("Permission denied", "Is a directory").
 Result<std::string> read_file(const std::string& path) {
@@ -172,10 +166,7 @@ Result<Graph> Graph::from_json_value(const nlohmann::json& json, const Processor
         return make_error(ErrorCode::kAlreadyExists, "{}.id: duplicate processor id '{}' (also processors[{}])", path,
                           id, seen->second);
       }
-      if (factory.find(type) == nullptr) {
-        return make_error(ErrorCode::kNotFound, "{}.type: unknown processor type '{}' (known types: {})", path, type,
-                          known_types(factory));
-      }
+      if (auto known = factory.lookup(type); !known) return make_error(known.error().with_context(path + ".type"));
       nlohmann::json config = nlohmann::json::object();
       if (auto c = p.find("config"); c != p.end()) config = *c;
       STREAMLIB_ASSIGN_OR_RETURN(ProcessorNode node,

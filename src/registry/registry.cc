@@ -68,6 +68,13 @@ std::vector<const ProcessorDescriptor*> ProcessorFactory::list() const {
   return out;
 }
 
+Result<const ProcessorDescriptor*> ProcessorFactory::lookup(std::string_view type_name) const {
+  if (const ProcessorDescriptor* d = find(type_name)) return d;
+  std::string known;
+  for (const ProcessorDescriptor* d : list()) known += (known.empty() ? "" : ", ") + d->type_name;
+  return make_error(ErrorCode::kNotFound, "unknown processor type '{}' (known types: {})", type_name, known);
+}
+
 Result<nlohmann::json> ProcessorFactory::canonical_config(std::string_view type_name, const nlohmann::json& config,
                                                           std::string_view path) const {
   const ProcessorDescriptor* d = find(type_name);

@@ -79,17 +79,8 @@ class RuntimeImpl {
 
   Result<void> maybe_sync() { return live() && mode == CommitMode::kAuto ? sync() : Result<void>{}; }
 
-  std::string known_types() const {
-    std::string out;
-    for (const ProcessorDescriptor* d : factory->list()) out += (out.empty() ? "" : ", ") + d->type_name;
-    return out;
-  }
-
   Result<ProcessorId> add_processor(std::string_view type, const nlohmann::json& config, std::string id) {
-    const ProcessorDescriptor* d = factory->find(type);
-    if (d == nullptr) {
-      return make_error(ErrorCode::kNotFound, "unknown processor type '{}' (known types: {})", type, known_types());
-    }
+    STREAMLIB_ASSIGN_OR_RETURN(const ProcessorDescriptor* d, factory->lookup(type));
     if (id.empty()) {
       const std::string base = snake_case(d->type_name);
       std::uint64_t& n = next_index[base];

@@ -61,6 +61,19 @@ TEST(RegistryTest, CreateAppliesTheConfig) {
   EXPECT_EQ((*p)->find_input("out"), nullptr);
 }
 
+TEST(RegistryTest, LookupFindsATypeOrNamesTheKnownOnes) {
+  ProcessorFactory f;
+  register_builtin_processors(f);
+  auto counter = f.lookup("Counter");
+  ASSERT_TRUE(counter);
+  EXPECT_EQ((*counter)->type_name, "Counter");
+  auto unknown = f.lookup("Teleporter");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(unknown.error().message(),
+            "unknown processor type 'Teleporter' (known types: Counter, NullSink, SequenceSource)");
+}
+
 TEST(RegistryTest, CreateRejectsUnknownTypesAndBadConfigs) {
   ProcessorFactory f;
   register_builtin_processors(f);

@@ -47,12 +47,6 @@ std::string ports_summary(const std::vector<PortInfo>& ports) {
   return out;
 }
 
-std::string known_types(const ProcessorFactory& factory) {
-  std::string out;
-  for (const ProcessorDescriptor* d : factory.list()) out += (out.empty() ? "" : ", ") + d->type_name;
-  return out;
-}
-
 std::string format_catalogue(const std::vector<const ProcessorDescriptor*>& types) {
   std::vector<std::vector<std::string>> rows{{"TYPE", "INPUTS", "OUTPUTS", "DESCRIPTION"}};
   for (const ProcessorDescriptor* d : types) {
@@ -97,12 +91,9 @@ CliResult<void> run_processors(std::span<const std::string> raw) {
     return write_output("-", all.dump(2) + "\n");
   }
 
-  const std::string& name = args->positional[0];
-  const ProcessorDescriptor* d = factory.find(name);
-  if (d == nullptr) {
-    return input_error(fmt::format("unknown processor type '{}' (known types: {})", name, known_types(factory)));
-  }
-  return write_output("-", json ? d->to_json().dump(2) + "\n" : format_descriptor(*d));
+  Result<const ProcessorDescriptor*> d = factory.lookup(args->positional[0]);
+  if (!d) return library_error(d.error());
+  return write_output("-", json ? (*d)->to_json().dump(2) + "\n" : format_descriptor(**d));
 }
 
 }  // namespace
