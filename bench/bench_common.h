@@ -1,6 +1,6 @@
 // Helpers shared by the StreamLib benchmark programs: the small message type some of them
-// send, a monotonic clock, percentiles over raw samples, repeated runs, and running a peer program (GStreamer)
-// as a timed subprocess.
+// send, a monotonic clock, percentiles over raw samples, the raw futex call, repeated runs,
+// and running a peer program (GStreamer) as a timed subprocess.
 //
 // Every benchmark reports its figures as Google Benchmark user counters; bench/summarize.py
 // turns those into build/bench/results.jsonl and the table run_benchmarks.sh prints. A
@@ -12,9 +12,12 @@
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -50,6 +53,12 @@ inline double percentile(std::vector<std::int64_t>& samples, double p) {
   std::sort(samples.begin(), samples.end());
   const auto rank = static_cast<std::size_t>(p * static_cast<double>(samples.size() - 1) + 0.5);
   return static_cast<double>(samples[std::min(rank, samples.size() - 1)]);
+}
+
+// The raw futex(2) call (FUTEX_WAIT_PRIVATE / FUTEX_WAKE_PRIVATE on `word`), for the peers that
+// measure what the kernel alone costs: they must not go through the library's own wrappers.
+inline long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t value) {
+  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op, value, nullptr, nullptr, 0);
 }
 
 // Runs a manually timed benchmark `repetitions` times and reports the median run, with the

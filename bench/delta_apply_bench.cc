@@ -29,8 +29,6 @@
 // raw futex wake-up, the kernel's share of any growth with size.
 #include <benchmark/benchmark.h>
 #include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -180,10 +178,6 @@ void BM_AddAndConnect(benchmark::State& state) {
 // other threads of the process sleep on futexes of their own — what 10 or 1,000 idle
 // processors are to the kernel — so the runtime's growth from 10 to 1,000 processors can be
 // set against the kernel's.
-
-long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t value) {
-  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op, value, nullptr, nullptr, 0);
-}
 
 void BM_FutexWakeWithSleepers(benchmark::State& state) {
   const auto sleepers = static_cast<std::size_t>(state.range(0));

@@ -17,8 +17,6 @@
 // thing a hop is, minus the runtime.
 #include <benchmark/benchmark.h>
 #include <linux/futex.h>
-#include <sys/syscall.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -151,10 +149,6 @@ void BM_StreamLibHop(benchmark::State& state) {
 }
 
 // --- Raw futex ping-pong ----------------------------------------------------------------------
-
-long futex(std::atomic<std::uint32_t>& word, int op, std::uint32_t value) {
-  return syscall(SYS_futex, reinterpret_cast<std::uint32_t*>(&word), op, value, nullptr, nullptr, 0);
-}
 
 // Sleeps until `word` differs from `seen`; returns its new value.
 std::uint32_t wait_change(std::atomic<std::uint32_t>& word, std::uint32_t seen) {
