@@ -37,6 +37,9 @@ Error Error::with_context(std::string_view context) const {
   return Error(code_, fmt::format("{}: {}", context, message_));
 }
 
+BadResultAccess::BadResultAccess(Error error)
+    : error_(std::move(error)), what_(fmt::format("{}: {}", to_string(error_.code()), error_.message())) {}
+
 bool is_input_error(const Error& error) {
   switch (error.code()) {
     case ErrorCode::kInvalidArgument:

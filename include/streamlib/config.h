@@ -72,8 +72,19 @@ Result<void> check_range(std::string_view field, T value, T lo, T hi) {
 
 namespace internal {
 
+template <class M>
+struct is_config_field;
+
+template <class... T>
+inline constexpr bool always_false_v = false;
+
 template <class C, class M>
 struct ConfigField {
+  static_assert(is_config_field<M>::value,
+                "streamlib: a STREAMLIB_CONFIG field has a type that cannot be mapped to JSON (see the field type "
+                "below); use bool, an integer, a floating-point type, std::string, an enum named with "
+                "STREAMLIB_ENUM_NAMES, std::vector / std::optional / std::map<std::string, T> of those, or another "
+                "STREAMLIB_CONFIG struct");
   std::string_view name;
   M C::*member;
 };
@@ -153,9 +164,27 @@ struct is_string_map : std::false_type {};
 template <class T, class Cmp, class A>
 struct is_string_map<std::map<std::string, T, Cmp, A>> : std::true_type {};
 
-// FieldCodec<T>: JSON <-> T for one config field type.
+// Which field types a config may have (mirrors the FieldCodec specializations below).
+template <class M>
+struct is_config_field
+    : std::bool_constant<std::is_same_v<M, bool> || std::is_integral_v<M> || std::is_floating_point_v<M> ||
+                         std::is_same_v<M, std::string> || NamedEnum<M> || ConfigStruct<M>> {};
+template <class T, class A>
+struct is_config_field<std::vector<T, A>> : is_config_field<T> {};
+template <class T>
+struct is_config_field<std::optional<T>> : is_config_field<T> {};
+template <class T, class Cmp, class A>
+struct is_config_field<std::map<std::string, T, Cmp, A>> : is_config_field<T> {};
+
+// FieldCodec<T>: JSON <-> T for one config field type. The primary template is for types no
+// specialization takes: ConfigField has already said so in one sentence, and these stubs keep
+// the compiler from adding pages of follow-on errors.
 template <class T, class Enable = void>
-struct FieldCodec;
+struct FieldCodec {
+  static std::string type_name() { return "unsupported"; }
+  static nlohmann::json to_json(const T&) { return nullptr; }
+  static Result<void> from_json(const nlohmann::json&, std::string_view, T&) { return {}; }
+};
 
 template <>
 struct FieldCodec<bool> {

@@ -164,8 +164,12 @@ class ProcessorBase {
   std::vector<OutputPortBase*> outputs_;
 };
 
-template <ConfigStruct Config>
+template <class Config>
 class Processor : public ProcessorBase {
+  static_assert(ConfigStruct<Config>,
+                "streamlib: the config type of a Processor<Config> needs STREAMLIB_CONFIG(Config, fields...) after "
+                "its definition, in its namespace (a processor without settings uses streamlib::EmptyConfig)");
+
  public:
   using ConfigType = Config;
 
@@ -180,17 +184,28 @@ class Processor : public ProcessorBase {
   // Sets the config before setup() (the runtime and tests use it).
   void set_config(Config config) { config_ = std::move(config); }
 
-  nlohmann::json config_json() const final { return config_to_json(config_); }
+  // (The `if constexpr` keeps a missing STREAMLIB_CONFIG down to the one static_assert above.)
+  nlohmann::json config_json() const final {
+    if constexpr (ConfigStruct<Config>) {
+      return config_to_json(config_);
+    } else {
+      return nullptr;
+    }
+  }
 
   Result<void> set_config_json(const nlohmann::json& json) final {
-    STREAMLIB_ASSIGN_OR_RETURN(config_, config_from_json<Config>(json));
+    if constexpr (ConfigStruct<Config>) {
+      STREAMLIB_ASSIGN_OR_RETURN(config_, config_from_json<Config>(json));
+    }
     return {};
   }
 
   Result<void> reconfigure_json(const nlohmann::json& json) final {
-    STREAMLIB_ASSIGN_OR_RETURN(Config next, config_from_json<Config>(json));
-    STREAMLIB_RETURN_IF_ERROR(on_config_change(next));
-    config_ = std::move(next);
+    if constexpr (ConfigStruct<Config>) {
+      STREAMLIB_ASSIGN_OR_RETURN(Config next, config_from_json<Config>(json));
+      STREAMLIB_RETURN_IF_ERROR(on_config_change(next));
+      config_ = std::move(next);
+    }
     return {};
   }
 

@@ -118,23 +118,28 @@ Result<void> ProcessorFactory::register_type() {
     if (it != by_name_.end() && it->second->cpp_type == std::type_index(typeid(P))) return {};
   }
   using Config = typename P::ConfigType;
-  const P& proto = internal::prototype<P>();
-  ProcessorDescriptor d;
-  d.type_name = std::string(P::kTypeName);
-  d.description = std::string(P::kDescription);
-  d.execution = P::declared_execution_config();
-  for (const InputPortBase* in : proto.inputs()) d.inputs.push_back(in->info());
-  for (const OutputPortBase* out : proto.outputs()) d.outputs.push_back(out->info());
-  d.config_schema = config_schema<Config>();
-  d.default_config = config_to_json(Config{});
-  d.cpp_type = std::type_index(typeid(P));
-  d.construct = [] { return std::unique_ptr<ProcessorBase>(new P()); };
-  d.prototype = std::shared_ptr<const ProcessorBase>(&proto, [](const ProcessorBase*) {});  // static
-  d.canonicalize = [](const nlohmann::json& config, std::string_view path) -> Result<nlohmann::json> {
-    STREAMLIB_ASSIGN_OR_RETURN(Config parsed, config_from_json<Config>(config, path));
-    return config_to_json(parsed);
-  };
-  return register_descriptor(std::move(d));
+  if constexpr (!ConfigStruct<Config>) {
+    // Processor<Config> has said why in one sentence; this keeps follow-on errors away.
+    return make_error(ErrorCode::kInvalidArgument, "{}: its config type has no STREAMLIB_CONFIG", P::kTypeName);
+  } else {
+    const P& proto = internal::prototype<P>();
+    ProcessorDescriptor d;
+    d.type_name = std::string(P::kTypeName);
+    d.description = std::string(P::kDescription);
+    d.execution = P::declared_execution_config();
+    for (const InputPortBase* in : proto.inputs()) d.inputs.push_back(in->info());
+    for (const OutputPortBase* out : proto.outputs()) d.outputs.push_back(out->info());
+    d.config_schema = config_schema<Config>();
+    d.default_config = config_to_json(Config{});
+    d.cpp_type = std::type_index(typeid(P));
+    d.construct = [] { return std::unique_ptr<ProcessorBase>(new P()); };
+    d.prototype = std::shared_ptr<const ProcessorBase>(&proto, [](const ProcessorBase*) {});  // static
+    d.canonicalize = [](const nlohmann::json& config, std::string_view path) -> Result<nlohmann::json> {
+      STREAMLIB_ASSIGN_OR_RETURN(Config parsed, config_from_json<Config>(config, path));
+      return config_to_json(parsed);
+    };
+    return register_descriptor(std::move(d));
+  }
 }
 
 namespace internal {

@@ -15,8 +15,10 @@
 //   }
 #pragma once
 
+#include <exception>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -64,8 +66,57 @@ class Error {
 // True for errors caused by the caller's input (bad file, unknown name, wrong type, ...).
 bool is_input_error(const Error& error);
 
+// Thrown by Result<T>::value() on a Result that holds an error; what() is the error's message
+// ("not found: no processor 'src'"), so an uncaught one still says what went wrong.
+class BadResultAccess : public std::exception {
+ public:
+  explicit BadResultAccess(Error error);
+  const char* what() const noexcept override { return what_.c_str(); }
+  const Error& error() const { return error_; }
+
+ private:
+  Error error_;
+  std::string what_;
+};
+
+// tl::expected<T, Error> that must not be ignored: dropping the Result of a fallible call
+// (`rt.connect("src.out", "cuont.in");`) is a compile-time warning. value() on an error throws
+// BadResultAccess carrying the error's message instead of tl's bare "Bad expected access".
 template <class T>
-using Result = tl::expected<T, Error>;
+class [[nodiscard]] Result : public tl::expected<T, Error> {
+  using Base = tl::expected<T, Error>;
+
+ public:
+  using Base::Base;
+  using Base::operator=;
+  Result() = default;
+  Result(const Base& other) : Base(other) {}                 // NOLINT(google-explicit-constructor)
+  Result(Base&& other) noexcept : Base(std::move(other)) {}  // NOLINT(google-explicit-constructor)
+
+  // value() of a Result<void> only checks (tl::expected<void, E> has none of its own).
+  void value() const requires std::is_void_v<T> { check(); }
+  decltype(auto) value() & requires(!std::is_void_v<T>) {
+    check();
+    return Base::value();
+  }
+  decltype(auto) value() const& requires(!std::is_void_v<T>) {
+    check();
+    return Base::value();
+  }
+  decltype(auto) value() && requires(!std::is_void_v<T>) {
+    check();
+    return std::move(*this).Base::value();
+  }
+  decltype(auto) value() const&& requires(!std::is_void_v<T>) {
+    check();
+    return std::move(*this).Base::value();
+  }
+
+ private:
+  void check() const {
+    if (!this->has_value()) throw BadResultAccess(this->error());
+  }
+};
 
 // Builds an unexpected Error with a fmt-formatted message:
 //   return make_error(ErrorCode::kNotFound, "no processor '{}'", id);

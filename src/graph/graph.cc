@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <deque>
 #include <unordered_set>
+#include <utility>
 
 #include "graph/hash.h"
 
@@ -193,22 +194,22 @@ Result<void> Graph::update_link_config(const LinkId& id, const LinkConfig& confi
 
 // --- Queries --------------------------------------------------------------------------------
 
-const ProcessorNode* Graph::find_processor(const ProcessorId& id) const {
+const ProcessorNode* Graph::find_processor(const ProcessorId& id) const& {
   const std::size_t i = index_of(id);
   return i == npos ? nullptr : &nodes_[i];
 }
 
-const Link* Graph::find_link(const LinkId& id) const {
+const Link* Graph::find_link(const LinkId& id) const& {
   auto it = link_index_.find(id);
   return it == link_index_.end() ? nullptr : &links_[it->second];
 }
 
-const Link* Graph::link_into(const LinkPortAddress& input) const {
+const Link* Graph::link_into(const LinkPortAddress& input) const& {
   auto it = input_links_.find(input.str());
   return it == input_links_.end() ? nullptr : find_link(it->second);
 }
 
-std::vector<const Link*> Graph::links_from(const ProcessorId& id) const {
+std::vector<const Link*> Graph::links_from(const ProcessorId& id) const& {
   std::vector<const Link*> out;
   if (std::size_t i = index_of(id); i != npos) {
     for (std::size_t l : adjacency_[i].out) out.push_back(&links_[l]);
@@ -216,7 +217,7 @@ std::vector<const Link*> Graph::links_from(const ProcessorId& id) const {
   return out;
 }
 
-std::vector<const Link*> Graph::links_to(const ProcessorId& id) const {
+std::vector<const Link*> Graph::links_to(const ProcessorId& id) const& {
   std::vector<const Link*> out;
   if (std::size_t i = index_of(id); i != npos) {
     for (std::size_t l : adjacency_[i].in) out.push_back(&links_[l]);
@@ -409,5 +410,37 @@ bool operator==(const Graph& a, const Graph& b) {
   }
   return true;
 }
+
+}  // namespace streamlib
+
+namespace streamlib {
+
+// Rvalue queries: copies out of a temporary Graph.
+std::optional<ProcessorNode> Graph::find_processor(const ProcessorId& id) && {
+  const ProcessorNode* p = std::as_const(*this).find_processor(id);
+  return p ? std::optional<ProcessorNode>(*p) : std::nullopt;
+}
+
+std::optional<Link> Graph::find_link(const LinkId& id) && {
+  const Link* l = std::as_const(*this).find_link(id);
+  return l ? std::optional<Link>(*l) : std::nullopt;
+}
+
+std::optional<Link> Graph::link_into(const LinkPortAddress& input) && {
+  const Link* l = std::as_const(*this).link_into(input);
+  return l ? std::optional<Link>(*l) : std::nullopt;
+}
+
+namespace {
+std::vector<Link> copies(const std::vector<const Link*>& links) {
+  std::vector<Link> out;
+  out.reserve(links.size());
+  for (const Link* l : links) out.push_back(*l);
+  return out;
+}
+}  // namespace
+
+std::vector<Link> Graph::links_from(const ProcessorId& id) && { return copies(std::as_const(*this).links_from(id)); }
+std::vector<Link> Graph::links_to(const ProcessorId& id) && { return copies(std::as_const(*this).links_to(id)); }
 
 }  // namespace streamlib

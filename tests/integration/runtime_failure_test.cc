@@ -97,7 +97,7 @@ TEST_F(FailureTest, AFailingSetupIsReportedByStartAndTheRestRuns) {
   auto live = rt.add_processor<FailingSetup>({}, "cam2");
   ASSERT_FALSE(live);
   EXPECT_THAT(live.error().message(), HasSubstr("processor 'cam2' (FailingSetup): setup failed: no such device"));
-  EXPECT_NE(rt.graph().find_processor(ProcessorId("cam2")), nullptr);
+  EXPECT_TRUE(rt.graph().find_processor(ProcessorId("cam2")).has_value());
   ASSERT_TRUE(rt.stop());
 }
 

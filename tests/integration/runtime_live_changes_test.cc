@@ -24,7 +24,7 @@ TEST_P(MutationInEveryState, AddAndConnectProcessors) {
   auto src = rt.add_processor<TestSource>({.interval_us = 300}, "src").value();
   auto sink = rt.add_processor<TestSink>({}, "sink").value();
   ASSERT_TRUE(rt.connect(src.output(&TestSource::out), sink.input(&TestSink::in)));
-  EXPECT_NE(rt.graph().find_processor(ProcessorId("sink")), nullptr);
+  EXPECT_TRUE(rt.graph().find_processor(ProcessorId("sink")).has_value());
   if (GetParam() == At::kPaused) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
     EXPECT_EQ(probe("src").process_calls.load(), 0u);  // added while paused: stays paused
@@ -48,7 +48,7 @@ TEST_P(MutationInEveryState, RemoveProcessor) {
   ASSERT_TRUE(rt.connect(src.output(&TestSource::out), gone.input(&TestSink::in)));
   enter(rt, GetParam());
   ASSERT_TRUE(rt.remove_processor(gone));
-  EXPECT_EQ(rt.graph().find_processor(ProcessorId("gone")), nullptr);
+  EXPECT_FALSE(rt.graph().find_processor(ProcessorId("gone")).has_value());
   EXPECT_EQ(rt.graph().link_count(), 1u);
   if (GetParam() != At::kIdle) {
     EXPECT_EQ(probe("gone").teardowns, 1u);  // torn down before remove returned

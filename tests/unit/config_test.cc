@@ -1,5 +1,6 @@
 // STREAMLIB_CONFIG: JSON mapping, strict parsing with located errors, schema and defaults.
 #include "streamlib/config.h"
+#include "streamlib/graph/graph.h"
 #include "streamlib/link/link_config.h"
 
 #include <gmock/gmock.h>
@@ -141,6 +142,41 @@ TEST(ConfigTest, LinkConfigParsesAndRejectsLikeAProcessorConfig) {
   auto bad = LinkConfig::from_json({{"capacity", 2000000}}, "link");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message(), "link.capacity: 2000000 is out of range [1, 1048576]");
+}
+
+}  // namespace
+}  // namespace streamlib
+
+namespace streamlib {
+namespace {
+
+TEST(ResultTest, ValueOnAnErrorThrowsWithTheErrorsMessage) {
+  Result<int> r = make_error(ErrorCode::kNotFound, "no processor '{}'", "src");
+  try {
+    (void)r.value();
+    FAIL() << "value() returned";
+  } catch (const BadResultAccess& e) {
+    EXPECT_STREQ(e.what(), "not found: no processor 'src'");
+    EXPECT_EQ(e.error().code(), ErrorCode::kNotFound);
+  }
+  Result<void> v = make_error(ErrorCode::kTimeout, "too slow");
+  EXPECT_THROW(v.value(), BadResultAccess);
+  Result<int> ok = 7;
+  EXPECT_EQ(ok.value(), 7);
+  EXPECT_EQ(std::move(ok).value(), 7);
+}
+
+TEST(ResultTest, QueriesOnATemporaryGraphReturnCopies) {
+  // `rt.graph().find_processor(id)` must not dangle: on a temporary, queries return values.
+  auto make = [] {
+    auto g = Graph::from_json(R"({"processors": [{"id": "a", "type": "NullSink"}]})");
+    return std::move(g).value();
+  };
+  std::optional<ProcessorNode> node = make().find_processor(ProcessorId("a"));
+  ASSERT_TRUE(node.has_value());
+  EXPECT_EQ(node->type, "NullSink");
+  EXPECT_FALSE(make().find_processor(ProcessorId("b")).has_value());
+  EXPECT_EQ(make().processors().size(), 1u);
 }
 
 }  // namespace

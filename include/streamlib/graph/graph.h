@@ -62,20 +62,29 @@ class Graph {
 
   // --- Queries ----------------------------------------------------------------------------
 
-  const ProcessorNode* find_processor(const ProcessorId& id) const;
-  const Link* find_link(const LinkId& id) const;
+  // Queries on a stored Graph return pointers into it (null if absent). On a temporary
+  // (`rt.graph().find_processor(id)`) they return copies instead, so nothing dangles.
+  const ProcessorNode* find_processor(const ProcessorId& id) const&;
+  std::optional<ProcessorNode> find_processor(const ProcessorId& id) &&;
+  const Link* find_link(const LinkId& id) const&;
+  std::optional<Link> find_link(const LinkId& id) &&;
   // The link into an input port, if any.
-  const Link* link_into(const LinkPortAddress& input) const;
+  const Link* link_into(const LinkPortAddress& input) const&;
+  std::optional<Link> link_into(const LinkPortAddress& input) &&;
   // Links that leave / enter a processor (empty if it does not exist).
-  std::vector<const Link*> links_from(const ProcessorId& id) const;
-  std::vector<const Link*> links_to(const ProcessorId& id) const;
+  std::vector<const Link*> links_from(const ProcessorId& id) const&;
+  std::vector<Link> links_from(const ProcessorId& id) &&;
+  std::vector<const Link*> links_to(const ProcessorId& id) const&;
+  std::vector<Link> links_to(const ProcessorId& id) &&;
 
   std::size_t processor_count() const { return nodes_.size(); }
   std::size_t link_count() const { return links_.size(); }
   bool empty() const { return nodes_.empty(); }
   // Nodes and links in storage order (unspecified, but the same for the same history).
-  const std::vector<ProcessorNode>& processors() const { return nodes_; }
-  const std::vector<Link>& links() const { return links_; }
+  const std::vector<ProcessorNode>& processors() const& { return nodes_; }
+  std::vector<ProcessorNode> processors() && { return std::move(nodes_); }
+  const std::vector<Link>& links() const& { return links_; }
+  std::vector<Link> links() && { return std::move(links_); }
 
   // Checks the whole graph: every invariant above, then that it is a DAG. A cycle error names
   // the processors on it: "cycle: a -> b -> c -> a".

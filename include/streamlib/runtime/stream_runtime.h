@@ -80,8 +80,12 @@ class StreamRuntime {
   template <class P>
   Result<ProcessorHandle<P>> add_processor(typename P::ConfigType config = {}, std::string id = {}) {
     STREAMLIB_RETURN_IF_ERROR(factory().template register_type<P>());
-    STREAMLIB_ASSIGN_OR_RETURN(ProcessorId added, add_processor(P::kTypeName, config_to_json(config), std::move(id)));
-    return ProcessorHandle<P>(std::move(added));
+    if constexpr (ConfigStruct<typename P::ConfigType>) {
+      STREAMLIB_ASSIGN_OR_RETURN(ProcessorId added, add_processor(P::kTypeName, config_to_json(config), std::move(id)));
+      return ProcessorHandle<P>(std::move(added));
+    } else {
+      return make_error(ErrorCode::kInvalidArgument, "{}: its config type has no STREAMLIB_CONFIG", P::kTypeName);
+    }
   }
   // String form: type name and config JSON, checked against the type's schema.
   Result<ProcessorId> add_processor(std::string_view type, const nlohmann::json& config = nlohmann::json::object(),
@@ -122,7 +126,11 @@ class StreamRuntime {
   // Replaces the whole config (fields not given take their defaults).
   template <class P>
   Result<void> update_processor_config(const ProcessorHandle<P>& processor, typename P::ConfigType config) {
-    return update_processor_config(processor.id(), config_to_json(config));
+    if constexpr (ConfigStruct<typename P::ConfigType>) {
+      return update_processor_config(processor.id(), config_to_json(config));
+    } else {
+      return make_error(ErrorCode::kInvalidArgument, "{}: its config type has no STREAMLIB_CONFIG", P::kTypeName);
+    }
   }
   Result<void> update_processor_config(const ProcessorId& id, const nlohmann::json& config);
   // Changes only the fields present in `patch` (JSON merge patch, RFC 7386).
