@@ -21,7 +21,7 @@ out_dir="build/bench"
 jobs="${BENCH_BUILD_JOBS:-$(nproc)}"
 max_load="${BENCH_MAX_LOAD:-1.0}"
 quiet_wait="${BENCH_QUIET_WAIT:-180}"
-programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench)
+programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench branch_add_bench)
 
 mkdir -p "$out_dir"
 cmake --preset release >"$out_dir/configure.log" 2>&1 || { cat "$out_dir/configure.log" >&2; exit 1; }

@@ -3,7 +3,7 @@
 
 Usage: summarize.py OUT_DIR
 
-Reads OUT_DIR/{graph,link_throughput,hop_latency,delta_apply}_bench.json (written with
+Reads OUT_DIR/{graph,link_throughput,hop_latency,delta_apply,branch_add}_bench.json (written with
 --benchmark_out) and OUT_DIR/machine.json (written by run_benchmarks.sh), writes
 OUT_DIR/results.jsonl — one JSON object per comparison, one line each:
 
@@ -31,6 +31,16 @@ behind a block link against the same behind drop_newest), and the link_ladder li
 busy-spinning threads on StreamLib's SpscRing, then the ring plus Notifier::notify() per push,
 then a whole LinkChannel, then the runtime — each against the rung below it; and
 futex_wake_1000_sleepers (a raw futex wake-up while 1,000 other threads sleep, against 10).
+
+branch_add (branch_add_bench.cc) compares StreamLib with GStreamer in the same run: one sink
+added to a source (one message per 100 us) that already fans out to N = 10, 100, 1000 running
+sinks (GStreamer: a tee with N queue ! fakesink branches). All its lines have bench
+"branch_add", peer "gstreamer" and the size in the metric: first_message_p50_us_N10 and
+first_message_p90_us_N10 (first call -> the new sink's first message, lower is better),
+source_rate_hz_N10 (messages per second the source achieved with N sinks running, higher is
+better; 10,000 if it keeps its pace), and the diagnostics add_call_p50_us_N10 and
+connect_call_p50_us_N10 (the two halves of the wiring; for GStreamer "add" is request pad +
+create + add + sync state, "connect" the two pad links). None of them has an aim.
 """
 
 import json
@@ -197,6 +207,17 @@ def main():
     for metric in ("p50_ns", "p90_ns"):
         add("futex_wake_1000_sleepers", metric, counter(fx[1000], metric), "futex_wake_10_sleepers",
             counter(fx[10], metric), False, spread=f"1000: {spread(fx[1000], metric)}, 10: {spread(fx[10], metric)}")
+
+    # --- Branch add: one more sink on a source fanned out to N sinks, against GStreamer --------
+    branch = load(out_dir, "branch_add_bench")
+    for n in (10, 100, 1000):
+        sl, gst = find(branch, f"BM_StreamLib_BranchAdd/{n}"), find(branch, f"BM_GStreamer_BranchAdd/{n}")
+        for metric, key, higher in [(f"first_message_p50_us_N{n}", "first_message_p50_us", False),
+                                    (f"first_message_p90_us_N{n}", "first_message_p90_us", False),
+                                    (f"source_rate_hz_N{n}", "source_rate_hz", True),
+                                    (f"add_call_p50_us_N{n}", "add_p50_us", False),
+                                    (f"connect_call_p50_us_N{n}", "connect_p50_us", False)]:
+            add("branch_add", metric, counter(sl, key), "gstreamer", counter(gst, key), higher)
 
     with open(os.path.join(out_dir, "results.jsonl"), "w") as f:
         for record, *_ in lines:

@@ -10,7 +10,7 @@ packages=(
   # libraries the library and its tests link against
   libexpected-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # tests and benchmarks: graphviz checks DOT output; peers for the benchmarks
-  graphviz libboost-dev gstreamer1.0-tools
+  graphviz libboost-dev gstreamer1.0-tools libgstreamer1.0-dev gstreamer1.0-plugins-base
   # lint
   clang-format
 )
