@@ -38,13 +38,13 @@ asan: deps
 	cmake --preset asan -DSTREAMLIB_WERROR=$(WERROR)
 	cmake --build build/asan -j $(JOBS)
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1 \
-	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 STREAMLIB_STRESS_MUTATIONS=3000 \
+	UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 STREAMLIB_STRESS_MUTATIONS=3000 STREAMLIB_BIG_GRAPH_CHAINS=200 \
 	  $(CTEST) --test-dir build/asan
 
 tsan: deps
 	cmake --preset tsan -DSTREAMLIB_WERROR=$(WERROR)
 	cmake --build build/tsan -j $(JOBS)
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 STREAMLIB_STRESS_MUTATIONS=3000 \
+	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 STREAMLIB_STRESS_MUTATIONS=3000 STREAMLIB_BIG_GRAPH_CHAINS=200 \
 	  $(CTEST) --test-dir build/tsan
 
 # libFuzzer over graph JSON loading, seeded from examples/graphs.

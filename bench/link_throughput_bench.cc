@@ -365,7 +365,9 @@ void BM_LinkChannel_Tick(benchmark::State& state) {
         std::uint64_t seq = 0;
         while (!stop.load(std::memory_order_relaxed)) channel.push(BenchTick{seq++, 0});
       },
-      [&](std::uint64_t& expected) { return channel.drain([&](BenchTick&& t) { count_received(t.seq, expected); }); });
+      [&](std::uint64_t& expected) {
+        return channel.drain([&](BenchTick&& t) { count_received(t.seq, expected); }, [] { return true; });
+      });
   state.SetLabel(fmt::format("LinkChannel, {}", streamlib::enum_name(policy)));
 }
 

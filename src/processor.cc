@@ -34,8 +34,14 @@ InputPortBase::InputPortBase(ProcessorBase* owner, PortInfo info) : PortBase(std
 
 bool InputPortBase::detach(const LinkId& id) {
   if (!channel_ || link_id_ != id) return false;
-  channel_.reset();
+  if (draining_) {
+    retired_ = std::move(channel_);  // the running drain() still uses it
+  } else {
+    channel_.reset();
+  }
+  channel_ = nullptr;
   link_id_ = LinkId();
+  ++generation_;
   on_detach();
   return true;
 }

@@ -24,10 +24,12 @@
 // All of the following run on the processor's own thread — one thread per processor with
 // SimpleExecutor — and never concurrently with each other:
 //
-//   setup(ctx)            once, before any process(). An error (or exception) puts the
-//                         processor in Error: it gets no process() calls, the error is
-//                         published as an event naming it, and the rest of the graph runs on.
-//                         teardown() is not called for a failed setup.
+//   setup(ctx)            once, before any process(), within RuntimeOptions::setup_timeout,
+//                         at normal priority (the processor's own priority is applied after
+//                         it, so threads setup() starts do not inherit it). An error (or
+//                         exception) puts the processor in Error: it gets no process() calls,
+//                         the error is published as an event naming it, and the rest of the
+//                         graph runs on. teardown() is not called for a failed setup.
 //   process()             repeatedly, as the execution mode says:
 //                           Continuous{interval}  in a loop, at most once per interval;
 //                           Reactive              when any input has data;
@@ -46,10 +48,16 @@
 //   teardown()            once, last, if setup() succeeded: on stop(), on removal from the
 //                         graph, or before a rebuild. Release what setup() acquired.
 //
-// Links are attached and detached by the runtime between two process() calls, so ports are
-// only ever touched by the processor's own thread: push/read need no lock. A process() call
-// should return promptly (a frame's worth of work); a processor stuck in process() cannot be
-// rewired, and stop() gives up on it after its timeout and reports it.
+// Links are attached and detached by the runtime on the processor's own thread — between two
+// process() calls, or inside a push() that waits on a full `block` link, or between two links
+// of a fan-out push — so ports are only ever touched by that thread: push/read need no lock.
+// A process() call should return promptly (a frame's worth of work); a processor stuck in
+// process() itself (not in a push) cannot be rewired or reconfigured, and stop() gives up on
+// it once it has made no progress for its timeout, and reports it.
+//
+// Failures: a refused or throwing on_config_change keeps the old config; a processor whose
+// setup() fails when it is added live is not kept (the error names it); at start() it stays,
+// in Error, and the rest of the graph runs. Anything thrown from any callback is caught.
 #pragma once
 
 #include <chrono>

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <chrono>
+#include <vector>
 
 #include "streamlib/executor/graph_delta.h"
 #include "streamlib/graph/graph.h"
@@ -12,22 +13,43 @@
 
 namespace streamlib::internal {
 
+// One element of a delta that did not apply. running_graph() says what did: a processor or
+// link that failed to be added is not in it, one that failed to be updated keeps its old
+// config there, and removals always leave it.
+struct ApplyFailure {
+  ProcessorId processor;  // set when the failure is about a processor
+  LinkId link;            // set when it is about a link
+  Error error;
+};
+
+struct ApplyReport {
+  std::vector<ApplyFailure> failures;
+  bool ok() const { return failures.empty(); }
+  // Every failure in one error ("2 changes failed: ...; ..."), or success.
+  Result<void> to_result() const;
+};
+
+struct ApplyOptions {
+  // start(): a processor whose setup() fails stays in the running graph, in Error (the rest
+  // of the graph runs). A live change instead leaves nothing of it behind.
+  bool keep_failed_processors = false;
+};
+
 class Executor {
  public:
   virtual ~Executor() = default;
 
   // Applies `delta` (computed against running_graph()) in the six-step order, touching only
-  // what it names. Returns the first error; running_graph() then reflects what was applied.
-  virtual Result<void> apply(const GraphDelta& delta, const Graph& desired) = 0;
+  // what it names, and reports every element that failed.
+  virtual ApplyReport apply(const GraphDelta& delta, const Graph& desired, const ApplyOptions& options) = 0;
   // No process() call anywhere until resume().
   virtual Result<void> pause() = 0;
   virtual Result<void> resume() = 0;
-  // Stops every processor (sources first, each draining its inputs) within `timeout`; one
-  // stuck past it is abandoned and reported. Leaves an empty running graph.
-  virtual void shutdown(std::chrono::milliseconds timeout) = 0;
+  // Stops every processor (sources first, each draining its inputs). A processor that makes
+  // no progress for `stop_timeout` is abandoned and reported. Leaves an empty running graph.
+  virtual void shutdown(std::chrono::milliseconds stop_timeout) = 0;
 
   virtual const Graph& running_graph() const = 0;
-  virtual void collect_stats(RuntimeStats& out) const = 0;
 };
 
 }  // namespace streamlib::internal

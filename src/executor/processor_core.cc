@@ -10,20 +10,55 @@
 
 namespace streamlib::internal {
 
-// --- Completion / ParkRendezvous ------------------------------------------------------------
+namespace {
+// The text of whatever was thrown, for error messages: callbacks are user code.
+std::string what_was_thrown(std::exception_ptr e) {
+  try {
+    std::rethrow_exception(std::move(e));
+  } catch (const std::exception& ex) {
+    return ex.what();
+  } catch (...) {
+    return "a non-standard exception";
+  }
+}
+}  // namespace
+
+// --- Completion / ExitBoard -----------------------------------------------------------------
+
+bool Completion::begin() {
+  std::lock_guard lock(mutex_);
+  if (state_ != State::kPending) return false;
+  state_ = State::kRunning;
+  return true;
+}
 
 void Completion::complete(Result<void> result) {
   {
     std::lock_guard lock(mutex_);
-    done_ = true;
+    if (state_ == State::kCancelled) return;
+    state_ = State::kDone;
     result_ = std::move(result);
+    done_.store(true, std::memory_order_release);
   }
   cv_.notify_all();
 }
 
 bool Completion::wait_until(std::chrono::steady_clock::time_point deadline) {
+  constexpr auto kPoll = std::chrono::microseconds(30);
+  const auto poll_until = std::min(deadline, std::chrono::steady_clock::now() + kPoll);
+  while (!done_.load(std::memory_order_acquire) && std::chrono::steady_clock::now() < poll_until) {
+    pause_between_polls();
+  }
   std::unique_lock lock(mutex_);
-  return cv_.wait_until(lock, deadline, [&] { return done_; });
+  return cv_.wait_until(lock, deadline, [&] { return state_ == State::kDone; });
+}
+
+bool Completion::cancel() {
+  std::lock_guard lock(mutex_);
+  if (state_ != State::kPending) return state_ == State::kCancelled;
+  state_ = State::kCancelled;
+  result_ = make_error(ErrorCode::kTimeout, "cancelled");
+  return true;
 }
 
 Result<void> Completion::result() const {
@@ -31,25 +66,31 @@ Result<void> Completion::result() const {
   return result_;
 }
 
-void ParkRendezvous::park(Completion& arrived) {
-  arrived.complete();
-  std::unique_lock lock(mutex_);
-  cv_.wait(lock, [&] { return released_; });
-}
-
-void ParkRendezvous::release() {
+void ExitBoard::exited(const ProcessorId& id) {
   {
     std::lock_guard lock(mutex_);
-    released_ = true;
+    exited_.push_back(id);
   }
   cv_.notify_all();
+}
+
+void ExitBoard::discard() {
+  std::lock_guard lock(mutex_);
+  exited_.clear();
+}
+
+std::vector<ProcessorId> ExitBoard::take(std::chrono::steady_clock::time_point deadline) {
+  std::unique_lock lock(mutex_);
+  cv_.wait_until(lock, deadline, [&] { return !exited_.empty(); });
+  return std::exchange(exited_, {});
 }
 
 // --- ProcessorCore --------------------------------------------------------------------------
 
 ProcessorCore::ProcessorCore(ProcessorNode node, std::unique_ptr<ProcessorBase> instance,
-                             const ProcessorFactory& factory, std::shared_ptr<EventBus> events, bool start_paused)
-    : node_(std::move(node)), factory_(factory), events_(std::move(events)) {
+                             const ProcessorFactory& factory, std::shared_ptr<EventBus> events, bool start_paused,
+                             std::shared_ptr<ExitBoard> exits)
+    : node_(std::move(node)), factory_(factory), events_(std::move(events)), exits_(std::move(exits)) {
   rt_.instance = std::move(instance);
   rt_.paused = start_paused;
   rt_.execution = rt_.instance->execution_config();
@@ -67,26 +108,29 @@ ProcessorCore::~ProcessorCore() {
   }
 }
 
-void ProcessorCore::start() {
-  thread_ = std::thread([self = shared_from_this()] { self->thread_main(); });
+void ProcessorCore::start(SpareThreads* spares) {
+  auto body = [self = shared_from_this()] { self->thread_main(); };
+  thread_ = spares ? spares->run(std::move(body)) : std::thread(std::move(body));
 }
 
-std::shared_ptr<Completion> ProcessorCore::release() {
-  return post([](ProcessorCore& core) -> Result<void> {
-    core.rt_.released = true;
-    core.rt_.next_due = std::chrono::steady_clock::now();
-    if (core.rt_.setup_ok && !core.rt_.errored) {
-      core.set_state(core.rt_.paused ? ProcessorState::kPaused : ProcessorState::kRunning);
-    }
-    return {};
-  });
+void ProcessorCore::release(bool paused) {
+  // setup() has returned (the executor waited for it): Pending still means it succeeded.
+  ProcessorState expected = ProcessorState::kPending;
+  const ProcessorState next = paused ? ProcessorState::kPaused : ProcessorState::kRunning;
+  if (state_.compare_exchange_strong(expected, next, std::memory_order_acq_rel)) {
+    events_->publish(make_event(EventKind::kProcessorStateChanged, node_.id, {}, {}, next));
+  }
+  released_.store(true, std::memory_order_release);
+  notifier_->notify();
 }
 
-std::shared_ptr<Completion> ProcessorCore::post(Command command) {
+std::shared_ptr<Completion> ProcessorCore::post(Command command, CommandScope scope) {
   auto done = std::make_shared<Completion>();
   {
     std::lock_guard lock(commands_mutex_);
-    commands_.emplace_back(std::move(command), done);
+    commands_.push_back(Queued{std::move(command), done, scope});
+    if (scope == CommandScope::kPorts) port_commands_.fetch_add(1, std::memory_order_relaxed);
+    if (scope == CommandScope::kFlush) flush_pending_.fetch_add(1, std::memory_order_relaxed);
     has_commands_.store(true, std::memory_order_relaxed);
   }
   notifier_->notify();
@@ -95,11 +139,13 @@ std::shared_ptr<Completion> ProcessorCore::post(Command command) {
 
 void ProcessorCore::request_stop(bool drain) {
   if (!drain) stop_requested_.store(true, std::memory_order_relaxed);
-  post([drain](ProcessorCore& core) -> Result<void> {
-    core.rt_.stop = true;
-    core.rt_.drain = drain;
-    return {};
-  });
+  post(
+      [drain](ProcessorCore& core) -> Result<void> {
+        core.rt_.stop = true;
+        core.rt_.drain = drain;
+        return {};
+      },
+      drain ? CommandScope::kInstance : CommandScope::kFlush);
 }
 
 bool ProcessorCore::join_until(std::chrono::steady_clock::time_point deadline) {
@@ -108,24 +154,30 @@ bool ProcessorCore::join_until(std::chrono::steady_clock::time_point deadline) {
     std::unique_lock lock(exit_mutex_);
     exit_cv_.wait_until(lock, deadline, [&] { return exited_.load(); });
   }
-  if (exited_.load()) {
-    thread_.join();
-    return true;
-  }
-  // Stuck in process() (or in a callback): give up on it. Its blocked pushes are cancelled and
-  // its thread keeps this core alive until it returns.
+  if (!exited_.load()) return false;
+  thread_.join();
+  return true;
+}
+
+void ProcessorCore::abandon(std::string_view why) {
   stop_requested_.store(true, std::memory_order_relaxed);
   notifier_->notify();
-  thread_.detach();
-  events_->publish(make_event(
-      EventKind::kError, node_.id, {},
-      fmt::format("processor '{}' ({}) did not stop in time (stuck in process()?); abandoned", node_.id, node_.type)));
-  return false;
+  if (thread_.joinable()) thread_.detach();
+  events_->publish(make_event(EventKind::kError, node_.id, {},
+                              fmt::format("processor '{}' ({}) {}; abandoned", node_.id, node_.type, why)));
 }
 
 void ProcessorCore::set_node_config(nlohmann::json config, std::uint64_t checksum) {
   node_.config = std::move(config);
   node_.config_checksum = checksum;
+}
+
+bool ProcessorCore::released() {
+  if (!rt_.released && released_.load(std::memory_order_acquire)) {
+    rt_.released = true;
+    rt_.next_due = std::chrono::steady_clock::now();
+  }
+  return rt_.released;
 }
 
 void ProcessorCore::request_process() {
@@ -168,25 +220,50 @@ Result<void> ProcessorCore::detach_input(const std::string& port, const LinkId& 
   return {};
 }
 
-Result<void> ProcessorCore::reconfigure(const nlohmann::json& config) {
-  // A processor in Error (or whose setup failed) is rebuilt: a new config is its way back.
-  if (!rt_.setup_ok || rt_.errored) return rebuild(config);
+ReconfigureOutcome ProcessorCore::reconfigure(const nlohmann::json& config) {
+  using Kind = ReconfigureOutcome::Kind;
+  // A processor in Error (or whose setup failed) is rebuilt: a new config is its way back. If
+  // that fails too it stays in Error, now with the new config.
+  if (!rt_.setup_ok || rt_.errored) {
+    if (auto r = rebuild(config); !r) return {Kind::kFailed, r.error().message()};
+    return {};
+  }
   Result<void> r;
   try {
     r = rt_.instance->reconfigure_json(config);
-  } catch (const std::exception& e) {
-    r = make_error(ErrorCode::kProcessorFailed, "on_config_change threw: {}", e.what());
+  } catch (...) {
+    // Treated as a refusal: reconfigure_json() sets the config only after on_config_change
+    // returned, so the instance still has its old config.
+    return {Kind::kRefused, "on_config_change threw: " + what_was_thrown(std::current_exception())};
   }
-  if (!r && r.error().code() == ErrorCode::kUnsupported) return rebuild(config);
-  if (!r) return r;
-  rt_.execution = rt_.instance->execution_config();
-  std::lock_guard lock(report_mutex_);
-  execution_text_ = to_string(rt_.execution.mode);
-  return {};
+  if (r) {
+    refresh_execution();
+    return {};
+  }
+  if (r.error().code() != ErrorCode::kUnsupported) return {Kind::kRefused, r.error().message()};
+  // No on_config_change: rebuild in place. If the new instance cannot be made or set up, build
+  // the old config again so that what runs is what the graph says.
+  const nlohmann::json old_config = rt_.instance->config_json();
+  auto rebuilt = rebuild(config);
+  if (rebuilt) return {};
+  std::string why = rebuilt.error().message();
+  if (auto restored = rebuild(old_config); !restored) {
+    return {Kind::kRefused,
+            fmt::format("{}; rebuilding with the old config failed too: {}", why, restored.error().message())};
+  }
+  return {Kind::kRefused, why + "; the old config was restored"};
 }
 
 Result<void> ProcessorCore::rebuild(const nlohmann::json& config) {
-  STREAMLIB_ASSIGN_OR_RETURN(std::unique_ptr<ProcessorBase> fresh, factory_.create(node_.type, config));
+  std::unique_ptr<ProcessorBase> fresh;
+  try {
+    auto made = factory_.create(node_.type, config);
+    if (!made) return make_error(made.error());
+    fresh = std::move(*made);
+  } catch (...) {
+    return make_error(ErrorCode::kProcessorFailed, "constructing a new {} threw: {}", node_.type,
+                      what_was_thrown(std::current_exception()));
+  }
   // Keep the links: collect them from the old instance, move them to the new one.
   std::vector<std::tuple<std::string, LinkId, std::shared_ptr<LinkChannelBase>>> ins;
   std::vector<std::tuple<std::string, LinkId, std::shared_ptr<LinkChannelBase>>> outs;
@@ -201,13 +278,12 @@ Result<void> ProcessorCore::rebuild(const nlohmann::json& config) {
   {
     std::lock_guard lock(report_mutex_);
     old = std::exchange(rt_.instance, std::move(fresh));
-    rt_.execution = rt_.instance->execution_config();
-    execution_text_ = to_string(rt_.execution.mode);
     last_error_.clear();
   }
-  old.reset();
+  old.reset();  // outside the lock: stats() never waits for a destructor
   rt_.setup_ok = false;
   rt_.errored = false;
+  refresh_execution();
   for (auto& [port, id, ch] : ins) {
     if (InputPortBase* p = rt_.instance->find_input(port)) (void)p->attach(id, ch);
   }
@@ -217,8 +293,23 @@ Result<void> ProcessorCore::rebuild(const nlohmann::json& config) {
   STREAMLIB_RETURN_IF_ERROR(call_setup());
   mark_inputs_failed(false);
   rt_.next_due = std::chrono::steady_clock::now();
-  if (rt_.released) set_state(rt_.paused ? ProcessorState::kPaused : ProcessorState::kRunning);
+  if (released()) set_state(rt_.paused ? ProcessorState::kPaused : ProcessorState::kRunning);
   return {};
+}
+
+void ProcessorCore::refresh_execution() {
+  rt_.execution = rt_.instance->execution_config();
+  {
+    std::lock_guard lock(report_mutex_);
+    execution_text_ = to_string(rt_.execution.mode);
+    priority_ = rt_.execution.priority;
+  }
+  // A shorter interval takes effect now, not after the old one has run out.
+  if (const auto* c = std::get_if<Continuous>(&rt_.execution.mode)) {
+    const auto soonest = std::chrono::steady_clock::now() + c->interval;
+    if (rt_.next_due > soonest) rt_.next_due = soonest;
+  }
+  if (rt_.execution.priority != rt_.applied_priority && rt_.setup_ok) apply_priority();
 }
 
 Result<void> ProcessorCore::set_paused(bool paused) {
@@ -231,12 +322,12 @@ Result<void> ProcessorCore::set_paused(bool paused) {
       } else {
         rt_.instance->on_resume();
       }
-    } catch (const std::exception& e) {
-      fail(fmt::format("{} threw: {}", paused ? "on_pause" : "on_resume", e.what()));
+    } catch (...) {
+      fail(fmt::format("{} threw: {}", paused ? "on_pause" : "on_resume", what_was_thrown(std::current_exception())));
     }
   }
   if (!paused) rt_.next_due = std::chrono::steady_clock::now();
-  if (rt_.released && rt_.setup_ok && !rt_.errored) {
+  if (released() && rt_.setup_ok && !rt_.errored) {
     set_state(paused ? ProcessorState::kPaused : ProcessorState::kRunning);
   }
   return {};
@@ -245,21 +336,27 @@ Result<void> ProcessorCore::set_paused(bool paused) {
 // --- The thread -----------------------------------------------------------------------------
 
 void ProcessorCore::thread_main() {
-  t_cancel_blocking = &stop_requested_;
+  t_thread_context = this;
   native_handle_.store(pthread_self());
   has_native_handle_.store(true);
   {
     std::string name = node_.id.str().substr(0, 15);  // the kernel's limit
     pthread_setname_np(pthread_self(), name.c_str());
   }
-  apply_priority();
+  // Setup first, at the priority the thread was created with, so threads that setup() starts do
+  // not inherit SCHED_FIFO; then the processor's own priority.
   (void)call_setup();
+  if (rt_.setup_ok) apply_priority();
+  setup_done_->complete();
 
   for (;;) {
     if (has_commands_.load(std::memory_order_relaxed)) run_commands();
     if (rt_.stop) break;
-    if (!rt_.released || rt_.paused || rt_.errored || !rt_.setup_ok) {
-      notifier_->wait([&] { return has_commands_.load(std::memory_order_relaxed); });
+    if (!released() || rt_.paused || rt_.errored || !rt_.setup_ok) {
+      notifier_->wait([&] {
+        return has_commands_.load(std::memory_order_relaxed) ||
+               (!rt_.released && released_.load(std::memory_order_relaxed));
+      });
       continue;
     }
     if (const auto* c = std::get_if<Continuous>(&rt_.execution.mode)) {
@@ -293,7 +390,11 @@ void ProcessorCore::thread_main() {
   }
 
   // Graceful stop: process what is still queued on the inputs (upstream has stopped already).
-  if (rt_.drain && rt_.released && rt_.setup_ok && !rt_.errored && !rt_.instance->inputs().empty()) {
+  // A paused processor is resumed first, so process() never runs between on_pause() and
+  // on_resume().
+  if (rt_.drain && released() && rt_.setup_ok && !rt_.errored && !rt_.instance->inputs().empty() &&
+      inputs_have_data()) {
+    if (rt_.paused) (void)set_paused(false);
     for (int guard = 0; guard < 1'000'000 && !rt_.errored && inputs_have_data(); ++guard) call_process();
   }
   stop_requested_.store(true, std::memory_order_relaxed);
@@ -304,35 +405,64 @@ void ProcessorCore::thread_main() {
   // Whatever was posted after the stop will never run: answer it.
   {
     std::lock_guard lock(commands_mutex_);
-    for (auto& [cmd, done] : commands_) {
-      done->complete(make_error(ErrorCode::kFailedPrecondition, "processor '{}' has stopped", node_.id));
+    for (auto& q : commands_) {
+      if (q.done->begin()) {
+        q.done->complete(make_error(ErrorCode::kFailedPrecondition, "processor '{}' has stopped", node_.id));
+      }
     }
     commands_.clear();
+    port_commands_.store(0, std::memory_order_relaxed);
+    flush_pending_.store(0, std::memory_order_relaxed);
   }
-  t_cancel_blocking = nullptr;
+  t_thread_context = nullptr;
   {
     std::lock_guard lock(exit_mutex_);
-    exited_.store(true);
+    exited_.store(true, std::memory_order_release);
   }
   exit_cv_.notify_all();
+  if (exits_) exits_->exited(node_.id);
+}
+
+void ProcessorCore::run_one(Queued& q) {
+  if (!q.done->begin()) return;  // cancelled: the control thread gave up on it
+  Result<void> r;
+  try {
+    r = q.command(*this);
+  } catch (...) {
+    r = make_error(ErrorCode::kProcessorFailed, "processor '{}': {}", node_.id,
+                   what_was_thrown(std::current_exception()));
+  }
+  q.done->complete(std::move(r));
 }
 
 void ProcessorCore::run_commands() {
-  std::deque<std::pair<Command, std::shared_ptr<Completion>>> batch;
+  std::deque<Queued> batch;
   {
     std::lock_guard lock(commands_mutex_);
     batch.swap(commands_);
     has_commands_.store(false, std::memory_order_relaxed);
+    port_commands_.store(0, std::memory_order_relaxed);
+    flush_pending_.store(0, std::memory_order_relaxed);
   }
-  for (auto& [cmd, done] : batch) {
-    Result<void> r;
-    try {
-      r = cmd(*this);
-    } catch (const std::exception& e) {
-      r = make_error(ErrorCode::kProcessorFailed, "processor '{}': {}", node_.id, e.what());
+  for (auto& q : batch) run_one(q);
+}
+
+void ProcessorCore::run_port_commands() {
+  std::deque<Queued> batch;
+  {
+    std::lock_guard lock(commands_mutex_);
+    for (auto it = commands_.begin(); it != commands_.end();) {
+      if (it->scope == CommandScope::kPorts) {
+        batch.push_back(std::move(*it));
+        it = commands_.erase(it);
+      } else {
+        ++it;
+      }
     }
-    done->complete(std::move(r));
+    port_commands_.store(0, std::memory_order_relaxed);
+    has_commands_.store(!commands_.empty(), std::memory_order_relaxed);
   }
+  for (auto& q : batch) run_one(q);
 }
 
 bool ProcessorCore::inputs_have_data() const {
@@ -346,10 +476,8 @@ void ProcessorCore::call_process() {
   Result<void> r;
   try {
     r = rt_.instance->process();
-  } catch (const std::exception& e) {
-    r = make_error(ErrorCode::kProcessorFailed, "process() threw: {}", e.what());
   } catch (...) {
-    r = make_error(ErrorCode::kProcessorFailed, "process() threw a non-standard exception");
+    r = make_error(ErrorCode::kProcessorFailed, "process() threw: {}", what_was_thrown(std::current_exception()));
   }
   process_calls_.store(process_calls_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
   if (!r) fail(r.error().message());
@@ -359,10 +487,8 @@ Result<void> ProcessorCore::call_setup() {
   Result<void> r;
   try {
     r = rt_.instance->setup(*this);
-  } catch (const std::exception& e) {
-    r = make_error(ErrorCode::kProcessorFailed, "setup() threw: {}", e.what());
   } catch (...) {
-    r = make_error(ErrorCode::kProcessorFailed, "setup() threw a non-standard exception");
+    r = make_error(ErrorCode::kProcessorFailed, "setup() threw: {}", what_was_thrown(std::current_exception()));
   }
   if (!r) {
     fail("setup failed: " + r.error().message());
@@ -376,10 +502,10 @@ Result<void> ProcessorCore::call_setup() {
 void ProcessorCore::call_teardown() {
   try {
     rt_.instance->teardown();
-  } catch (const std::exception& e) {
-    events_->publish(
-        make_event(EventKind::kError, node_.id, {},
-                   fmt::format("processor '{}' ({}): teardown threw: {}", node_.id, node_.type, e.what())));
+  } catch (...) {
+    events_->publish(make_event(EventKind::kError, node_.id, {},
+                                fmt::format("processor '{}' ({}): teardown threw: {}", node_.id, node_.type,
+                                            what_was_thrown(std::current_exception()))));
   }
   rt_.setup_ok = false;
 }
@@ -410,6 +536,7 @@ void ProcessorCore::set_state(ProcessorState s, std::string message) {
 
 void ProcessorCore::apply_priority() {
   const PriorityResult result = apply_thread_priority(rt_.execution.priority);
+  rt_.applied_priority = rt_.execution.priority;
   {
     std::lock_guard lock(report_mutex_);
     priority_applied_ = result.applied;
@@ -420,6 +547,11 @@ void ProcessorCore::apply_priority() {
                                 fmt::format("processor '{}': {} priority refused: {}", node_.id,
                                             enum_name(rt_.execution.priority), result.error)));
   }
+}
+
+std::string ProcessorCore::last_error() const {
+  std::lock_guard lock(report_mutex_);
+  return last_error_;
 }
 
 ProcessorStats ProcessorCore::stats() const {
@@ -435,7 +567,14 @@ ProcessorStats ProcessorCore::stats() const {
     s.priority_applied = priority_applied_;
     s.priority_error = priority_error_;
     s.last_error = last_error_;
-    if (rt_.instance) s.metrics = rt_.instance->metrics();
+    if (rt_.instance) {
+      try {
+        s.metrics = rt_.instance->metrics();
+      } catch (...) {
+        s.metrics = {{"error", "metrics() threw: " + what_was_thrown(std::current_exception())}};
+      }
+      for (const OutputPortBase* out : rt_.instance->outputs()) s.plug_discards += out->plug_discards();
+    }
   }
   if (has_native_handle_.load() && !exited_.load()) {
     clockid_t cid;

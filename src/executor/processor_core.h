@@ -4,9 +4,18 @@
 // its thread finally returns.
 //
 // The control thread never touches the instance or its ports while the thread runs. It posts
-// commands (closures) that the thread runs at a safe point — between two process() calls —
-// and waits for their completion with a timeout. That is how links are attached/detached,
-// configs hot-reloaded, the processor paused, resumed, parked or stopped.
+// commands (closures) that the thread runs at a safe point and waits for their completion with
+// a deadline; a command still waiting at the deadline is cancelled and never runs. Each command
+// has a scope that says where it may run:
+//   kPorts     link changes (attach, detach, resize hand-over). Between two process() calls,
+//              or inside a push blocked on a full `block` link: a blocked push is a safe point
+//              for them, so rewiring never waits for a producer stuck behind a slow consumer.
+//   kInstance  changes to the processor itself that may wait for process() to return (release,
+//              pause, resume, a draining stop).
+//   kFlush     changes to the processor itself that must not wait behind a blocked push
+//              (reconfigure, removal): while one is waiting, a blocked push stops waiting and
+//              takes its message beyond the link's capacity (nothing is lost; see LinkChannel),
+//              so process() returns promptly.
 #pragma once
 
 #include <atomic>
@@ -20,9 +29,12 @@
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
+#include "executor/spare_threads.h"
 #include "runtime/event_bus.h"
 #include "streamlib/graph/processor_node.h"
+#include "streamlib/link/link_channel.h"
 #include "streamlib/link/notifier.h"
 #include "streamlib/processor.h"
 #include "streamlib/registry.h"
@@ -30,66 +42,98 @@
 
 namespace streamlib::internal {
 
-// A one-shot completion the control thread can wait on with a deadline.
+// A one-shot command completion the control thread can wait on with a deadline, and cancel.
 class Completion {
  public:
+  // Processor thread: claims the command before running it. False if it was cancelled.
+  bool begin();
   void complete(Result<void> result = {});
-  // False on timeout.
+  // False on timeout. Polls briefly before sleeping: a command at an idle processor's safe
+  // point completes within microseconds, and being woken would cost the caller more.
   bool wait_until(std::chrono::steady_clock::time_point deadline);
+  // Control thread: cancels the command unless it has begun. True if it will never run.
+  bool cancel();
   Result<void> result() const;
 
  private:
+  enum class State { kPending, kRunning, kDone, kCancelled };
   mutable std::mutex mutex_;
   std::condition_variable cv_;
-  bool done_ = false;    // GUARDED_BY(mutex_)
-  Result<void> result_;  // GUARDED_BY(mutex_)
+  State state_ = State::kPending;  // GUARDED_BY(mutex_)
+  Result<void> result_;            // GUARDED_BY(mutex_)
+  std::atomic<bool> done_{false};  // state_ == kDone, for polling without the lock
 };
 
-// Two processor threads (a link's producer and consumer) stop at a safe point together so the
-// control thread can rebuild the link's ring; see SimpleExecutor::update_link.
-class ParkRendezvous {
+// Where processors report that their thread has ended; the executor waits on it (stop()).
+class ExitBoard {
  public:
-  // Processor thread: announce arrival (completes `arrived`), then wait for release. Returns
-  // at once if the control thread has already cancelled.
-  void park(Completion& arrived);
-  // Control thread.
-  void release();
+  void exited(const ProcessorId& id);
+  // Waits until some exit was reported or the deadline passed; returns the ids reported since
+  // the last call.
+  std::vector<ProcessorId> take(std::chrono::steady_clock::time_point deadline);
+  // Forgets the exits reported so far.
+  void discard();
 
  private:
   std::mutex mutex_;
   std::condition_variable cv_;
-  bool released_ = false;  // GUARDED_BY(mutex_)
+  std::vector<ProcessorId> exited_;  // GUARDED_BY(mutex_)
 };
 
-class ProcessorCore final : public RuntimeContext, public std::enable_shared_from_this<ProcessorCore> {
+enum class CommandScope { kPorts, kInstance, kFlush };
+
+// How a live config change ended.
+struct ReconfigureOutcome {
+  enum class Kind {
+    kApplied,  // the processor runs with the new config
+    kRefused,  // on_config_change refused or threw, or a rebuild failed and the old config is back
+    kFailed,   // the processor runs the new config but is in Error (its setup failed)
+  };
+  Kind kind = Kind::kApplied;
+  std::string message;  // why, for kRefused and kFailed
+};
+
+class ProcessorCore final : public RuntimeContext,
+                            public ThreadContext,
+                            public std::enable_shared_from_this<ProcessorCore> {
  public:
   using Command = std::function<Result<void>(ProcessorCore&)>;
 
   ProcessorCore(ProcessorNode node, std::unique_ptr<ProcessorBase> instance, const ProcessorFactory& factory,
-                std::shared_ptr<EventBus> events, bool start_paused);
+                std::shared_ptr<EventBus> events, bool start_paused, std::shared_ptr<ExitBoard> exits);
   ~ProcessorCore() override;
 
   // --- Control thread ---------------------------------------------------------------------
 
-  // Starts the thread: priority, setup(), then commands only until release().
-  void start();
-  // Lets a started processor run (after its links are wired).
-  std::shared_ptr<Completion> release();
-  // Queues a command for the next safe point; the returned completion carries its result.
-  std::shared_ptr<Completion> post(Command command);
+  // Starts the thread (a spare one if `spares` has one): setup(), thread priority, then
+  // commands only until release().
+  void start(SpareThreads* spares = nullptr);
+  // Completes when setup() has returned (successfully or not).
+  const std::shared_ptr<Completion>& setup_done() const { return setup_done_; }
+  // Lets a set-up processor run (after its links are wired). Does not wait for the thread: its
+  // state is Running (or Paused) when this returns.
+  void release(bool paused);
+  // Queues a command for the next safe point of its scope; the completion carries its result.
+  std::shared_ptr<Completion> post(Command command, CommandScope scope);
   // Asks the thread to finish: with `drain`, a processor with inputs first processes what is
-  // queued on them. Does not wait.
+  // queued on them (upstream has stopped). Without, it stops at once (a blocked push gives up).
   void request_stop(bool drain);
-  // Waits for the thread to exit. On timeout the thread is detached (abandoned) and false is
-  // returned; the core stays alive through the thread's own reference.
+  // Waits for the thread to exit; false on timeout.
   bool join_until(std::chrono::steady_clock::time_point deadline);
+  // Gives up on a thread that did not exit: its blocked waits are abandoned, its thread is
+  // detached and keeps this core alive until it returns, and an error event names it.
+  void abandon(std::string_view why);
+  bool exited() const { return exited_.load(std::memory_order_acquire); }
 
   const ProcessorNode& node() const { return node_; }
   const ProcessorId& id() const { return node_.id; }
   std::shared_ptr<Notifier> notifier() const { return notifier_; }
   ProcessorState state() const { return state_.load(std::memory_order_acquire); }
+  // process() calls so far: stop() measures progress with it.
+  std::uint64_t process_calls() const { return process_calls_.load(std::memory_order_relaxed); }
   ProcessorStats stats() const;
-  // The node this core runs, updated after a successful reconfigure.
+  std::string last_error() const;
+  // The node this core runs, updated after a live config change. Control thread.
   void set_node_config(nlohmann::json config, std::uint64_t checksum);
 
   // Commands (run on the processor's thread; see SimpleExecutor).
@@ -99,7 +143,10 @@ class ProcessorCore final : public RuntimeContext, public std::enable_shared_fro
                             const std::shared_ptr<LinkChannelBase>& channel);
   Result<void> detach_output(const std::string& port, const LinkId& link);
   Result<void> detach_input(const std::string& port, const LinkId& link);
-  Result<void> reconfigure(const nlohmann::json& config);
+  // Hot reload: on_config_change, or a rebuild in place when the processor has none (or is in
+  // Error). A refused or throwing on_config_change keeps the old config; a rebuild whose new
+  // instance fails to construct or set up is undone (the old config is built again).
+  ReconfigureOutcome reconfigure(const nlohmann::json& config);
   Result<void> set_paused(bool paused);
 
   // --- RuntimeContext (processor's thread, or any thread for request_process) -------------
@@ -108,32 +155,52 @@ class ProcessorCore final : public RuntimeContext, public std::enable_shared_fro
   void request_process() override;
   bool stop_requested() const override { return stop_requested_.load(std::memory_order_relaxed); }
 
+  // --- ThreadContext (processor's thread, inside a blocked push) --------------------------
+
+  bool stopping() const noexcept override { return stop_requested_.load(std::memory_order_relaxed); }
+  bool change_waiting() const noexcept override { return flush_pending_.load(std::memory_order_relaxed) != 0; }
+  void run_port_commands() override;
+
  private:
+  struct Queued {
+    Command command;
+    std::shared_ptr<Completion> done;
+    CommandScope scope;
+  };
+
   void thread_main();
+  // Processor thread: whether release() has happened (picks it up from the control thread).
+  bool released();
   void run_commands();
-  bool has_work() const;
+  void run_one(Queued& q);
   bool inputs_have_data() const;
   void call_process();
   Result<void> call_setup();
   void call_teardown();
+  // Replaces the instance by a new one made with `config`, keeping the links.
   Result<void> rebuild(const nlohmann::json& config);
   void fail(const std::string& what);
   // Tells the producers of this processor's inputs not to block on them (see LinkChannel).
   void mark_inputs_failed(bool failed);
   void set_state(ProcessorState s, std::string message = {});
   void apply_priority();
+  // After the instance or its config changed: execution mode and priority as it now asks.
+  void refresh_execution();
 
   // Immutable after construction (node_ config changes only under the control thread).
   ProcessorNode node_;
   const ProcessorFactory& factory_;
   std::shared_ptr<EventBus> events_;
+  std::shared_ptr<ExitBoard> exits_;
   std::shared_ptr<Notifier> notifier_ = std::make_shared<Notifier>();
+  std::shared_ptr<Completion> setup_done_ = std::make_shared<Completion>();
 
   // --- Processor thread state (the `rt` group: touched only by the processor's thread
   // once start() has run) ---
   struct Rt {
-    std::unique_ptr<ProcessorBase> instance;
+    std::unique_ptr<ProcessorBase> instance;  // replaced only under report_mutex_
     ExecutionConfig execution;
+    ThreadPriority applied_priority = ThreadPriority::kNormal;
     bool setup_ok = false;
     bool errored = false;
     bool released = false;
@@ -146,10 +213,12 @@ class ProcessorCore final : public RuntimeContext, public std::enable_shared_fro
   // --- Shared with the control thread ---
   std::thread thread_;
   std::mutex commands_mutex_;
-  std::deque<std::pair<Command, std::shared_ptr<Completion>>> commands_;  // GUARDED_BY(commands_mutex_)
+  std::deque<Queued> commands_;  // GUARDED_BY(commands_mutex_)
   std::atomic<bool> has_commands_{false};
+  std::atomic<std::uint32_t> flush_pending_{0};  // kFlush commands queued
   std::atomic<bool> stop_requested_{false};
   std::atomic<bool> process_requested_{false};
+  std::atomic<bool> released_{false};
   std::atomic<ProcessorState> state_{ProcessorState::kPending};
   std::atomic<bool> exited_{false};
   std::mutex exit_mutex_;

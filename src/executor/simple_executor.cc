@@ -1,84 +1,114 @@
 #include "executor/simple_executor.h"
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace streamlib::internal {
 
-namespace {
-using Clock = std::chrono::steady_clock;
-
-void keep_first(Result<void>& first, Result<void> r) {
-  if (first && !r) first = std::move(r);
+Result<void> ApplyReport::to_result() const {
+  if (failures.empty()) return {};
+  if (failures.size() == 1) return make_error(failures.front().error);
+  std::string text = fmt::format("{} changes failed: ", failures.size());
+  for (std::size_t i = 0; i < failures.size(); ++i) {
+    text += (i ? "; " : "") + failures[i].error.message();
+  }
+  return make_error(Error(failures.front().error.code(), std::move(text)));
 }
-}  // namespace
 
 SimpleExecutor::SimpleExecutor(const ProcessorFactory& factory, std::shared_ptr<EventBus> events,
-                               std::chrono::milliseconds control_timeout, bool start_paused)
-    : factory_(factory), events_(std::move(events)), control_timeout_(control_timeout), paused_(start_paused) {}
+                               std::shared_ptr<StatsView> view, Options options)
+    : factory_(factory),
+      events_(std::move(events)),
+      view_(std::move(view)),
+      options_(options),
+      paused_(options.start_paused) {}
 
 SimpleExecutor::~SimpleExecutor() {
   if (!exec_.processors().empty()) shutdown(std::chrono::milliseconds(2000));
 }
 
-Result<void> SimpleExecutor::wait_all(const std::vector<Pending>& pending, std::string_view what) {
-  const auto deadline = Clock::now() + control_timeout_;
-  Result<void> first;
-  for (const Pending& p : pending) {
-    if (!p.done->wait_until(deadline)) {
-      keep_first(first, make_error(ErrorCode::kTimeout,
-                                   "{}: processor '{}' did not reach a safe point within {} ms (stuck in process()?)",
-                                   what, p.processor, control_timeout_.count()));
-      continue;
-    }
-    keep_first(first, p.done->result());
+Result<void> SimpleExecutor::await(const ProcessorId& who, const std::shared_ptr<Completion>& done,
+                                   Clock::time_point deadline, std::string_view what) {
+  if (done->wait_until(deadline)) return done->result();
+  if (done->cancel()) {
+    return make_error(ErrorCode::kTimeout,
+                      "{}: processor '{}' did not reach a safe point within {} ms (stuck in process()?)", what, who,
+                      options_.control_timeout.count());
   }
-  return first;
+  // It began just as the deadline passed: commands are short (a rebuild includes a setup).
+  if (done->wait_until(Clock::now() + options_.setup_timeout)) return done->result();
+  return make_error(ErrorCode::kTimeout, "{}: processor '{}' did not finish it within {} ms", what, who,
+                    (options_.control_timeout + options_.setup_timeout).count());
 }
 
 // The six steps, in the order that keeps every port plugged and every link's ends alive.
-Result<void> SimpleExecutor::apply(const GraphDelta& delta, const Graph& desired) {
-  Result<void> first;
+ApplyReport SimpleExecutor::apply(const GraphDelta& delta, const Graph& desired, const ApplyOptions& options) {
+  ApplyReport report;
+  const std::unordered_set<ProcessorId> going(delta.processors_to_remove.begin(), delta.processors_to_remove.end());
   std::vector<std::shared_ptr<ProcessorCore>> spawned;
-  keep_first(first, unwire_links(delta.links_to_remove));                          // 1
-  keep_first(first, remove_processors(delta.processors_to_remove));                // 2
-  keep_first(first, spawn_processors(delta.processors_to_add, desired, spawned));  // 3
-  keep_first(first, wire_links(delta.links_to_add, desired));                      // 4
-  keep_first(first, update_processors(delta.processors_to_update));                // 5
-  keep_first(first, update_links(delta.links_to_update));                          // 6
+  unwire_links(delta.links_to_remove, going, report);                            // 1
+  remove_processors(delta.processors_to_remove, report);                         // 2
+  spawn_processors(delta.processors_to_add, desired, options, spawned, report);  // 3
+  wire_links(delta.links_to_add, desired, report);                               // 4
+  update_processors(delta.processors_to_update, report);                         // 5
+  update_links(delta.links_to_update, report);                                   // 6
   // New processors start only now, with their links in place: a source's first frame has
-  // somewhere to go. Waiting for it means the caller sees them Running (or Paused) on return.
-  std::vector<Pending> released;
-  for (const auto& core : spawned) released.push_back({core->id(), core->release()});
-  keep_first(first, wait_all(released, "release"));
-  return first;
+  // somewhere to go. The caller sees them Running (or Paused) on return.
+  for (const auto& core : spawned) {
+    if (exec_.find_processor(core->id()) != nullptr) core->release(paused_);
+  }
+  return report;
 }
 
-Result<void> SimpleExecutor::unwire_links(const std::vector<LinkId>& ids) {
+void SimpleExecutor::unwire_links(const std::vector<LinkId>& ids, const std::unordered_set<ProcessorId>& going,
+                                  ApplyReport& report) {
+  struct Pending {
+    LinkId link;
+    ProcessorId processor;
+    std::shared_ptr<Completion> done;
+  };
   std::vector<Pending> pending;
   for (const LinkId& id : ids) {
     WiredLink* wired = exec_.find_link(id);
     if (wired == nullptr) continue;
-    const Link link = wired->link;
-    if (RunningProcessor* src = exec_.find_processor(link.source.processor)) {
-      pending.push_back({link.source.processor, src->core->post([port = link.source.port, id](ProcessorCore& c) {
-                           return c.detach_output(port, id);
-                         })});
+    const Link& link = wired->link;
+    // A processor about to be removed lets go of its links when it stops: no need to wait for
+    // its safe point here (it may be a slow consumer whose producer must not wait for it).
+    if (RunningProcessor* src = exec_.find_processor(link.source.processor); src && !going.count(src->core->id())) {
+      pending.push_back(
+          {id, link.source.processor,
+           src->core->post([port = link.source.port, id](ProcessorCore& c) { return c.detach_output(port, id); },
+                           CommandScope::kPorts)});
     }
-    if (RunningProcessor* dst = exec_.find_processor(link.target.processor)) {
-      pending.push_back({link.target.processor, dst->core->post([port = link.target.port, id](ProcessorCore& c) {
-                           return c.detach_input(port, id);
-                         })});
+    if (RunningProcessor* dst = exec_.find_processor(link.target.processor); dst && !going.count(dst->core->id())) {
+      pending.push_back(
+          {id, link.target.processor,
+           dst->core->post([port = link.target.port, id](ProcessorCore& c) { return c.detach_input(port, id); },
+                           CommandScope::kPorts)});
     }
   }
-  Result<void> r = wait_all(pending, "unwire");
+  const auto deadline = Clock::now() + options_.control_timeout;
+  for (const Pending& p : pending) {
+    if (auto r = await(p.processor, p.done, deadline, fmt::format("unwiring link '{}'", p.link)); !r) {
+      report.failures.push_back({{}, p.link, r.error()});
+    }
+  }
+  // Gone from the running graph either way: a side that did not answer in time has had its
+  // command cancelled and keeps a channel nobody reads from or writes to any more.
   for (const LinkId& id : ids) {
     exec_.links().erase(id);
+    view_->remove_link(id);
     if (exec_.graph().find_link(id)) (void)exec_.graph().remove_link(id);
   }
-  return r;
 }
 
-Result<void> SimpleExecutor::remove_processors(const std::vector<ProcessorId>& ids) {
+void SimpleExecutor::forget_processor(const ProcessorId& id) {
+  exec_.processors().erase(id);
+  view_->remove_processor(id);
+  if (exec_.graph().find_processor(id)) (void)exec_.graph().remove_processor(id);
+}
+
+void SimpleExecutor::remove_processors(const std::vector<ProcessorId>& ids, ApplyReport& report) {
   std::vector<std::shared_ptr<ProcessorCore>> stopping;
   for (const ProcessorId& id : ids) {
     RunningProcessor* rp = exec_.find_processor(id);
@@ -86,62 +116,95 @@ Result<void> SimpleExecutor::remove_processors(const std::vector<ProcessorId>& i
     rp->core->request_stop(/*drain=*/false);
     stopping.push_back(rp->core);
   }
-  Result<void> first;
-  const auto deadline = Clock::now() + control_timeout_;
+  const auto deadline = Clock::now() + options_.control_timeout;
   for (const auto& core : stopping) {
     if (!core->join_until(deadline)) {
-      keep_first(first, make_error(ErrorCode::kTimeout, "processor '{}' did not stop within {} ms; abandoned",
-                                   core->id(), control_timeout_.count()));
+      core->abandon(fmt::format("did not stop within {} ms when removed (stuck in process()?)",
+                                options_.control_timeout.count()));
+      report.failures.push_back(
+          {core->id(),
+           {},
+           Error(ErrorCode::kTimeout, fmt::format("processor '{}' did not stop within {} ms; abandoned", core->id(),
+                                                  options_.control_timeout.count()))});
     }
   }
-  for (const ProcessorId& id : ids) {
-    exec_.processors().erase(id);
-    if (exec_.graph().find_processor(id)) (void)exec_.graph().remove_processor(id);
-  }
-  return first;
+  for (const ProcessorId& id : ids) forget_processor(id);
+  if (!stopping.empty()) exits_->discard();  // their exits need no answer
 }
 
-Result<void> SimpleExecutor::spawn_processors(const std::vector<ProcessorId>& ids, const Graph& desired,
-                                              std::vector<std::shared_ptr<ProcessorCore>>& spawned) {
-  Result<void> first;
+void SimpleExecutor::discard_processor(const std::shared_ptr<ProcessorCore>& core, std::string_view why_abandoned) {
+  core->request_stop(/*drain=*/false);
+  if (!core->join_until(Clock::now() + options_.control_timeout)) core->abandon(why_abandoned);
+  forget_processor(core->id());
+}
+
+void SimpleExecutor::spawn_processors(const std::vector<ProcessorId>& ids, const Graph& desired,
+                                      const ApplyOptions& options, std::vector<std::shared_ptr<ProcessorCore>>& spawned,
+                                      ApplyReport& report) {
+  std::vector<std::shared_ptr<ProcessorCore>> started;
   for (const ProcessorId& id : ids) {
     const ProcessorNode* node = desired.find_processor(id);
     if (node == nullptr) continue;
-    auto instance = factory_.create(node->type, node->config);
+    Result<std::unique_ptr<ProcessorBase>> instance = make_error(ErrorCode::kInternal, "not created");
+    try {
+      instance = factory_.create(node->type, node->config);
+    } catch (const std::exception& e) {
+      instance = make_error(ErrorCode::kProcessorFailed, "constructing a {} threw: {}", node->type, e.what());
+    } catch (...) {
+      instance = make_error(ErrorCode::kProcessorFailed, "constructing a {} threw", node->type);
+    }
     if (!instance) {
-      keep_first(first, make_error(instance.error().with_context(fmt::format("processor '{}'", id))));
+      report.failures.push_back({id, {}, instance.error().with_context(fmt::format("processor '{}'", id))});
       continue;
     }
-    auto core = std::make_shared<ProcessorCore>(*node, std::move(*instance), factory_, events_, paused_);
-    core->start();
+    auto core = std::make_shared<ProcessorCore>(*node, std::move(*instance), factory_, events_, paused_, exits_);
+    core->start(&spares_);
     exec_.processors().emplace(id, RunningProcessor{core});
     (void)exec_.graph().add_processor(*node);
-    spawned.push_back(std::move(core));
+    view_->add_processor(core);
+    started.push_back(std::move(core));
   }
-  // Wait for every setup() (commands run only after it) so a failing one is reported by the
-  // call that added it — "no such device" from start(), not later.
-  std::vector<Pending> ready;
-  for (const auto& core : spawned) {
-    ready.push_back({core->id(), core->post([](ProcessorCore&) -> Result<void> { return {}; })});
-  }
-  keep_first(first, wait_all(ready, "setup"));
-  for (const auto& core : spawned) {
-    if (core->state() == ProcessorState::kError) {
-      keep_first(first, make_error(ErrorCode::kProcessorFailed, "processor '{}' ({}): {}", core->id(),
-                                   core->node().type, core->stats().last_error));
+  // Every setup() gets the setup deadline (opening a device or probing a file may take a
+  // while), and a failing one is reported by the call that added it — "no such device" from
+  // start(), not later.
+  const auto deadline = Clock::now() + options_.setup_timeout;
+  for (const auto& core : started) {
+    if (!core->setup_done()->wait_until(deadline)) {
+      const std::string why = fmt::format("setup() did not finish within {} ms", options_.setup_timeout.count());
+      report.failures.push_back(
+          {core->id(),
+           {},
+           Error(ErrorCode::kTimeout, fmt::format("processor '{}' ({}): {}", core->id(), core->node().type, why))});
+      // Its thread is still inside setup(): it tears down and exits when setup returns.
+      core->request_stop(false);
+      core->abandon(why);
+      forget_processor(core->id());
+      continue;
     }
+    if (core->state() == ProcessorState::kError) {
+      report.failures.push_back(
+          {core->id(),
+           {},
+           Error(ErrorCode::kProcessorFailed,
+                 fmt::format("processor '{}' ({}): {}", core->id(), core->node().type, core->last_error()))});
+      if (!options.keep_failed_processors) {
+        discard_processor(core, "did not stop after its setup failed");
+        continue;
+      }
+    }
+    spawned.push_back(core);
   }
-  return first;
 }
 
-Result<void> SimpleExecutor::wire_links(const std::vector<LinkId>& ids, const Graph& desired) {
+void SimpleExecutor::wire_links(const std::vector<LinkId>& ids, const Graph& desired, ApplyReport& report) {
   struct Wiring {
     Link link;
     std::shared_ptr<LinkChannelBase> channel;
-    std::shared_ptr<Completion> producer;
-    std::shared_ptr<Completion> consumer;
+    std::shared_ptr<ProcessorCore> producer;
+    std::shared_ptr<ProcessorCore> consumer;
+    std::shared_ptr<Completion> produced;
+    std::shared_ptr<Completion> consumed;
   };
-  Result<void> first;
   std::vector<Wiring> wirings;
   for (const LinkId& id : ids) {
     const Link* link = desired.find_link(id);
@@ -149,144 +212,154 @@ Result<void> SimpleExecutor::wire_links(const std::vector<LinkId>& ids, const Gr
     RunningProcessor* src = exec_.find_processor(link->source.processor);
     RunningProcessor* dst = exec_.find_processor(link->target.processor);
     if (src == nullptr || dst == nullptr) {
-      keep_first(first,
-                 make_error(ErrorCode::kFailedPrecondition, "cannot wire link '{}': processor '{}' is not running", id,
-                            src == nullptr ? link->source.processor : link->target.processor));
+      report.failures.push_back({{},
+                                 id,
+                                 Error(ErrorCode::kFailedPrecondition,
+                                       fmt::format("cannot wire link '{}': processor '{}' is not running", id,
+                                                   src == nullptr ? link->source.processor : link->target.processor))});
       continue;
     }
     const ProcessorDescriptor* d = factory_.find(src->core->node().type);
     const OutputPortBase* port = d ? d->prototype->find_output(link->source.port) : nullptr;
     if (port == nullptr) {
-      keep_first(first,
-                 make_error(ErrorCode::kNotFound, "cannot wire link '{}': no output port {}", id, link->source.str()));
+      report.failures.push_back({{},
+                                 id,
+                                 Error(ErrorCode::kNotFound, fmt::format("cannot wire link '{}': no output port {}", id,
+                                                                         link->source.str()))});
       continue;
     }
-    auto channel = port->make_channel(id, link->source.str(), link->target.str(), link->config, dst->core->notifier());
-    Wiring w{*link, channel, nullptr, nullptr};
-    w.producer = src->core->post([port_name = link->source.port, id, channel](ProcessorCore& c) {
-      return c.attach_output(port_name, id, channel);
-    });
-    w.consumer = dst->core->post([port_name = link->target.port, id, channel](ProcessorCore& c) {
-      return c.attach_input(port_name, id, channel);
-    });
+    auto channel = port->make_channel(id, link->source.str(), link->target.str(), link->config, dst->core->notifier(),
+                                      src->core->notifier());
+    Wiring w{*link, channel, src->core, dst->core, nullptr, nullptr};
+    w.produced = src->core->post([port_name = link->source.port, id,
+                                  channel](ProcessorCore& c) { return c.attach_output(port_name, id, channel); },
+                                 CommandScope::kPorts);
+    w.consumed = dst->core->post([port_name = link->target.port, id,
+                                  channel](ProcessorCore& c) { return c.attach_input(port_name, id, channel); },
+                                 CommandScope::kPorts);
     wirings.push_back(std::move(w));
   }
-  const auto deadline = Clock::now() + control_timeout_;
+  // The consumer's side is waited for: it is usually a new, idle processor, and a consumer
+  // that cannot take the link (stuck in process()) fails the change. The producer's side is
+  // not: the producer is the busy one (a live source fanning out), and it attaches the link at
+  // its next safe point — between two process() calls, between two links of a fan-out, or
+  // while blocked in a push — which only a producer stuck in process() itself would delay;
+  // every later command to it (a detach, a resize) queues behind the attach.
+  const auto deadline = Clock::now() + options_.control_timeout;
   for (Wiring& w : wirings) {
-    const bool producer_done = w.producer->wait_until(deadline);
-    const bool consumer_done = w.consumer->wait_until(deadline);
-    Result<void> r;
-    if (!producer_done || !consumer_done) {
-      r = make_error(ErrorCode::kTimeout, "wiring link '{}': processor '{}' did not reach a safe point within {} ms",
-                     w.link.id, !producer_done ? w.link.source.processor : w.link.target.processor,
-                     control_timeout_.count());
-    } else if (auto p = w.producer->result(); !p) {
-      r = std::move(p);
-    } else if (auto c = w.consumer->result(); !c) {
-      r = std::move(c);
-    }
-    // The link counts as wired once either end holds the channel; a failed end is retried by
-    // nothing, so undo the other one to keep both ports plugged consistently.
-    if (!r && producer_done && consumer_done) {
+    const std::string what = fmt::format("wiring link '{}'", w.link.id);
+    Result<void> consumed = await(w.link.target.processor, w.consumed, deadline, what);
+    if (!consumed) {
+      // The producer may hold the channel (or will): take it back, after the attach.
       const LinkId id = w.link.id;
-      if (w.producer->result()) {
-        exec_.find_processor(w.link.source.processor)->core->post([port = w.link.source.port, id](ProcessorCore& c) {
-          return c.detach_output(port, id);
-        });
-      }
-      if (w.consumer->result()) {
-        exec_.find_processor(w.link.target.processor)->core->post([port = w.link.target.port, id](ProcessorCore& c) {
-          return c.detach_input(port, id);
-        });
-      }
-      keep_first(first, std::move(r));
+      (void)w.producer->post([port = w.link.source.port, id](ProcessorCore& c) { return c.detach_output(port, id); },
+                             CommandScope::kPorts);
+      report.failures.push_back({{}, w.link.id, consumed.error()});
       continue;
     }
-    keep_first(first, std::move(r));
     (void)exec_.graph().add_link(w.link);
     exec_.links().emplace(w.link.id, WiredLink{w.link, w.channel});
+    view_->add_link(w.channel);
   }
-  return first;
 }
 
-Result<void> SimpleExecutor::update_processors(const std::vector<ProcessorConfigChange>& changes) {
+void SimpleExecutor::update_processors(const std::vector<ProcessorConfigChange>& changes, ApplyReport& report) {
+  struct Pending {
+    const ProcessorConfigChange* change;
+    std::shared_ptr<ProcessorCore> core;
+    std::shared_ptr<ReconfigureOutcome> outcome;
+    std::shared_ptr<Completion> done;
+  };
   std::vector<Pending> pending;
-  std::vector<const ProcessorConfigChange*> posted;
   for (const auto& change : changes) {
     RunningProcessor* rp = exec_.find_processor(change.id);
     if (rp == nullptr) continue;
-    pending.push_back(
-        {change.id, rp->core->post([config = change.new_config](ProcessorCore& c) { return c.reconfigure(config); })});
-    posted.push_back(&change);
+    auto outcome = std::make_shared<ReconfigureOutcome>();
+    auto done = rp->core->post(
+        [config = change.new_config, outcome](ProcessorCore& c) -> Result<void> {
+          *outcome = c.reconfigure(config);
+          return {};
+        },
+        CommandScope::kFlush);
+    pending.push_back({&change, rp->core, outcome, done});
   }
-  Result<void> first;
-  const auto deadline = Clock::now() + control_timeout_;
-  for (std::size_t i = 0; i < pending.size(); ++i) {
-    const ProcessorConfigChange& change = *posted[i];
-    if (!pending[i].done->wait_until(deadline)) {
-      keep_first(first,
-                 make_error(ErrorCode::kTimeout, "reconfigure: processor '{}' did not reach a safe point within {} ms",
-                            change.id, control_timeout_.count()));
+  const auto deadline = Clock::now() + options_.control_timeout;
+  for (const Pending& p : pending) {
+    const ProcessorConfigChange& change = *p.change;
+    if (auto r = await(change.id, p.done, deadline, "reconfigure"); !r) {
+      report.failures.push_back({change.id, {}, r.error()});  // not applied: the old config stays
       continue;
     }
-    Result<void> r = pending[i].done->result();
-    if (!r && r.error().code() != ErrorCode::kProcessorFailed) {
-      // Refused by on_config_change: the processor keeps its old config.
-      keep_first(first, make_error(r.error().code(), "processor '{}' refused the new config: {}", change.id,
-                                   r.error().message()));
-      continue;
+    switch (p.outcome->kind) {
+      case ReconfigureOutcome::Kind::kRefused:
+        report.failures.push_back(
+            {change.id,
+             {},
+             Error(ErrorCode::kInvalidArgument,
+                   fmt::format("processor '{}' refused the new config: {}", change.id, p.outcome->message))});
+        continue;
+      case ReconfigureOutcome::Kind::kFailed:
+        report.failures.push_back(
+            {change.id,
+             {},
+             Error(ErrorCode::kProcessorFailed, fmt::format("processor '{}' ({}) took the new config but failed: {}",
+                                                            change.id, p.core->node().type, p.outcome->message))});
+        break;  // it runs (in Error) with the new config
+      case ReconfigureOutcome::Kind::kApplied:
+        break;
     }
-    // Applied (or rebuilt and failed in setup, which leaves it in Error with the new config).
     const std::uint64_t checksum = config_checksum(change.new_config);
     (void)exec_.graph().set_processor_config(change.id, change.new_config);
-    exec_.find_processor(change.id)->core->set_node_config(change.new_config, checksum);
-    keep_first(first, std::move(r));
+    p.core->set_node_config(change.new_config, checksum);
   }
-  return first;
 }
 
-Result<void> SimpleExecutor::update_links(const std::vector<LinkConfigChange>& changes) {
-  Result<void> first;
+void SimpleExecutor::update_links(const std::vector<LinkConfigChange>& changes, ApplyReport& report) {
   for (const auto& change : changes) {
     WiredLink* wired = exec_.find_link(change.id);
     if (wired == nullptr) continue;
-    keep_first(first, update_link(*wired, change.new_config));
+    if (auto r = update_link(*wired, change.new_config); !r) report.failures.push_back({{}, change.id, r.error()});
   }
-  return first;
 }
 
-// Parks the link's producer and consumer at a safe point together, rebuilds the ring with the
-// new config (queued messages keep their order; see LinkChannel::reconfigure), releases them.
+// Hands the link a new ring (see LinkChannel): the producer switches at its own next safe
+// point — which a push blocked on this very link is — and the consumer moves on by itself when
+// it has read the old ring to its end. Nobody is parked; the producer's other links keep
+// flowing whatever the consumer is doing.
 Result<void> SimpleExecutor::update_link(WiredLink& wired, const LinkConfig& config) {
   const Link& link = wired.link;
   RunningProcessor* src = exec_.find_processor(link.source.processor);
   RunningProcessor* dst = exec_.find_processor(link.target.processor);
-  auto rendezvous = std::make_shared<ParkRendezvous>();
-  auto producer_parked = std::make_shared<Completion>();
-  auto consumer_parked = std::make_shared<Completion>();
-  auto park = [rendezvous](std::shared_ptr<Completion> arrived) {
-    return [rendezvous, arrived](ProcessorCore&) -> Result<void> {
-      rendezvous->park(*arrived);
-      return {};
-    };
-  };
-  // Producer first: if it is blocked pushing into this link, the consumer (still running)
-  // drains it free.
-  if (src) src->core->post(park(producer_parked));
-  const auto deadline = Clock::now() + control_timeout_;
-  const bool producer_ok = src == nullptr || producer_parked->wait_until(deadline);
-  if (dst) dst->core->post(park(consumer_parked));
-  const bool consumer_ok = dst == nullptr || consumer_parked->wait_until(deadline);
-  if (!producer_ok || !consumer_ok) {
-    rendezvous->release();  // a late arrival passes straight through
-    return make_error(ErrorCode::kTimeout,
-                      "updating link '{}': processor '{}' did not reach a safe point within {} ms; link unchanged",
-                      link.id, !producer_ok ? link.source.processor : link.target.processor, control_timeout_.count());
+  const LinkConfig before = wired.channel->config();
+  const void* ring = wired.channel->prepare_resize(config);
+  auto channel = wired.channel;
+  const std::string what = fmt::format("updating link '{}'", link.id);
+  if (src != nullptr) {
+    auto done = src->core->post(
+        [channel, ring](ProcessorCore&) -> Result<void> {
+          channel->producer_switch(ring);
+          return {};
+        },
+        CommandScope::kPorts);
+    if (auto r = await(link.source.processor, done, Clock::now() + options_.control_timeout, what); !r) {
+      wired.channel->abort_resize(ring);
+      return make_error(r.error().with_context("link unchanged"));
+    }
   }
-  wired.channel->reconfigure(config);
-  wired.link.config = wired.channel->config();
-  rendezvous->release();
-  (void)exec_.graph().update_link_config(link.id, wired.link.config);
+  wired.channel->commit_resize(ring);
+  const LinkConfig after = wired.channel->config();
+  wired.link.config = after;
+  (void)exec_.graph().update_link_config(link.id, after);
+  // A smaller drop_oldest link discards its oldest excess at the consumer's next safe point;
+  // nothing waits for that (the consumer may be slow, or stuck).
+  if (dst != nullptr && *after.policy == LinkPolicy::kDropOldest && *after.capacity < *before.capacity) {
+    (void)dst->core->post(
+        [channel](ProcessorCore&) -> Result<void> {
+          channel->consumer_trim();
+          return {};
+        },
+        CommandScope::kPorts);
+  }
   return {};
 }
 
@@ -299,7 +372,8 @@ Result<void> SimpleExecutor::pause() {
   for (const ProcessorId& id : order ? *order : std::vector<ProcessorId>{}) {
     RunningProcessor* rp = exec_.find_processor(id);
     if (rp == nullptr) continue;
-    keep_first(first, wait_all({{id, rp->core->post([](ProcessorCore& c) { return c.set_paused(true); })}}, "pause"));
+    auto done = rp->core->post([](ProcessorCore& c) { return c.set_paused(true); }, CommandScope::kInstance);
+    if (auto r = await(id, done, Clock::now() + options_.control_timeout, "pause"); !r && first) first = r;
   }
   paused_ = true;
   return first;
@@ -307,49 +381,100 @@ Result<void> SimpleExecutor::pause() {
 
 Result<void> SimpleExecutor::resume() {
   auto order = exec_.graph().topological_order();
-  std::vector<Pending> pending;
+  std::vector<std::pair<ProcessorId, std::shared_ptr<Completion>>> pending;
   if (order) {
     for (auto it = order->rbegin(); it != order->rend(); ++it) {  // sinks first
       RunningProcessor* rp = exec_.find_processor(*it);
       if (rp == nullptr) continue;
-      pending.push_back({*it, rp->core->post([](ProcessorCore& c) { return c.set_paused(false); })});
+      pending.emplace_back(
+          *it, rp->core->post([](ProcessorCore& c) { return c.set_paused(false); }, CommandScope::kInstance));
     }
   }
   paused_ = false;
-  return wait_all(pending, "resume");
+  Result<void> first;
+  const auto deadline = Clock::now() + options_.control_timeout;
+  for (const auto& [id, done] : pending) {
+    if (auto r = await(id, done, deadline, "resume"); !r && first) first = r;
+  }
+  return first;
 }
 
-void SimpleExecutor::shutdown(std::chrono::milliseconds timeout) {
-  const auto deadline = Clock::now() + timeout;
-  auto order = exec_.graph().topological_order();
-  std::vector<ProcessorId> ids = order ? *order : std::vector<ProcessorId>{};
-  // Sources first; each processor drains what upstream left on its inputs before it ends, so
-  // sinks see (and files get) everything that was produced.
-  std::size_t next = 0;
-  for (; next < ids.size() && Clock::now() < deadline; ++next) {
-    RunningProcessor* rp = exec_.find_processor(ids[next]);
-    if (rp == nullptr) continue;
-    rp->core->request_stop(/*drain=*/true);
-    (void)rp->core->join_until(deadline);
+std::uint64_t SimpleExecutor::progress_of(const ProcessorId& id, const ProcessorCore& core) const {
+  std::uint64_t progress = core.process_calls();
+  for (const Link* l : exec_.graph().links_from(id)) {
+    auto it = exec_.links().find(l->id);
+    if (it != exec_.links().end()) progress += it->second.channel->pushed_count();
   }
-  // Out of time (a processor was stuck): stop the rest at once, without draining.
-  if (next < ids.size()) {
-    const auto grace = Clock::now() + std::chrono::milliseconds(200);
-    for (std::size_t i = next; i < ids.size(); ++i) {
-      if (RunningProcessor* rp = exec_.find_processor(ids[i])) rp->core->request_stop(/*drain=*/false);
+  for (const Link* l : exec_.graph().links_to(id)) {
+    auto it = exec_.links().find(l->id);
+    if (it != exec_.links().end()) progress += it->second.channel->delivered_count();
+  }
+  return progress;
+}
+
+// Stops every processor in waves: a processor is asked to stop (draining its inputs) as soon
+// as everything upstream of it has exited, so the whole graph stops in parallel, sources
+// first, and sinks see everything that was produced. The timeout is per processor and measures
+// standing still: one that makes no progress (no process() call, no message in or out) for
+// `stop_timeout` is abandoned; a large graph that keeps moving is never cut short.
+void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
+  struct Stopping {
+    std::uint64_t progress = 0;
+    Clock::time_point since;
+  };
+  std::unordered_map<ProcessorId, std::size_t> upstream;  // links from processors still running
+  for (const auto& [id, rp] : exec_.processors()) upstream.emplace(id, 0);
+  for (const auto& [id, wl] : exec_.links()) {
+    if (upstream.count(wl.link.source.processor)) ++upstream[wl.link.target.processor];
+  }
+  std::unordered_map<ProcessorId, Stopping> stopping;
+  auto ask = [&](const ProcessorId& id) {
+    RunningProcessor* rp = exec_.find_processor(id);
+    if (rp == nullptr) return;
+    rp->core->request_stop(/*drain=*/true);
+    stopping[id] = Stopping{progress_of(id, *rp->core), Clock::now()};
+  };
+  for (const auto& [id, n] : upstream) {
+    if (n == 0) ask(id);
+  }
+  // A processor is gone: its downstream may go next.
+  auto gone = [&](const ProcessorId& id) {
+    stopping.erase(id);
+    for (const Link* l : exec_.graph().links_from(id)) {
+      auto it = upstream.find(l->target.processor);
+      if (it != upstream.end() && it->second > 0 && --it->second == 0) ask(l->target.processor);
     }
-    for (std::size_t i = next; i < ids.size(); ++i) {
-      if (RunningProcessor* rp = exec_.find_processor(ids[i])) (void)rp->core->join_until(grace);
+  };
+  std::size_t remaining = exec_.processors().size();
+  while (remaining > 0) {
+    for (const ProcessorId& id : exits_->take(Clock::now() + std::chrono::milliseconds(20))) {
+      RunningProcessor* rp = exec_.find_processor(id);
+      if (rp == nullptr || !stopping.count(id)) continue;
+      (void)rp->core->join_until(Clock::now() + std::chrono::seconds(1));
+      gone(id);
+      --remaining;
+    }
+    const auto now = Clock::now();
+    std::vector<ProcessorId> stuck;
+    for (auto& [id, s] : stopping) {
+      RunningProcessor* rp = exec_.find_processor(id);
+      if (rp->core->exited()) continue;  // its exit is on the board
+      const std::uint64_t p = progress_of(id, *rp->core);
+      if (p != s.progress) {
+        s = Stopping{p, now};
+      } else if (now - s.since >= stop_timeout) {
+        stuck.push_back(id);
+      }
+    }
+    for (const ProcessorId& id : stuck) {
+      exec_.find_processor(id)->core->abandon(
+          fmt::format("made no progress for {} ms while stopping (stuck in process()?)", stop_timeout.count()));
+      gone(id);
+      --remaining;
     }
   }
   exec_.clear();
-}
-
-void SimpleExecutor::collect_stats(RuntimeStats& out) const {
-  for (const auto& [id, rp] : exec_.processors()) out.processors.push_back(rp.core->stats());
-  for (const auto& [id, wl] : exec_.links()) out.links.push_back(wl.channel->stats());
-  std::sort(out.processors.begin(), out.processors.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
-  std::sort(out.links.begin(), out.links.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
+  view_->clear();
 }
 
 }  // namespace streamlib::internal

@@ -80,8 +80,10 @@ AlignedBuffer::~AlignedBuffer() { ::operator delete[](data_, std::align_val_t(kA
 
 void AlignedBuffer::resize(std::size_t size) {
   if (size > capacity_) {
+    // Allocate first: if it throws (bad_alloc), the buffer still owns its old memory, once.
+    auto* bigger = static_cast<std::uint8_t*>(::operator new[](size, std::align_val_t(kAlignment)));
     ::operator delete[](data_, std::align_val_t(kAlignment));
-    data_ = static_cast<std::uint8_t*>(::operator new[](size, std::align_val_t(kAlignment)));
+    data_ = bigger;
     capacity_ = size;
   }
   size_ = size;

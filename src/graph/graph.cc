@@ -107,7 +107,11 @@ Result<void> Graph::check_link(const Link& link, LinkEnd* bad_end) const {
     return make_error(ErrorCode::kNotFound, "processor '{}' ({}) has no input port '{}' (inputs: {})", dst->id,
                       dst->type, link.target.port, port_list(dst->inputs()));
   }
-  if (!message_types_compatible(out->message_type, in->message_type)) {
+  if (auto types = check_message_types(*out, *in); !types) {
+    if (out->message_type == in->message_type) {
+      return make_error(ErrorCode::kTypeMismatch, "message types differ: {} and {} are {}", link.source.str(),
+                        link.target.str(), types.error().message());
+    }
     return make_error(ErrorCode::kTypeMismatch, "message types differ: {} carries {}, {} takes {}", link.source.str(),
                       out->message_type, link.target.str(), in->message_type);
   }
@@ -236,8 +240,8 @@ Result<void> Graph::validate() const {
     const Link& l = links_[i];
     const PortInfo* out = nodes_[ends_[i].source].find_output(l.source.port);
     const PortInfo* in = nodes_[ends_[i].target].find_input(l.target.port);
-    const bool ok = out && in && message_types_compatible(out->message_type, in->message_type) &&
-                    ends_[i].source != ends_[i].target && l.config.validate().has_value();
+    const bool ok = out && in && check_message_types(*out, *in).has_value() && ends_[i].source != ends_[i].target &&
+                    l.config.validate().has_value();
     if (!ok) {
       auto r = check_link(l);
       return make_error(r ? Error(ErrorCode::kInternal, "inconsistent link")

@@ -41,6 +41,7 @@ nlohmann::json RuntimeStats::to_json() const {
                      {"priority_applied", p.priority_applied},
                      {"process_calls", p.process_calls},
                      {"cpu_time_ns", p.cpu_time_ns},
+                     {"plug_discards", p.plug_discards},
                      {"metrics", p.metrics}};
     if (!p.priority_error.empty()) j["priority_error"] = p.priority_error;
     if (!p.last_error.empty()) j["last_error"] = p.last_error;
@@ -56,6 +57,7 @@ nlohmann::json RuntimeStats::to_json() const {
                           {"pushed", l.pushed},
                           {"delivered", l.delivered},
                           {"dropped", l.dropped},
+                          {"spilled", l.spilled},
                           {"depth", l.depth},
                           {"high_water", l.high_water},
                           {"latency_samples", l.latency_samples},

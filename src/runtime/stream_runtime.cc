@@ -6,10 +6,12 @@
 
 #include <atomic>
 #include <cctype>
+#include <functional>
 #include <mutex>
 #include <unordered_map>
 
 #include "executor/simple_executor.h"
+#include "executor/stats_view.h"
 #include "runtime/event_bus.h"
 #include "runtime/signals.h"
 
@@ -35,8 +37,10 @@ std::string snake_case(std::string_view type) {
   return out;
 }
 
-// Everything behind StreamRuntime. One mutex serializes control operations: the desired graph,
-// the executor and the state change only under it. Processor threads never take it.
+// Everything behind StreamRuntime. `control` serializes control operations: the desired graph,
+// the executor and the state change only under it. Readers never take it: graph() copies the
+// desired graph under `graph_mutex` (held only while it is edited), stats() reads the
+// StatsView. Processor threads take neither.
 class RuntimeImpl {
  public:
   explicit RuntimeImpl(RuntimeOptions o)
@@ -46,7 +50,10 @@ class RuntimeImpl {
         stopped_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   ~RuntimeImpl() {
-    if (live()) (void)stop();
+    {
+      std::lock_guard lock(control);
+      if (live()) (void)stop();
+    }
     events->shutdown();
     if (stopped_fd >= 0) close(stopped_fd);
   }
@@ -60,24 +67,94 @@ class RuntimeImpl {
     events->publish(make_event(kind, processor, link, std::move(message)));
   }
 
-  // Applies what the mutations since the last sync touched (or everything after apply()).
-  Result<void> sync() {
+  // Edits the desired graph under graph_mutex (readers copy it under the same lock).
+  template <class F>
+  auto edit(F&& f) {
+    std::lock_guard lock(graph_mutex);
+    return f(desired);
+  }
+
+  // Applies what the mutations since the last sync touched (or everything after apply() and
+  // start()). Afterwards the desired graph equals what runs: whatever failed is rolled back.
+  // `announce`: publish graph-change events for what applied (not at start(): the graph was
+  // announced as it was built).
+  Result<void> sync(const ApplyOptions& apply_options = {}, bool announce = true) {
     if (!executor) return {};
     const Graph& running = executor->running_graph();
     GraphDelta delta = full_resync ? compute_delta(desired, running) : compute_delta(desired, running, dirty);
     dirty.clear();
     full_resync = false;
     if (delta.empty()) return {};
-    Result<void> r = executor->apply(delta, desired);
-    if (!r) {
-      // Something did not apply (a timeout, a failed setup): let the next sync compare everything.
-      full_resync = true;
-      publish(EventKind::kError, {}, {}, r.error().message());
-    }
-    return r;
+    const ApplyReport report = executor->apply(delta, desired, apply_options);
+    reconcile(delta);
+    if (announce) announce_applied(delta);
+    for (const ApplyFailure& f : report.failures) publish(EventKind::kError, f.processor, f.link, f.error.message());
+    return report.to_result();
   }
 
-  Result<void> maybe_sync() { return live() && mode == CommitMode::kAuto ? sync() : Result<void>{}; }
+  // Makes every element `delta` named in the desired graph what the running graph has: an
+  // element that failed to be added goes, one whose update failed gets its running config back.
+  void reconcile(const GraphDelta& delta) {
+    const Graph& running = executor->running_graph();
+    std::lock_guard lock(graph_mutex);
+    auto processor = [&](const ProcessorId& id) {
+      const ProcessorNode* r = running.find_processor(id);
+      const ProcessorNode* d = desired.find_processor(id);
+      if (r == nullptr) {
+        if (d != nullptr) (void)desired.remove_processor(id);
+      } else if (d != nullptr && d->config_checksum != r->config_checksum) {
+        (void)desired.set_processor_config(id, r->config);
+      }
+    };
+    for (const ProcessorId& id : delta.processors_to_add) processor(id);
+    for (const auto& c : delta.processors_to_update) processor(c.id);
+    auto link = [&](const LinkId& id) {
+      const Link* r = running.find_link(id);
+      const Link* d = desired.find_link(id);
+      if (r == nullptr) {
+        if (d != nullptr) (void)desired.remove_link(id);
+      } else if (d != nullptr && d->config != r->config) {
+        (void)desired.update_link_config(id, r->config);
+      }
+    };
+    for (const LinkId& id : delta.links_to_add) link(id);
+    for (const auto& c : delta.links_to_update) link(c.id);
+  }
+
+  // Graph-change events for what `delta` changed in the running graph (as applied).
+  void announce_applied(const GraphDelta& delta) {
+    const Graph& running = executor->running_graph();
+    for (const LinkId& l : delta.links_to_remove) publish(EventKind::kLinkRemoved, {}, l);
+    for (const ProcessorId& p : delta.processors_to_remove) publish(EventKind::kProcessorRemoved, p);
+    for (const ProcessorId& p : delta.processors_to_add) {
+      if (const ProcessorNode* n = running.find_processor(p)) publish(EventKind::kProcessorAdded, p, {}, n->type);
+    }
+    for (const LinkId& l : delta.links_to_add) {
+      if (const Link* link = running.find_link(l)) {
+        publish(EventKind::kLinkCreated, {}, l, fmt::format("{} -> {}", link->source.str(), link->target.str()));
+      }
+    }
+    for (const auto& c : delta.processors_to_update) {
+      const ProcessorNode* n = running.find_processor(c.id);
+      if (n != nullptr && n->config == c.new_config) {
+        publish(EventKind::kProcessorConfigUpdated, c.id, {}, c.new_config.dump());
+      }
+    }
+    for (const auto& c : delta.links_to_update) {
+      const Link* l = running.find_link(c.id);
+      if (l != nullptr && l->config == c.new_config) publish(EventKind::kLinkUpdated, {}, c.id, to_string(l->config));
+    }
+  }
+
+  // After a mutation: applied now (Auto, live), or announced now (idle: nothing runs, the graph
+  // is what changed), or left for commit() (Manual, live).
+  Result<void> after_mutation(const std::function<void()>& announce_idle) {
+    if (!live()) {
+      announce_idle();
+      return {};
+    }
+    return mode == CommitMode::kAuto ? sync() : Result<void>{};
+  }
 
   Result<ProcessorId> add_processor(std::string_view type, const nlohmann::json& config, std::string id) {
     STREAMLIB_ASSIGN_OR_RETURN(const ProcessorDescriptor* d, factory->lookup(type));
@@ -94,11 +171,11 @@ class RuntimeImpl {
     }
     auto node = factory->make_node(ProcessorId(id), type, config);
     if (!node) return make_error(node.error().with_context(fmt::format("processor '{}' ({})", id, d->type_name)));
-    STREAMLIB_RETURN_IF_ERROR(desired.add_processor(std::move(*node)));
     const ProcessorId pid(id);
+    STREAMLIB_RETURN_IF_ERROR(edit([&](Graph& g) { return g.add_processor(std::move(*node)); }));
     dirty.processors.insert(pid);
-    publish(EventKind::kProcessorAdded, pid, {}, d->type_name);
-    STREAMLIB_RETURN_IF_ERROR(maybe_sync());
+    STREAMLIB_RETURN_IF_ERROR(
+        after_mutation([&] { publish(EventKind::kProcessorAdded, pid, {}, std::string(d->type_name)); }));
     return pid;
   }
 
@@ -107,14 +184,13 @@ class RuntimeImpl {
     std::vector<LinkId> links;
     for (const Link* l : desired.links_from(id)) links.push_back(l->id);
     for (const Link* l : desired.links_to(id)) links.push_back(l->id);
-    STREAMLIB_RETURN_IF_ERROR(desired.remove_processor(id));
+    STREAMLIB_RETURN_IF_ERROR(edit([&](Graph& g) { return g.remove_processor(id); }));
     dirty.processors.insert(id);
-    for (const LinkId& l : links) {
-      dirty.links.insert(l);
-      publish(EventKind::kLinkRemoved, {}, l);
-    }
-    publish(EventKind::kProcessorRemoved, id);
-    return maybe_sync();
+    for (const LinkId& l : links) dirty.links.insert(l);
+    return after_mutation([&] {
+      for (const LinkId& l : links) publish(EventKind::kLinkRemoved, {}, l);
+      publish(EventKind::kProcessorRemoved, id);
+    });
   }
 
   Result<LinkHandle> connect(const LinkPortAddress& from, const LinkPortAddress& to, const LinkConfig& config) {
@@ -128,19 +204,18 @@ class RuntimeImpl {
         return make_error(ErrorCode::kCycle, "{}: cycle: {}", what, text);
       }
     }
-    auto added = desired.add_link(std::move(link));
+    auto added = edit([&](Graph& g) { return g.add_link(std::move(link)); });
     if (!added) return make_error(added.error().with_context(what));
     dirty.links.insert(*added);
-    publish(EventKind::kLinkCreated, {}, *added, fmt::format("{} -> {}", from.str(), to.str()));
-    STREAMLIB_RETURN_IF_ERROR(maybe_sync());
+    STREAMLIB_RETURN_IF_ERROR(after_mutation(
+        [&] { publish(EventKind::kLinkCreated, {}, *added, fmt::format("{} -> {}", from.str(), to.str())); }));
     return LinkHandle(*added);
   }
 
   Result<void> disconnect(const LinkId& id) {
-    STREAMLIB_RETURN_IF_ERROR(desired.remove_link(id));
+    STREAMLIB_RETURN_IF_ERROR(edit([&](Graph& g) { return g.remove_link(id); }));
     dirty.links.insert(id);
-    publish(EventKind::kLinkRemoved, {}, id);
-    return maybe_sync();
+    return after_mutation([&] { publish(EventKind::kLinkRemoved, {}, id); });
   }
 
   Result<void> update_processor_config(const ProcessorId& id, const nlohmann::json& config) {
@@ -150,47 +225,44 @@ class RuntimeImpl {
     if (!canonical)
       return make_error(canonical.error().with_context(fmt::format("processor '{}' ({})", id, node->type)));
     if (config_checksum(*canonical) == node->config_checksum) return {};
-    nlohmann::json previous = node->config;
-    STREAMLIB_RETURN_IF_ERROR(desired.set_processor_config(id, *canonical));
+    STREAMLIB_RETURN_IF_ERROR(edit([&](Graph& g) { return g.set_processor_config(id, *canonical); }));
     dirty.processors.insert(id);
-    Result<void> r = maybe_sync();
-    if (!r && r.error().code() != ErrorCode::kTimeout && r.error().code() != ErrorCode::kProcessorFailed) {
-      // The processor refused it and kept its old config: so does the graph.
-      (void)desired.set_processor_config(id, std::move(previous));
-      full_resync = false;
-      return r;
-    }
-    publish(EventKind::kProcessorConfigUpdated, id, {}, canonical->dump());
-    return r;
+    return after_mutation([&] { publish(EventKind::kProcessorConfigUpdated, id, {}, canonical->dump()); });
   }
 
   Result<void> update_link_config(const LinkId& id, const LinkConfig& config) {
     const Link* link = desired.find_link(id);
     if (link == nullptr) return make_error(ErrorCode::kNotFound, "no link '{}'", id);
     const LinkConfig before = link->config;
-    STREAMLIB_RETURN_IF_ERROR(desired.update_link_config(id, config));
-    if (desired.find_link(id)->config == before) return {};
+    STREAMLIB_RETURN_IF_ERROR(edit([&](Graph& g) { return g.update_link_config(id, config); }));
+    const LinkConfig after = desired.find_link(id)->config;
+    if (after == before) return {};
     dirty.links.insert(id);
-    publish(EventKind::kLinkUpdated, {}, id, to_string(desired.find_link(id)->config));
-    return maybe_sync();
+    return after_mutation([&] { publish(EventKind::kLinkUpdated, {}, id, to_string(after)); });
   }
 
   Result<void> apply(const Graph& next) {
     STREAMLIB_RETURN_IF_ERROR(next.validate());
     const GraphDelta changes = compute_delta(next, desired);
-    for (const LinkId& l : changes.links_to_remove) publish(EventKind::kLinkRemoved, {}, l);
-    for (const ProcessorId& p : changes.processors_to_remove) publish(EventKind::kProcessorRemoved, p);
-    for (const ProcessorId& p : changes.processors_to_add) {
-      publish(EventKind::kProcessorAdded, p, {}, next.find_processor(p)->type);
-    }
-    for (const LinkId& l : changes.links_to_add) publish(EventKind::kLinkCreated, {}, l);
-    for (const auto& c : changes.processors_to_update) {
-      publish(EventKind::kProcessorConfigUpdated, c.id, {}, c.new_config.dump());
-    }
-    for (const auto& c : changes.links_to_update) publish(EventKind::kLinkUpdated, {}, c.id, to_string(c.new_config));
-    desired = next;
+    edit([&](Graph& g) { g = next; });
     full_resync = true;
-    return maybe_sync();
+    return after_mutation([&] {
+      for (const LinkId& l : changes.links_to_remove) publish(EventKind::kLinkRemoved, {}, l);
+      for (const ProcessorId& p : changes.processors_to_remove) publish(EventKind::kProcessorRemoved, p);
+      for (const ProcessorId& p : changes.processors_to_add) {
+        publish(EventKind::kProcessorAdded, p, {}, next.find_processor(p)->type);
+      }
+      for (const LinkId& l : changes.links_to_add) {
+        const Link* link = next.find_link(l);
+        publish(EventKind::kLinkCreated, {}, l, fmt::format("{} -> {}", link->source.str(), link->target.str()));
+      }
+      for (const auto& c : changes.processors_to_update) {
+        publish(EventKind::kProcessorConfigUpdated, c.id, {}, c.new_config.dump());
+      }
+      for (const auto& c : changes.links_to_update) {
+        publish(EventKind::kLinkUpdated, {}, c.id, to_string(c.new_config));
+      }
+    });
   }
 
   Result<void> start() {
@@ -204,11 +276,14 @@ class RuntimeImpl {
     state.store(RuntimeState::kStarting);
     publish(EventKind::kRuntimeStarting);
     drain_stopped_fd();
-    executor = std::make_unique<SimpleExecutor>(*factory, events, options.control_timeout, /*start_paused=*/false);
+    executor = std::make_unique<SimpleExecutor>(
+        *factory, events, view,
+        SimpleExecutor::Options{options.control_timeout, options.setup_timeout, /*start_paused=*/false});
     full_resync = true;
-    Result<void> r = sync();
+    // A processor whose setup fails stays, in Error: what could start runs (failure isolation),
+    // what could not is reported.
+    Result<void> r = sync(ApplyOptions{.keep_failed_processors = true}, /*announce=*/false);
     state.store(RuntimeState::kRunning);
-    // Running either way: what could start runs (failure isolation); what could not is reported.
     if (!r) publish(EventKind::kRuntimeFailed, {}, {}, r.error().message());
     publish(EventKind::kRuntimeStarted);
     return r;
@@ -221,6 +296,7 @@ class RuntimeImpl {
     publish(EventKind::kRuntimeStopping);
     executor->shutdown(options.stop_timeout);
     executor.reset();
+    view->clear();
     dirty.clear();
     full_resync = true;
     state.store(RuntimeState::kIdle);
@@ -258,13 +334,15 @@ class RuntimeImpl {
 
   RuntimeOptions options;
   ProcessorFactory* factory;
-  mutable std::mutex mutex;
-  Graph desired;                                              // GUARDED_BY(mutex)
-  DeltaScope dirty;                                           // GUARDED_BY(mutex)
-  bool full_resync = true;                                    // GUARDED_BY(mutex)
-  CommitMode mode;                                            // GUARDED_BY(mutex)
-  std::unique_ptr<SimpleExecutor> executor;                   // GUARDED_BY(mutex); set while running or paused
-  std::unordered_map<std::string, std::uint64_t> next_index;  // GUARDED_BY(mutex)
+  mutable std::mutex control;
+  mutable std::mutex graph_mutex;
+  Graph desired;                                              // written under control + graph_mutex
+  DeltaScope dirty;                                           // GUARDED_BY(control)
+  bool full_resync = true;                                    // GUARDED_BY(control)
+  CommitMode mode;                                            // GUARDED_BY(control)
+  std::unique_ptr<SimpleExecutor> executor;                   // GUARDED_BY(control); set while running or paused
+  std::unordered_map<std::string, std::uint64_t> next_index;  // GUARDED_BY(control)
+  std::shared_ptr<StatsView> view = std::make_shared<StatsView>();
   std::atomic<RuntimeState> state{RuntimeState::kIdle};
   std::shared_ptr<EventBus> events = std::make_shared<EventBus>();
   int stopped_fd;  // readable once the runtime has stopped (for wait_for_signal)
@@ -279,18 +357,18 @@ StreamRuntime::~StreamRuntime() = default;
 ProcessorFactory& StreamRuntime::factory() { return *impl_->factory; }
 
 Result<ProcessorId> StreamRuntime::add_processor(std::string_view type, const nlohmann::json& config, std::string id) {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->add_processor(type, config, std::move(id));
 }
 
 Result<void> StreamRuntime::remove_processor(const ProcessorId& id) {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->remove_processor(id);
 }
 
 Result<LinkHandle> StreamRuntime::connect_addresses(const LinkPortAddress& from, const LinkPortAddress& to,
                                                     const LinkConfig& config) {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->connect(from, to, config);
 }
 
@@ -303,17 +381,17 @@ Result<LinkHandle> StreamRuntime::connect(std::string_view from, std::string_vie
 }
 
 Result<void> StreamRuntime::disconnect(const LinkId& link) {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->disconnect(link);
 }
 
 Result<void> StreamRuntime::update_processor_config(const ProcessorId& id, const nlohmann::json& config) {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->update_processor_config(id, config);
 }
 
 Result<void> StreamRuntime::patch_processor_config(const ProcessorId& id, const nlohmann::json& patch) {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   const ProcessorNode* node = impl_->desired.find_processor(id);
   if (node == nullptr) return make_error(ErrorCode::kNotFound, "no processor '{}'", id);
   nlohmann::json merged = node->config;
@@ -322,60 +400,61 @@ Result<void> StreamRuntime::patch_processor_config(const ProcessorId& id, const 
 }
 
 Result<void> StreamRuntime::update_link_config(const LinkId& link, const LinkConfig& config) {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->update_link_config(link, config);
 }
 
-void StreamRuntime::set_commit_mode(CommitMode mode) {
-  std::lock_guard lock(impl_->mutex);
+Result<void> StreamRuntime::set_commit_mode(CommitMode mode) {
+  std::lock_guard lock(impl_->control);
   impl_->mode = mode;
   // Back to Auto: what was batched applies now.
-  if (mode == CommitMode::kAuto) (void)impl_->maybe_sync();
+  if (mode == CommitMode::kAuto && impl_->live()) return impl_->sync();
+  return {};
 }
 
 CommitMode StreamRuntime::commit_mode() const {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->mode;
 }
 
 Result<void> StreamRuntime::commit() {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->live() ? impl_->sync() : Result<void>{};
 }
 
 Result<void> StreamRuntime::apply(const Graph& desired) {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->apply(desired);
 }
 
 bool StreamRuntime::has_pending_changes() const {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   if (!impl_->executor) return !impl_->desired.empty();
   return !compute_delta(impl_->desired, impl_->executor->running_graph()).empty();
 }
 
 Result<void> StreamRuntime::start() {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->start();
 }
 
 Result<void> StreamRuntime::stop() {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->stop();
 }
 
 Result<void> StreamRuntime::pause() {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->pause();
 }
 
 Result<void> StreamRuntime::resume() {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   return impl_->resume();
 }
 
 Result<void> StreamRuntime::restart() {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->control);
   if (impl_->live()) STREAMLIB_RETURN_IF_ERROR(impl_->stop());
   return impl_->start();
 }
@@ -383,16 +462,15 @@ Result<void> StreamRuntime::restart() {
 RuntimeState StreamRuntime::state() const { return impl_->state.load(); }
 
 Graph StreamRuntime::graph() const {
-  std::lock_guard lock(impl_->mutex);
+  std::lock_guard lock(impl_->graph_mutex);
   return impl_->desired;
 }
 
 RuntimeStats StreamRuntime::stats() const {
-  std::lock_guard lock(impl_->mutex);
   RuntimeStats s;
   s.state = impl_->state.load();
   s.timestamp_ns = internal::monotonic_ns();
-  if (impl_->executor) impl_->executor->collect_stats(s);
+  impl_->view->collect(s);
   return s;
 }
 
@@ -411,7 +489,7 @@ Result<void> StreamRuntime::wait_for_signal() {
       std::uint64_t v;
       while (read(watch.fd(), &v, sizeof v) > 0) {
       }
-      std::lock_guard lock(impl_->mutex);
+      std::lock_guard lock(impl_->control);
       return impl_->live() ? impl_->stop() : Result<void>{};
     }
     if (!impl_->live()) return {};

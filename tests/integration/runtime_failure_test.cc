@@ -93,11 +93,20 @@ TEST_F(FailureTest, AFailingSetupIsReportedByStartAndTheRestRuns) {
   EXPECT_EQ(rt.state(), RuntimeState::kRunning);
   EXPECT_EQ(rt.stats().find_processor(ProcessorId("cam"))->state, ProcessorState::kError);
   ASSERT_TRUE(eventually([&] { return probe("sink").received_count() >= 20; }));
-  // Adding one live reports the same way.
+  // Adding one live reports the same way, and the failed change is rolled back: nothing of it
+  // stays in the graph or the pipeline, no processor_added is announced, and the next change
+  // is unaffected.
   auto live = rt.add_processor<FailingSetup>({}, "cam2");
   ASSERT_FALSE(live);
   EXPECT_THAT(live.error().message(), HasSubstr("processor 'cam2' (FailingSetup): setup failed: no such device"));
-  EXPECT_TRUE(rt.graph().find_processor(ProcessorId("cam2")).has_value());
+  EXPECT_FALSE(rt.graph().find_processor(ProcessorId("cam2")).has_value());
+  EXPECT_FALSE(rt.stats().find_processor(ProcessorId("cam2")).has_value());
+  EXPECT_FALSE(rt.has_pending_changes());
+  ASSERT_TRUE(rt.add_processor<TestSink>({}, "after"));
+  ASSERT_TRUE(log.wait_for(EventKind::kProcessorAdded, "TestSink"));
+  for (const Event& e : log.events()) {
+    EXPECT_FALSE(e.kind == EventKind::kProcessorAdded && e.processor == ProcessorId("cam2")) << to_string(e);
+  }
   ASSERT_TRUE(rt.stop());
 }
 

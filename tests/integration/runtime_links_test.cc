@@ -115,6 +115,8 @@ TEST_F(LinksTest, ShrinkingUnderDropOldestDiscardsTheOldestQueuedAndCountsThem) 
   ASSERT_TRUE(rt.pause());  // hold still so the numbers below are exact
   const LinkStats before = rt.stats().links.at(0);
   ASSERT_TRUE(rt.update_link_config(link, {.capacity = 5}));
+  // The consumer discards the excess at its next safe point (paused, it is idle: at once).
+  ASSERT_TRUE(eventually([&] { return rt.stats().links.at(0).depth == 5u; }));
   const LinkStats after = rt.stats().links.at(0);
   EXPECT_EQ(after.depth, 5u);
   EXPECT_EQ(after.dropped, before.dropped + before.depth - 5);

@@ -134,7 +134,7 @@ TEST_F(LiveChangesTest, ManualCommitModeBatchesUntilCommit) {
   StreamRuntime rt;
   auto src = rt.add_processor<TestSource>({.interval_us = 300}, "src").value();
   ASSERT_TRUE(rt.start());
-  rt.set_commit_mode(CommitMode::kManual);
+  ASSERT_TRUE(rt.set_commit_mode(CommitMode::kManual));
   auto a = rt.add_processor<TestSink>({}, "a").value();
   auto b = rt.add_processor<TestSink>({}, "b").value();
   ASSERT_TRUE(rt.connect(src.output(&TestSource::out), a.input(&TestSink::in)));
@@ -151,7 +151,7 @@ TEST_F(LiveChangesTest, ManualCommitModeBatchesUntilCommit) {
   // Back to Auto: what is pending applies at once.
   ASSERT_TRUE(rt.remove_processor(b));
   EXPECT_EQ(rt.stats().processors.size(), 3u);
-  rt.set_commit_mode(CommitMode::kAuto);
+  ASSERT_TRUE(rt.set_commit_mode(CommitMode::kAuto));
   EXPECT_EQ(rt.stats().processors.size(), 2u);
 }
 

@@ -147,11 +147,11 @@ TEST_F(StressTest, ThousandsOfRandomMutationsLoseAndReorderNothingOnBlockLinks) 
         if (pick(2)) {
           ASSERT_TRUE(rt.commit());
         } else {
-          rt.set_commit_mode(CommitMode::kAuto);
+          ASSERT_TRUE(rt.set_commit_mode(CommitMode::kAuto));
           manual = false;
         }
       } else {
-        rt.set_commit_mode(CommitMode::kManual);
+        ASSERT_TRUE(rt.set_commit_mode(CommitMode::kManual));
         manual = true;
       }
       ++done["commit"];
@@ -180,7 +180,9 @@ TEST_F(StressTest, ThousandsOfRandomMutationsLoseAndReorderNothingOnBlockLinks) 
     }
   }
 
-  if (manual) rt.set_commit_mode(CommitMode::kAuto);
+  if (manual) {
+    ASSERT_TRUE(rt.set_commit_mode(CommitMode::kAuto));
+  }
   if (paused) {
     ASSERT_TRUE(rt.resume());
   }

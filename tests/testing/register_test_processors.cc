@@ -15,5 +15,10 @@ STREAMLIB_REGISTER(ManualSource);
 STREAMLIB_REGISTER(StuckSink);
 STREAMLIB_REGISTER(FailingSetup);
 STREAMLIB_REGISTER(RealtimeSink);
+STREAMLIB_REGISTER(ThrowingConfigSink);
+STREAMLIB_REGISTER(ExplodingCtorSink);
+STREAMLIB_REGISTER(SlowSetup);
+STREAMLIB_REGISTER(PauseAwareSink);
+STREAMLIB_REGISTER(ConfiguredPrioritySource);
 
 }  // namespace streamlib::testing

@@ -30,7 +30,8 @@ struct Probe {
   std::atomic<std::uint64_t> resumes{0};
   std::atomic<std::uint64_t> config_changes{0};
   std::atomic<std::uint64_t> emitted{0};
-  std::atomic<int> scheduler_policy{-1};  // sched_getscheduler() seen in setup
+  std::atomic<int> scheduler_policy{-1};     // sched_getscheduler() seen in process()
+  std::atomic<int> setup_thread_policy{-1};  // ... by a thread that setup() started
 
   std::mutex mutex;
   std::vector<std::uint64_t> received;     // GUARDED_BY(mutex): frame numbers in arrival order
@@ -389,9 +390,11 @@ class StuckSink : public Processor<EmptyConfig> {
       return cv.wait_for(lock, timeout, [&] { return returned; });
     }
   };
+  // Never destroyed: an abandoned thread may still be leaving process() when the test
+  // program exits.
   static Gate& gate() {
-    static Gate g;
-    return g;
+    static Gate* g = new Gate();
+    return *g;
   }
 
   Result<void> process() override {
@@ -421,20 +424,177 @@ class FailingSetup : public Processor<FailingSetupConfig> {
   Result<void> process() override { return {}; }
 };
 
-// Asks for SCHED_FIFO; records what the OS gave it.
+// Asks for SCHED_FIFO; records what the OS gave its thread (in process()), and what a thread
+// that setup() starts gets (it must not inherit SCHED_FIFO).
 class RealtimeSink : public Processor<EmptyConfig> {
  public:
-  STREAMLIB_PROCESSOR(RealtimeSink, "Test sink asking for real-time priority", Reactive{}, ThreadPriority::kRealTime);
+  STREAMLIB_PROCESSOR(RealtimeSink, "Test sink asking for real-time priority", Continuous{std::chrono::milliseconds(1)},
+                      ThreadPriority::kRealTime);
   LinkInput<DataFrame> in{this, "in"};
   Result<void> setup(RuntimeContext& ctx) override {
     probe_ = Probe::get(ctx.processor_id().str());
-    probe_->scheduler_policy.store(sched_getscheduler(0));
+    std::thread helper([p = probe_] { p->setup_thread_policy.store(sched_getscheduler(0)); });
+    helper.join();
     return {};
   }
   Result<void> process() override {
+    probe_->scheduler_policy.store(sched_getscheduler(0));
     in.drain([](DataFrame&&) {});
     return {};
   }
+
+ private:
+  std::shared_ptr<Probe> probe_;
+};
+
+// --- Hardening: misbehaving callbacks, slow setups, look-alike message types ---------------
+
+struct ThrowingConfig {
+  std::string tag = "a";
+  bool throw_std = true;  // false: throws an int (not a std::exception)
+};
+STREAMLIB_CONFIG(ThrowingConfig, tag, throw_std);
+
+// on_config_change throws; records what it processes under which tag.
+class ThrowingConfigSink : public Processor<ThrowingConfig> {
+ public:
+  STREAMLIB_PROCESSOR(ThrowingConfigSink, "Test sink whose on_config_change throws", Reactive{});
+  LinkInput<DataFrame> in{this, "in"};
+  Result<void> setup(RuntimeContext& ctx) override {
+    probe_ = Probe::get(ctx.processor_id().str());
+    add(probe_->setups);
+    return {};
+  }
+  Result<void> process() override {
+    while (auto f = in.read()) {
+      std::lock_guard lock(probe_->mutex);
+      probe_->received.push_back(f->frame_number());
+      probe_->received_tags.push_back(config().tag);
+    }
+    return {};
+  }
+  Result<void> on_config_change(const ThrowingConfig& next) override {
+    if (next.throw_std) throw std::runtime_error("on_config_change exploded");
+    throw 42;  // NOLINT(hicpp-exception-baseclass): a callback may throw anything
+  }
+
+ private:
+  std::shared_ptr<Probe> probe_;
+};
+
+// No on_config_change (so a config change rebuilds it); its constructor throws while
+// `explode()` is set, as a constructor that acquires something might.
+class ExplodingCtorSink : public Processor<TagConfig> {
+ public:
+  STREAMLIB_PROCESSOR(ExplodingCtorSink, "Test sink whose constructor can throw", Reactive{});
+  LinkInput<DataFrame> in{this, "in"};
+  static std::atomic<bool>& explode() {
+    static std::atomic<bool> flag{false};
+    return flag;
+  }
+  ExplodingCtorSink() {
+    if (explode().load()) throw std::runtime_error("constructor exploded");
+  }
+  Result<void> setup(RuntimeContext& ctx) override {
+    probe_ = Probe::get(ctx.processor_id().str());
+    add(probe_->setups);
+    return {};
+  }
+  Result<void> process() override {
+    while (auto f = in.read()) {
+      std::lock_guard lock(probe_->mutex);
+      probe_->received.push_back(f->frame_number());
+      probe_->received_tags.push_back(config().tag);
+    }
+    return {};
+  }
+
+ private:
+  std::shared_ptr<Probe> probe_;
+};
+
+struct SlowSetupConfig {
+  std::uint32_t setup_ms = 0;  // setup() sleeps this long (opening a slow device or stream)
+  bool fail = false;           // and then fails
+};
+STREAMLIB_CONFIG(SlowSetupConfig, setup_ms, fail);
+
+class SlowSetup : public Processor<SlowSetupConfig> {
+ public:
+  STREAMLIB_PROCESSOR(SlowSetup, "Test processor with a slow setup", Reactive{});
+  LinkInput<DataFrame> in{this, "in"};
+  Result<void> setup(RuntimeContext& ctx) override {
+    probe_ = Probe::get(ctx.processor_id().str());
+    std::this_thread::sleep_for(std::chrono::milliseconds(config().setup_ms));
+    add(probe_->setups);
+    if (config().fail) return make_error(ErrorCode::kIo, "could not open the slow device");
+    return {};
+  }
+  Result<void> process() override {
+    add(probe_->process_calls);
+    in.drain([](DataFrame&&) {});
+    return {};
+  }
+  void teardown() override { add(probe_->teardowns); }
+
+ private:
+  std::shared_ptr<Probe> probe_;
+};
+
+// Records whether process() ever ran while paused (between on_pause and on_resume).
+class PauseAwareSink : public Processor<EmptyConfig> {
+ public:
+  STREAMLIB_PROCESSOR(PauseAwareSink, "Test sink checking process() never runs while paused", Reactive{});
+  LinkInput<DataFrame> in{this, "in"};
+  Result<void> setup(RuntimeContext& ctx) override {
+    probe_ = Probe::get(ctx.processor_id().str());
+    return {};
+  }
+  Result<void> process() override {
+    if (paused_) add(probe_->config_changes);  // misused as "process() while paused" here
+    while (auto f = in.read()) {
+      std::lock_guard lock(probe_->mutex);
+      probe_->received.push_back(f->frame_number());
+    }
+    return {};
+  }
+  void on_pause() override {
+    paused_ = true;
+    add(probe_->pauses);
+  }
+  void on_resume() override {
+    paused_ = false;
+    add(probe_->resumes);
+  }
+
+ private:
+  std::shared_ptr<Probe> probe_;
+  bool paused_ = false;
+};
+
+struct PriorityConfig {
+  ThreadPriority priority = ThreadPriority::kNormal;
+};
+STREAMLIB_CONFIG(PriorityConfig, priority);
+
+// Takes its thread priority from its config; records the scheduler policy process() runs with.
+class ConfiguredPrioritySource : public Processor<PriorityConfig> {
+ public:
+  STREAMLIB_PROCESSOR(ConfiguredPrioritySource, "Test source whose priority comes from its config",
+                      Continuous{std::chrono::milliseconds(1)});
+  LinkOutput<DataFrame> out{this, "out"};
+  ExecutionConfig execution_config() const override {
+    return {Continuous{std::chrono::milliseconds(1)}, config().priority};
+  }
+  Result<void> setup(RuntimeContext& ctx) override {
+    probe_ = Probe::get(ctx.processor_id().str());
+    return {};
+  }
+  Result<void> process() override {
+    probe_->scheduler_policy.store(sched_getscheduler(0));
+    return {};
+  }
+  Result<void> on_config_change(const PriorityConfig&) override { return {}; }
 
  private:
   std::shared_ptr<Probe> probe_;
@@ -453,6 +613,11 @@ inline void register_test_processors(ProcessorFactory& factory) {
   (void)factory.register_type<StuckSink>();
   (void)factory.register_type<FailingSetup>();
   (void)factory.register_type<RealtimeSink>();
+  (void)factory.register_type<ThrowingConfigSink>();
+  (void)factory.register_type<ExplodingCtorSink>();
+  (void)factory.register_type<SlowSetup>();
+  (void)factory.register_type<PauseAwareSink>();
+  (void)factory.register_type<ConfiguredPrioritySource>();
 }
 
 }  // namespace streamlib::testing

@@ -2,6 +2,8 @@
 // that keeps queued messages in order.
 #include "streamlib/link/link_channel.h"
 
+#include "streamlib/processor.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -90,11 +92,21 @@ TEST(LinkChannelTest, LatestReadModeSkipsToTheNewestAndCountsSkips) {
   EXPECT_EQ(ch->stats().delivered, 1u);
 }
 
+// An input port to drain a channel through (drain() lives on LinkInput).
+class Reader : public Processor<EmptyConfig> {
+ public:
+  STREAMLIB_PROCESSOR(Reader, "test reader", Reactive{});
+  LinkInput<DataFrame> in{this, "in"};
+  Result<void> process() override { return {}; }
+};
+
 TEST(LinkChannelTest, SequentialDrainDeliversEverythingInOrder) {
   auto ch = make_channel({.capacity = 8});
+  Reader reader;
+  ASSERT_TRUE(reader.in.attach(LinkId("a.out->b.in"), ch));
   for (std::uint64_t i = 0; i < 6; ++i) ch->push(frame(i));
   std::vector<std::uint64_t> got;
-  EXPECT_EQ(ch->drain([&](DataFrame&& f) { got.push_back(f.frame_number()); }), 6u);
+  EXPECT_EQ(reader.in.drain([&](DataFrame&& f) { got.push_back(f.frame_number()); }), 6u);
   EXPECT_THAT(got, ElementsAre(0u, 1u, 2u, 3u, 4u, 5u));
 }
 
@@ -102,12 +114,15 @@ TEST(LinkChannelTest, DrainReturnsEvenWhileTheProducerKeepsUp) {
   // A drain() that chased a fast producer would never return, and its processor would never
   // reach a safe point for a live change.
   auto ch = make_channel({.capacity = 32, .policy = LinkPolicy::kDropNewest});
+  Reader reader;
+  ASSERT_TRUE(reader.in.attach(LinkId("a.out->b.in"), ch));
   std::atomic<bool> stop{false};
   std::thread producer([&] {
     for (std::uint64_t i = 0; !stop.load(std::memory_order_relaxed); ++i) ch->push(frame(i));
   });
   for (int call = 0; call < 100; ++call) {
-    const std::size_t n = ch->drain([](DataFrame&&) { std::this_thread::sleep_for(std::chrono::microseconds(20)); });
+    const std::size_t n =
+        reader.in.drain([](DataFrame&&) { std::this_thread::sleep_for(std::chrono::microseconds(20)); });
     EXPECT_LE(n, 32u);  // at most one ring's worth per call
   }
   stop = true;
@@ -117,7 +132,7 @@ TEST(LinkChannelTest, DrainReturnsEvenWhileTheProducerKeepsUp) {
 TEST(LinkChannelTest, GrowingKeepsEveryQueuedMessageInOrder) {
   auto ch = make_channel({.capacity = 4, .policy = LinkPolicy::kDropNewest});
   for (std::uint64_t i = 0; i < 4; ++i) ch->push(frame(i));
-  ch->reconfigure({.capacity = 10});
+  ch->resize_here({.capacity = 10});
   EXPECT_EQ(ch->config().capacity, 10u);
   EXPECT_EQ(ch->config().policy, LinkPolicy::kDropNewest);  // unset fields keep their value
   for (std::uint64_t i = 4; i < 12; ++i) ch->push(frame(i));
@@ -126,24 +141,33 @@ TEST(LinkChannelTest, GrowingKeepsEveryQueuedMessageInOrder) {
 }
 
 TEST(LinkChannelTest, ShrinkingLetsThePolicyDecideWhatGoesAndCountsIt) {
+  // drop_oldest: the oldest excess is discarded (at the consumer's safe point) and counted.
   auto oldest = make_channel({.capacity = 8, .policy = LinkPolicy::kDropOldest});
   for (std::uint64_t i = 0; i < 6; ++i) oldest->push(frame(i));
-  oldest->reconfigure({.capacity = 2});
+  oldest->resize_here({.capacity = 2});
+  EXPECT_EQ(oldest->stats().depth, 2u);
   EXPECT_THAT(pop_all(*oldest), ElementsAre(4u, 5u));
   EXPECT_EQ(oldest->stats().dropped, 4u);
 
+  // drop_newest discards what is being pushed, never what it already accepted: the queue is
+  // kept and new messages are refused until it is below the new capacity.
   auto newest = make_channel({.capacity = 8, .policy = LinkPolicy::kDropNewest});
   for (std::uint64_t i = 0; i < 6; ++i) newest->push(frame(i));
-  newest->reconfigure({.capacity = 2});
-  EXPECT_THAT(pop_all(*newest), ElementsAre(0u, 1u));
-  EXPECT_EQ(newest->stats().dropped, 4u);
+  newest->resize_here({.capacity = 2});
+  newest->push(frame(6));  // 6 queued >= 2: refused
+  EXPECT_EQ(newest->stats().dropped, 1u);
+  EXPECT_THAT(pop_all(*newest), ElementsAre(0u, 1u, 2u, 3u, 4u, 5u));
+  newest->push(frame(7));
+  newest->push(frame(8));
+  newest->push(frame(9));  // the new capacity holds from here on
+  EXPECT_THAT(pop_all(*newest), ElementsAre(7u, 8u));
 
   // `block` never throws queued messages away: they stay, and the producer waits until the
   // queue is below the new capacity.
   auto block =
       make_channel({.capacity = 8, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::milliseconds(5)});
   for (std::uint64_t i = 0; i < 6; ++i) block->push(frame(i));
-  block->reconfigure({.capacity = 2});
+  block->resize_here({.capacity = 2});
   block->push(frame(6));  // queue is 6 >= 2: times out, dropped
   EXPECT_EQ(block->stats().dropped, 1u);
   EXPECT_THAT(pop_all(*block), ElementsAre(0u, 1u, 2u, 3u, 4u, 5u));
@@ -154,11 +178,40 @@ TEST(LinkChannelTest, ShrinkingLetsThePolicyDecideWhatGoesAndCountsIt) {
 TEST(LinkChannelTest, ChangingPolicyAndReadModeLive) {
   auto ch = make_channel({.capacity = 3, .policy = LinkPolicy::kBlock});
   ch->push(frame(0));
-  ch->reconfigure({.policy = LinkPolicy::kDropOldest, .read_mode = ReadMode::kLatest});
+  ch->resize_here({.policy = LinkPolicy::kDropOldest, .read_mode = ReadMode::kLatest});
   for (std::uint64_t i = 1; i < 6; ++i) ch->push(frame(i));
   auto f = ch->pop();
   ASSERT_TRUE(f);
   EXPECT_EQ(f->frame_number(), 5u);
+}
+
+TEST(LinkChannelTest, AResizeHandsOverWhileBothSidesRunAndKeepsOrder) {
+  // The producer switches rings between two pushes and the consumer follows when it has read
+  // the old ring to its end: nothing is lost or reordered, and nobody waits for the other.
+  auto ch = make_channel({.capacity = 4, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::seconds(10)});
+  constexpr std::uint64_t kCount = 50000;
+  std::atomic<bool> done{false};
+  std::vector<std::uint64_t> got;
+  got.reserve(kCount);
+  std::thread consumer([&] {
+    while (got.size() < kCount) {
+      if (auto f = ch->pop()) got.push_back(f->frame_number());
+    }
+    done = true;
+  });
+  for (std::uint64_t i = 0; i < kCount; ++i) {
+    if (i % 1000 == 500) {
+      const void* ring = ch->prepare_resize({.capacity = static_cast<std::uint32_t>(2 + (i / 1000) % 7)});
+      ch->producer_switch(ring);
+      ch->commit_resize(ring);
+    }
+    ch->push(frame(i));
+  }
+  consumer.join();
+  ASSERT_EQ(got.size(), kCount);
+  for (std::uint64_t i = 0; i < kCount; ++i) ASSERT_EQ(got[i], i);
+  EXPECT_EQ(ch->stats().dropped, 0u);
+  EXPECT_EQ(ch->stats().depth, 0u);
 }
 
 TEST(LinkChannelTest, LatencyIsSampledWhileTheConsumerSleeps) {

@@ -9,12 +9,15 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <typeindex>
+#include <typeinfo>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "streamlib/graph/ids.h"
 #include "streamlib/link/link_config.h"
+#include "streamlib/result.h"
 
 namespace streamlib {
 
@@ -32,6 +35,9 @@ struct PortInfo {
   std::string message_type;  // "VideoFrame", "AudioFrame", "DataFrame", "AnyFrame", or a user type
   std::string description;
   LinkConfig default_link;  // complete: the message type's default capacity and policy
+  // The C++ type behind message_type (typeid(void) when unknown): two types that share a name
+  // are still different types.
+  std::type_index message_cpp_type = typeid(void);
 
   friend bool operator==(const PortInfo&, const PortInfo&) = default;
 };
@@ -39,8 +45,11 @@ struct PortInfo {
 // The port called `name` in `ports`, or null.
 const PortInfo* find_port(const std::vector<PortInfo>& ports, std::string_view name);
 
-// Whether an output of message type `from` may feed an input of message type `to`.
+// Whether an output of message type `from` may feed an input of message type `to` (by name).
 bool message_types_compatible(std::string_view from, std::string_view to);
+// Whether output port `from` may feed input port `to`: compatible names and, when both C++
+// types are known, the same C++ type. The error says why not.
+Result<void> check_message_types(const PortInfo& from, const PortInfo& to);
 
 // A processor type's ports. Immutable and shared by every node of that type (the registry
 // makes one per type), which keeps nodes small and makes comparing two nodes' ports a pointer

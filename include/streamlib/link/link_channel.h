@@ -1,11 +1,32 @@
-// LinkChannel<T>: one live link — a ring, its policy and read mode, its counters, and the
-// consumer's notifier. Made by the runtime when it wires a link; the producer's LinkOutput and
-// the consumer's LinkInput each hold it (shared_ptr), and it goes away when both let go.
+// LinkChannel<T>: one live link — its ring(s), policy and read mode, its counters, and the
+// notifiers of the two processors it joins. Made by the runtime when it wires a link; the
+// producer's LinkOutput and the consumer's LinkInput each hold it (shared_ptr), and it goes away
+// when both let go.
 //
-// Threads: push() is called only by the producer's processor thread, has_data()/pop()/
-// drain() only by the consumer's, stats() by anyone. reconfigure() is called by the control
-// thread while both processor threads are parked at a safe point (see SimpleExecutor), which
-// is what makes a live resize keep every queued message in order.
+// Threads: push() and producer_switch() are called only by the producer's processor thread,
+// has_data()/pop()/drain()/consumer_trim() only by the consumer's, stats() and prepare_resize()
+// by anyone (the control thread).
+//
+// Live resize is a hand-over, not a stop: the control thread prepares a new ring; the producer,
+// at its next safe point (between two process() calls, or while blocked in a push), seals the
+// old ring and pushes into the new one from then on; the consumer reads the old ring to its end
+// and moves on to the new one by itself. Neither side is parked, messages keep their order, and
+// while the old ring still holds messages the producer counts them against the new capacity.
+// If the new capacity is smaller than what is queued: under drop_oldest the consumer discards
+// the oldest excess at its next safe point (consumer_trim, counted); drop_newest and block
+// keep what was already accepted, and new messages are refused (drop_newest) or wait (block)
+// until the queue is below the new capacity.
+//
+// Blocking (`block` policy): a producer waiting for room sleeps on its own processor's
+// notifier, so anything that must interrupt the wait reaches it the same way: the consumer
+// making room, the consumer failing, a command for the producer's processor. While it waits,
+// the producer runs link commands (attach, detach, resize) — a blocked push is a safe point for
+// them. When its processor must take a change that needs a safe point between two process()
+// calls (a new config), the push stops waiting and the message is taken beyond the capacity
+// ("spilled", counted; nothing is lost), so process() returns promptly and the change applies;
+// the link holds more than its capacity until the consumer catches up, and the producer waits
+// again from its next push. When its processor is being stopped without draining, it gives up
+// (dropped, counted).
 #pragma once
 
 #include <algorithm>
@@ -14,11 +35,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <typeinfo>
 #include <utility>
+#include <vector>
 
 #include "streamlib/frames/any_frame.h"
 #include "streamlib/frames/message.h"
@@ -35,9 +58,35 @@ inline std::int64_t monotonic_ns() noexcept {
       .count();
 }
 
-// Set by the runtime on each processor thread: a push blocked on a full `block` link gives up
-// (and counts a drop) once this flag is true, so stop() never waits out a block timeout.
-extern thread_local const std::atomic<bool>* t_cancel_blocking;
+// What a wait inside a port (a push blocked on a full `block` link) may do while it waits. The
+// runtime's processor thread implements it; outside a runtime (tests) there is none.
+class ThreadContext {
+ public:
+  // The thread is being stopped without draining: waits give up.
+  virtual bool stopping() const noexcept = 0;
+  // A change that needs a safe point between two process() calls is waiting: a blocked push
+  // stops waiting (and spills) so that process() returns.
+  virtual bool change_waiting() const noexcept = 0;
+  // Link changes (attach, detach, resize) waiting for this thread. A blocked wait, and the gap
+  // between two links of a fan-out push, are safe points for them. Cheap: one relaxed load.
+  bool has_port_commands() const noexcept { return port_commands_.load(std::memory_order_relaxed) != 0; }
+  virtual void run_port_commands() = 0;
+
+ protected:
+  ~ThreadContext() = default;
+  std::atomic<std::uint32_t> port_commands_{0};  // link commands queued for this thread
+};
+
+// The calling processor thread's context (null outside a processor thread).
+extern thread_local ThreadContext* t_thread_context;
+
+// What one link did with a pushed message.
+enum class PushOutcome {
+  kAccepted,
+  kDropped,   // full (by policy), block timeout, the consumer failed, or stopping; counted
+  kSpilled,   // accepted beyond the capacity, so that a waiting change reaches the producer
+  kDetached,  // the link was detached from the producer while the push waited (not counted)
+};
 
 class LinkChannelBase {
  public:
@@ -47,58 +96,84 @@ class LinkChannelBase {
     std::string to;
   };
 
+  // `producer_notifier` is the notifier of the producer's processor: a blocked push sleeps on
+  // it. Either notifier may be null (a private one is made), e.g. in tests.
   LinkChannelBase(Endpoints endpoints, const std::type_info& value_type, std::string_view message_type,
-                  const LinkConfig& config, std::shared_ptr<Notifier> consumer_notifier);
+                  const LinkConfig& config, std::shared_ptr<Notifier> consumer_notifier,
+                  std::shared_ptr<Notifier> producer_notifier);
   LinkChannelBase(const LinkChannelBase&) = delete;
   LinkChannelBase& operator=(const LinkChannelBase&) = delete;
   virtual ~LinkChannelBase();
 
   const LinkId& id() const { return endpoints_.id; }
+  const Endpoints& endpoints() const { return endpoints_; }
   const std::type_info& value_type() const { return value_type_; }
   std::string_view message_type() const { return message_type_; }
-  // Complete. Changes only in reconfigure().
-  const LinkConfig& config() const { return config_; }
+  // Complete; the newest config (after prepare_resize, the one being handed over to).
+  LinkConfig config() const;
 
   // Any thread.
   LinkStats stats() const;
 
-  // Control thread, both ends parked: new capacity, policy, read mode or timeout. Queued
-  // messages stay in order; if the new capacity cannot hold them, drop_oldest discards the
-  // oldest, drop_newest the newest, and block keeps them all (the producer waits until the
-  // queue is below the new capacity). Every discarded message is counted as dropped.
-  virtual void reconfigure(const LinkConfig& config) = 0;
+  // --- Live resize (see the file comment) ---------------------------------------------------
+  // Control thread: makes the ring for `config` (merged over the current config). Returns an
+  // opaque handle for producer_switch() and then commit_resize(), or abort_resize() if the
+  // producer never switched.
+  virtual const void* prepare_resize(const LinkConfig& config) = 0;
+  // Producer thread, at a safe point: push into the prepared ring from now on.
+  virtual void producer_switch(const void* ring) = 0;
+  // Control thread: after producer_switch(), config() reports the new config.
+  virtual void commit_resize(const void* ring) = 0;
+  virtual void abort_resize(const void* ring) = 0;
+  // Consumer thread, at a safe point: if the newest ring is drop_oldest and more than its
+  // capacity is queued, discard the oldest excess (counted).
+  virtual void consumer_trim() = 0;
+  // All three steps on the calling thread, for a channel no other thread is using (tests).
+  void resize_here(const LinkConfig& config) {
+    const void* ring = prepare_resize(config);
+    producer_switch(ring);
+    commit_resize(ring);
+    consumer_trim();
+  }
+
+  // Work counters, any thread (what stop() watches for progress).
+  std::uint64_t pushed_count() const { return producer_.pushed.load(std::memory_order_relaxed); }
+  std::uint64_t delivered_count() const { return consumer_.delivered.load(std::memory_order_relaxed); }
 
   // The consumer's processor failed (or recovered). While it is failed, a `block` push does
   // not wait for room that will never come: it drops at once (counted), so one failed
-  // processor cannot stall its producer and the producer's other links. Any thread.
+  // processor costs its producer nothing and cannot stall the producer's other links. Any thread.
   void set_consumer_failed(bool failed) {
-    consumer_failed_.store(failed, std::memory_order_relaxed);
-    if (failed) {
-      space_seq_.fetch_add(1, std::memory_order_release);
-      futex_wake_all(space_seq_);
-    }
+    consumer_failed_.store(failed, std::memory_order_release);
+    if (failed) producer_notifier_->notify();
   }
   bool consumer_failed() const { return consumer_failed_.load(std::memory_order_relaxed); }
 
+  // Producer thread: the link was detached from the producer's port while a push into it was
+  // waiting (a blocked push is a safe point for link commands); the wait ends.
+  void set_producer_detached() { producer_detached_ = true; }
+
   // Consumer side for AnyFrame inputs, which do not know T.
   virtual bool any_has_data() = 0;
-  virtual std::size_t any_available() = 0;
+  virtual std::size_t any_drain_limit() = 0;
   virtual std::optional<AnyFrame> any_pop() = 0;
   virtual bool carries_builtin_frame() const = 0;
 
  protected:
-  virtual std::size_t depth() const = 0;
+  // Under rings_mutex_.
+  virtual std::size_t queued_locked() const = 0;
 
   // Producer-written.
   struct alignas(kCacheLineSize) ProducerCounters {
     std::atomic<std::uint64_t> pushed{0};
     std::atomic<std::uint64_t> dropped{0};
+    std::atomic<std::uint64_t> spilled{0};
     std::atomic<std::uint64_t> high_water{0};
   };
   // Consumer-written.
   struct alignas(kCacheLineSize) ConsumerCounters {
     std::atomic<std::uint64_t> delivered{0};
-    std::atomic<std::uint64_t> dropped{0};
+    std::atomic<std::uint64_t> dropped{0};  // latest-mode skips, resize trims
   };
 
   static void bump(std::atomic<std::uint64_t>& counter, std::uint64_t by = 1) noexcept {
@@ -108,17 +183,24 @@ class LinkChannelBase {
   Endpoints endpoints_;
   const std::type_info& value_type_;
   std::string message_type_;
-  LinkConfig config_;
   std::shared_ptr<Notifier> consumer_notifier_;
+  std::shared_ptr<Notifier> producer_notifier_;
   ProducerCounters producer_;
   ConsumerCounters consumer_;
-  std::atomic<std::uint64_t> reconfigure_dropped_{0};  // control thread
-  LatencyHistogram latency_;                           // consumer-written
-  // `block` policy: the producer sleeps on space_seq_ after raising space_waiting_; the
-  // consumer bumps space_seq_ and wakes it after a pop.
+  LatencyHistogram latency_;  // consumer-written
+  // The most stats() ever reported as depth or high-water mark: high_water never reads lower
+  // than a depth an earlier snapshot showed.
+  mutable std::atomic<std::uint64_t> reported_high_water_{0};
+  // `block` policy: the producer raises space_waiting_ before it sleeps; the consumer, after a
+  // pop that leaves the ring half empty, clears it and notifies the producer.
   alignas(kCacheLineSize) std::atomic<std::uint32_t> space_waiting_{0};
-  std::atomic<std::uint32_t> space_seq_{0};
   std::atomic<bool> consumer_failed_{false};
+  bool producer_detached_ = false;  // producer thread only
+
+  // Guards the list of rings (the control thread adds and frees them, stats() reads their
+  // sizes) and config_. Neither processor thread takes it.
+  mutable std::mutex rings_mutex_;
+  LinkConfig config_;  // GUARDED_BY(rings_mutex_)
 };
 
 template <Message T>
@@ -129,62 +211,63 @@ class LinkChannel final : public LinkChannelBase {
     std::int64_t enqueue_ns = 0;  // 0: not sampled for latency
   };
 
-  LinkChannel(Endpoints endpoints, const LinkConfig& config, std::shared_ptr<Notifier> consumer_notifier)
-      : LinkChannelBase(std::move(endpoints), typeid(T), message_info<T>().name, config, std::move(consumer_notifier)) {
-    apply_config(config_, 0);
+  LinkChannel(Endpoints endpoints, const LinkConfig& config, std::shared_ptr<Notifier> consumer_notifier,
+              std::shared_ptr<Notifier> producer_notifier = nullptr)
+      : LinkChannelBase(std::move(endpoints), typeid(T), message_info<T>().name, config, std::move(consumer_notifier),
+                        std::move(producer_notifier)) {
+    rings_.push_back(std::make_unique<Ring>(config_, 0));
+    pring_ = rings_.back().get();
+    cring_ = pring_;
   }
 
   // --- Producer thread --------------------------------------------------------------------
 
-  void push(T value) {
+  PushOutcome push(T value) {
     const std::uint64_t n = local_.pushed++;
     bump(producer_.pushed);
     const bool sample = (n & kSampleMask) == 0 || consumer_notifier_->consumer_waiting();
     Entry entry{std::move(value), sample ? monotonic_ns() : 0};
-    SpscRing<Entry>& ring = *shared_.ring;
-    bool accepted = true;
-    switch (shared_.policy) {
-      case LinkPolicy::kDropNewest:
-        accepted = ring.try_push(std::move(entry));
-        break;
-      case LinkPolicy::kDropOldest:
-        switch (ring.push_overwrite(std::move(entry))) {
-          case SpscRing<Entry>::OverwriteResult::kPushed:
-            break;
-          case SpscRing<Entry>::OverwriteResult::kPushedEvicted:
-            bump(producer_.dropped);
-            note_high_water();
-            break;
-          case SpscRing<Entry>::OverwriteResult::kRejected:
-            accepted = false;
-            break;
-        }
-        break;
-      case LinkPolicy::kBlock:
-        accepted = ring.try_push(std::move(entry)) || push_blocking(entry);
-        break;
-    }
-    if (!accepted) {
-      bump(producer_.dropped);
+    PushOutcome outcome = handover_ ? push_in_handover(entry) : push_into(*pring_, entry);
+    if (outcome == PushOutcome::kSpilled) {
+      bump(producer_.spilled);
       note_high_water();
-      return;
+    } else if (outcome != PushOutcome::kAccepted) {
+      if (outcome == PushOutcome::kDropped) bump(producer_.dropped);
+      note_high_water();
+      return outcome;
     }
     if ((n & kSampleMask) == 0) note_high_water();
     consumer_notifier_->notify();
+    return outcome;
+  }
+
+  void producer_switch(const void* handle) override {
+    Ring* next = static_cast<Ring*>(const_cast<void*>(handle));
+    if (next == pring_) return;
+    Ring* old = pring_;
+    older_.push_back(old);
+    pring_ = next;
+    old->next.store(next, std::memory_order_release);  // seals `old`: nothing more is pushed there
+    handover_ = true;
   }
 
   // --- Consumer thread --------------------------------------------------------------------
 
-  bool has_data() { return !shared_.ring->consumer_empty(); }
+  bool has_data() {
+    for (;;) {
+      if (!cring_->ring.consumer_empty()) return true;
+      if (!advance()) return false;
+    }
+  }
 
   // The next message (sequential) or the newest one (latest), or nullopt.
   std::optional<T> pop() {
     Entry entry;
-    if (!shared_.ring->try_pop(entry)) return std::nullopt;
-    if (shared_.read_mode == ReadMode::kLatest) {
+    if (!pop_entry(entry)) return std::nullopt;
+    if (read_mode() == ReadMode::kLatest) {
       Entry newer;
       std::uint64_t skipped = 0;
-      while (shared_.ring->try_pop(newer)) {
+      while (pop_entry(newer)) {
         entry = std::move(newer);
         ++skipped;
       }
@@ -194,31 +277,56 @@ class LinkChannel final : public LinkChannelBase {
     return std::move(entry.value);
   }
 
-  // Calls fn(T&&) for each message available (just the newest in latest mode), at most one
-  // ring's capacity (or what was queued at the start, if more) per call. Bounded on purpose: a
-  // producer that keeps up must not keep the consumer inside one process() call forever, or it
-  // would never reach a safe point; a whole ring per call keeps the per-call cost small.
-  template <class F>
-  std::size_t drain(F&& fn) {
-    if (shared_.read_mode == ReadMode::kLatest) {
+  // How many messages one drain() call takes at most: one ring's capacity, or what is queued
+  // now if more. Bounded on purpose: a producer that keeps up must not keep the consumer inside
+  // one process() call forever, or it would never reach a safe point.
+  std::size_t drain_limit() {
+    if (read_mode() == ReadMode::kLatest) return 1;
+    return std::max(cring_->ring.capacity(), cring_->ring.consumer_available());
+  }
+
+  // Calls fn(T&&) for each message available (just the newest in latest mode), at most
+  // drain_limit() of them, while keep_going() holds after each.
+  template <class F, class KeepGoing>
+  std::size_t drain(F&& fn, KeepGoing&& keep_going) {
+    if (read_mode() == ReadMode::kLatest) {
       auto v = pop();
       if (!v) return 0;
       fn(std::move(*v));
       return 1;
     }
-    const std::size_t limit = std::max(shared_.ring->capacity(), shared_.ring->consumer_available());
+    const std::size_t limit = drain_limit();
     std::size_t n = 0;
     Entry entry;
-    while (n < limit && shared_.ring->try_pop(entry)) {
+    while (n < limit && pop_entry(entry)) {
       delivered(entry);
       fn(std::move(entry.value));
       ++n;
+      if (!keep_going()) break;
     }
     return n;
   }
 
+  void consumer_trim() override {
+    Ring* newest = cring_;
+    std::size_t queued = cring_->ring.consumer_available();
+    for (Ring* r = cring_->next.load(std::memory_order_acquire); r != nullptr;
+         r = r->next.load(std::memory_order_acquire)) {
+      newest = r;
+      queued += r->ring.size();
+    }
+    if (newest->policy != LinkPolicy::kDropOldest) return;
+    std::uint64_t discarded = 0;
+    Entry entry;
+    while (queued > newest->ring.capacity() && pop_entry(entry)) {
+      --queued;
+      ++discarded;
+    }
+    if (discarded) bump(consumer_.dropped, discarded);
+  }
+
   bool any_has_data() override { return has_data(); }
-  std::size_t any_available() override { return shared_.ring->consumer_available(); }
+  std::size_t any_drain_limit() override { return drain_limit(); }
   std::optional<AnyFrame> any_pop() override {
     if constexpr (BuiltinFrame<T>) {
       auto v = pop();
@@ -230,123 +338,261 @@ class LinkChannel final : public LinkChannelBase {
   }
   bool carries_builtin_frame() const override { return BuiltinFrame<T>; }
 
-  // --- Control thread, both ends parked ---------------------------------------------------
+  // --- Control thread ---------------------------------------------------------------------
 
-  void reconfigure(const LinkConfig& config) override {
-    const LinkConfig merged = config.merged_over(config_);
-    const std::size_t new_capacity = *merged.capacity;
-    std::unique_ptr<SpscRing<Entry>> old = std::move(shared_.ring);
-    const std::size_t queued = old->size();
-    std::size_t to_skip = 0;  // oldest to discard
-    std::size_t to_keep = queued;
-    if (queued > new_capacity) {
-      if (*merged.policy == LinkPolicy::kDropOldest) {
-        to_skip = queued - new_capacity;
-        to_keep = new_capacity;
-      } else if (*merged.policy == LinkPolicy::kDropNewest) {
-        to_keep = new_capacity;
-      }
-    }
-    config_ = merged;
-    apply_config(config_, queued);
-    Entry entry;
-    std::size_t index = 0;
-    std::uint64_t dropped = 0;
-    while (old->try_pop(entry)) {
-      const bool keep = index >= to_skip && index < to_skip + to_keep;
-      ++index;
-      if (!keep) {
-        ++dropped;
-        continue;
-      }
-      [[maybe_unused]] bool ok = shared_.ring->push_ignoring_capacity(std::move(entry));
-    }
-    if (dropped) reconfigure_dropped_.fetch_add(dropped, std::memory_order_relaxed);
+  const void* prepare_resize(const LinkConfig& config) override {
+    std::lock_guard lock(rings_mutex_);
+    // Rings both sides have left behind can go now.
+    std::erase_if(rings_, [](const std::unique_ptr<Ring>& r) {
+      return r->retired.load(std::memory_order_acquire) && r->released.load(std::memory_order_acquire);
+    });
+    rings_.push_back(std::make_unique<Ring>(config.merged_over(config_), 0));
+    return rings_.back().get();
+  }
+
+  void commit_resize(const void* handle) override {
+    std::lock_guard lock(rings_mutex_);
+    config_ = static_cast<const Ring*>(handle)->config;
+  }
+
+  void abort_resize(const void* handle) override {
+    std::lock_guard lock(rings_mutex_);
+    std::erase_if(rings_, [&](const std::unique_ptr<Ring>& r) { return r.get() == handle; });
   }
 
  protected:
-  std::size_t depth() const override { return shared_.ring->size(); }
+  std::size_t queued_locked() const override {
+    std::size_t n = 0;
+    for (const auto& r : rings_) {
+      if (!r->retired.load(std::memory_order_acquire)) n += r->ring.size();
+    }
+    return n;
+  }
 
  private:
   static constexpr std::uint64_t kSampleMask = 63;
   static constexpr int kBlockSpin = 64;
 
-  void apply_config(const LinkConfig& c, std::size_t must_hold) {
-    shared_.policy = *c.policy;
-    shared_.read_mode = *c.read_mode;
-    shared_.block_timeout = *c.block_timeout;
-    const bool overwrite = shared_.policy == LinkPolicy::kDropOldest;
-    const std::size_t min_slots = shared_.policy == LinkPolicy::kBlock ? must_hold : 0;
-    shared_.ring = std::make_unique<SpscRing<Entry>>(*c.capacity, overwrite, min_slots);
+  struct Ring {
+    Ring(const LinkConfig& c, std::size_t must_hold)
+        : ring(*c.capacity, *c.policy == LinkPolicy::kDropOldest, must_hold),
+          config(c),
+          policy(*c.policy),
+          read_mode(*c.read_mode),
+          block_timeout(*c.block_timeout) {}
+    SpscRing<Entry> ring;
+    const LinkConfig config;  // complete
+    const LinkPolicy policy;
+    const ReadMode read_mode;
+    const std::chrono::nanoseconds block_timeout;
+    // Set by the producer when it moves on to a newer ring (this one is then sealed).
+    std::atomic<Ring*> next{nullptr};
+    // The consumer has read this ring to its end and moved on; the producer no longer looks
+    // at it. Both set: the control thread may free it.
+    std::atomic<bool> retired{false};
+    std::atomic<bool> released{false};
+  };
+
+  // --- Producer side ---
+
+  PushOutcome push_into(Ring& r, Entry& entry) {
+    switch (r.policy) {
+      case LinkPolicy::kDropNewest:
+        return r.ring.try_push(std::move(entry)) ? PushOutcome::kAccepted : PushOutcome::kDropped;
+      case LinkPolicy::kDropOldest:
+        switch (r.ring.push_overwrite(std::move(entry))) {
+          case SpscRing<Entry>::OverwriteResult::kPushed:
+            return PushOutcome::kAccepted;
+          case SpscRing<Entry>::OverwriteResult::kPushedEvicted:
+            bump(producer_.dropped);
+            note_high_water();
+            return PushOutcome::kAccepted;
+          case SpscRing<Entry>::OverwriteResult::kRejected:
+            return PushOutcome::kDropped;
+        }
+        return PushOutcome::kDropped;
+      case LinkPolicy::kBlock:
+        if (r.ring.try_push(std::move(entry))) return PushOutcome::kAccepted;
+        return push_blocking(entry);
+    }
+    return PushOutcome::kDropped;
   }
 
-  void delivered(const Entry& entry) {
-    bump(consumer_.delivered);
-    if (entry.enqueue_ns != 0) latency_.record(monotonic_ns() - entry.enqueue_ns);
-    if (shared_.policy == LinkPolicy::kBlock) {
-      light_fence();  // the producer going to sleep pays the heavy half (push_blocking)
-      // Wake a waiting producer once, when half the ring is free: it then refills a batch
-      // instead of being woken (and blocking again) once per message.
-      if (space_waiting_.load(std::memory_order_relaxed) != 0 && shared_.ring->size() * 2 <= shared_.ring->capacity() &&
-          space_waiting_.exchange(0, std::memory_order_acq_rel) != 0) {
-        space_seq_.fetch_add(1, std::memory_order_release);
-        futex_wake_all(space_seq_);
+  // Messages still queued in rings the producer has left (0 ends the hand-over).
+  std::size_t older_queued() {
+    std::size_t n = 0;
+    std::size_t kept = 0;
+    for (Ring* r : older_) {
+      if (r->retired.load(std::memory_order_acquire)) {
+        r->released.store(true, std::memory_order_release);
+        continue;
       }
+      n += r->ring.size();
+      older_[kept++] = r;
+    }
+    older_.resize(kept);
+    if (older_.empty()) handover_ = false;
+    return n;
+  }
+
+  // True if the current ring may take one more message under its capacity, counting what the
+  // older rings still hold.
+  bool has_room() {
+    Ring& r = *pring_;
+    const std::size_t older = handover_ ? older_queued() : 0;
+    return older + r.ring.producer_size() < r.ring.capacity();
+  }
+
+  PushOutcome push_in_handover(Entry& entry) {
+    Ring& r = *pring_;
+    const std::size_t older = older_queued();
+    if (!handover_) return push_into(r, entry);
+    if (older + r.ring.producer_size() < r.ring.capacity()) {
+      return r.ring.try_push(std::move(entry)) ? PushOutcome::kAccepted : PushOutcome::kDropped;
+    }
+    switch (r.policy) {
+      case LinkPolicy::kDropNewest:
+        return PushOutcome::kDropped;
+      case LinkPolicy::kDropOldest:
+        // The oldest are in a ring the consumer is still reading; evict the oldest of this one
+        // instead (freshness is what drop_oldest is for), or keep one message here.
+        if (r.ring.try_evict_oldest()) bump(producer_.dropped);
+        return r.ring.try_push(std::move(entry)) ? PushOutcome::kAccepted : PushOutcome::kDropped;
+      case LinkPolicy::kBlock:
+        return push_blocking(entry);
+    }
+    return PushOutcome::kDropped;
+  }
+
+  // Waits for room up to the block timeout (see the file comment for what ends the wait).
+  PushOutcome push_blocking(Entry& entry) {
+    note_high_water();
+    if (consumer_failed_.load(std::memory_order_relaxed)) return PushOutcome::kDropped;
+    ThreadContext* ctx = t_thread_context;
+    // A consumer keeping up frees room within microseconds: spin briefly before paying for
+    // sleeping. Wait for half the ring to be free rather than one slot: refilling one slot at
+    // a time would bounce the head index's cache line between the cores on every message.
+    if (!handover_) {
+      SpscRing<Entry>& ring = pring_->ring;
+      for (int i = 0; i < kBlockSpin; ++i) {
+        internal::pause_between_polls();
+        if ((ring.size() * 2 <= ring.capacity() || i + 1 == kBlockSpin) && ring.try_push(std::move(entry))) {
+          return PushOutcome::kAccepted;
+        }
+      }
+    }
+    const auto deadline = Notifier::Clock::now() + pring_->block_timeout;
+    for (;;) {
+      if (producer_detached_) return PushOutcome::kDetached;
+      if (pring_->policy != LinkPolicy::kBlock) return push_in_handover(entry);  // re-policied while waiting
+      if (has_room() && pring_->ring.try_push(std::move(entry))) return PushOutcome::kAccepted;
+      if (consumer_failed_.load(std::memory_order_acquire)) return PushOutcome::kDropped;
+      if (ctx != nullptr) {
+        if (ctx->stopping()) return PushOutcome::kDropped;
+        if (ctx->change_waiting()) return spill(entry);
+        if (ctx->has_port_commands()) {
+          ctx->run_port_commands();  // may detach this link or hand it a new ring
+          continue;
+        }
+      }
+      if (Notifier::Clock::now() >= deadline) return PushOutcome::kDropped;
+      space_waiting_.store(1, std::memory_order_relaxed);
+      heavy_fence();  // the consumer's pop pays only a light fence (see delivered())
+      producer_notifier_->wait(
+          [&] {
+            return half_free() || consumer_failed_.load(std::memory_order_relaxed) ||
+                   (ctx != nullptr && (ctx->stopping() || ctx->change_waiting() || ctx->has_port_commands()));
+          },
+          deadline);
+      space_waiting_.store(0, std::memory_order_relaxed);
     }
   }
 
+  // Takes the message beyond the capacity (see the file comment): into a free slot of the
+  // current ring if it has one, else into a new, larger ring the producer hands itself over to
+  // (allocated here, on this rare path, never in steady state).
+  PushOutcome spill(Entry& entry) {
+    if (pring_->ring.push_ignoring_capacity(std::move(entry))) return PushOutcome::kSpilled;
+    Ring* bigger;
+    {
+      std::lock_guard lock(rings_mutex_);
+      rings_.push_back(std::make_unique<Ring>(pring_->config, 2 * pring_->ring.slot_count()));
+      bigger = rings_.back().get();
+    }
+    producer_switch(bigger);
+    return pring_->ring.push_ignoring_capacity(std::move(entry)) ? PushOutcome::kSpilled : PushOutcome::kDropped;
+  }
+
+  bool half_free() {
+    SpscRing<Entry>& ring = pring_->ring;
+    const std::size_t older = handover_ ? older_queued() : 0;
+    return (older + ring.size()) * 2 <= ring.capacity();
+  }
+
   void note_high_water() {
-    const std::uint64_t d = shared_.ring->size();
+    const std::uint64_t d = pring_->ring.size();
     if (d > producer_.high_water.load(std::memory_order_relaxed)) {
       producer_.high_water.store(d, std::memory_order_relaxed);
     }
   }
 
-  // Waits for room up to the block timeout; false if none came (or the thread is stopping,
-  // or the consumer failed).
-  bool push_blocking(Entry& entry) {
-    note_high_water();
-    // A consumer keeping up frees room within microseconds: spin briefly before paying for
-    // sleeping (the heavy fence, the futex) and for being woken. Wait for half the ring to be
-    // free rather than for one slot: refilling one slot at a time would bounce the head index's
-    // cache line between the two cores on every message; a half-ring burst reads it once.
-    SpscRing<Entry>& ring = *shared_.ring;
-    for (int i = 0; i < kBlockSpin; ++i) {
-      internal::pause_between_polls();
-      if ((ring.size() * 2 <= ring.capacity() || i + 1 == kBlockSpin) && ring.try_push(std::move(entry))) return true;
+  // --- Consumer side ---
+
+  // Moves past a ring the producer has sealed once it is read to its end. False if there is no
+  // newer ring.
+  bool advance() {
+    Ring* next = cring_->next.load(std::memory_order_acquire);
+    if (next == nullptr) return false;
+    if (!cring_->ring.consumer_empty()) return true;  // pushed before the seal: read those first
+    cring_->retired.store(true, std::memory_order_release);
+    cring_ = next;
+    return true;
+  }
+
+  // The read mode of the newest ring: a change of read mode applies to what is already queued.
+  ReadMode read_mode() const {
+    const Ring* r = cring_;
+    for (const Ring* n = r->next.load(std::memory_order_acquire); n != nullptr;
+         n = n->next.load(std::memory_order_acquire)) {
+      r = n;
     }
-    const auto deadline = Notifier::Clock::now() + shared_.block_timeout;
+    return r->read_mode;
+  }
+
+  bool pop_entry(Entry& entry) {
     for (;;) {
-      const std::uint32_t seq = space_seq_.load(std::memory_order_acquire);
-      space_waiting_.store(1, std::memory_order_relaxed);
-      heavy_fence();
-      if (shared_.ring->try_push(std::move(entry))) {
-        space_waiting_.store(0, std::memory_order_relaxed);
-        return true;
-      }
-      const auto now = Notifier::Clock::now();
-      if (now >= deadline || consumer_failed_.load(std::memory_order_relaxed) ||
-          (t_cancel_blocking && t_cancel_blocking->load(std::memory_order_relaxed))) {
-        space_waiting_.store(0, std::memory_order_relaxed);
-        return false;
-      }
-      // Sleep in short slices so a stop request is noticed promptly.
-      futex_wait(space_seq_, seq, std::min(deadline, now + std::chrono::milliseconds(10)));
+      if (cring_->ring.try_pop(entry)) return true;
+      if (!advance()) return false;
     }
   }
 
-  // Read by both threads, written only by reconfigure() (both parked): its own cache line, so
-  // the producer's counters below never invalidate it.
-  struct alignas(kCacheLineSize) Shared {
-    std::unique_ptr<SpscRing<Entry>> ring;
-    LinkPolicy policy = LinkPolicy::kBlock;
-    ReadMode read_mode = ReadMode::kSequential;
-    std::chrono::nanoseconds block_timeout{0};
-  } shared_;
+  void delivered(const Entry& entry) {
+    bump(consumer_.delivered);
+    if (entry.enqueue_ns != 0) latency_.record(monotonic_ns() - entry.enqueue_ns);
+    if (cring_->policy == LinkPolicy::kBlock || cring_->next.load(std::memory_order_relaxed) != nullptr) {
+      light_fence();  // the producer going to sleep pays the heavy half (push_blocking)
+      // Wake a waiting producer once, when half the ring is free (or the producer has moved
+      // to a newer ring): it then refills a batch instead of being woken once per message.
+      if (space_waiting_.load(std::memory_order_relaxed) != 0 &&
+          (cring_->ring.size() * 2 <= cring_->ring.capacity() ||
+           cring_->next.load(std::memory_order_relaxed) != nullptr) &&
+          space_waiting_.exchange(0, std::memory_order_acq_rel) != 0) {
+        producer_notifier_->notify();
+      }
+    }
+  }
+
+  // GUARDED_BY(rings_mutex_): every ring not yet freed, oldest first.
+  std::vector<std::unique_ptr<Ring>> rings_;
   // Producer thread only.
-  struct alignas(kCacheLineSize) ProducerLocal {
+  alignas(kCacheLineSize) Ring* pring_ = nullptr;
+  bool handover_ = false;     // older_ is not empty
+  std::vector<Ring*> older_;  // sealed rings the consumer may still be reading
+  struct {
     std::uint64_t pushed = 0;
   } local_;
+  // Consumer thread only.
+  alignas(kCacheLineSize) Ring* cring_ = nullptr;
 };
 
 }  // namespace streamlib::internal

@@ -30,8 +30,12 @@ namespace streamlib {
 namespace internal {
 template <Message T>
 PortInfo make_port_info(std::string_view name, std::string_view description, PortDirection direction) {
-  return PortInfo{std::string(name), direction, std::string(message_info<T>().name), std::string(description),
-                  default_link_config<T>()};
+  return PortInfo{std::string(name),
+                  direction,
+                  std::string(message_info<T>().name),
+                  std::string(description),
+                  default_link_config<T>(),
+                  std::type_index(typeid(T))};
 }
 }  // namespace internal
 
@@ -59,24 +63,29 @@ class LinkInput final : public InputPortBase {
   }
 
   // Calls fn(T&&) for the messages available, at most about one link capacity per call (so a
-  // producer that keeps up cannot keep the call going forever); returns how many.
+  // producer that keeps up cannot keep the call going forever); returns how many. If the link
+  // is detached while fn runs (fn pushed, the push blocked, and a link command ran meanwhile),
+  // the drain stops after that message.
   template <class F>
   std::size_t drain(F&& fn) {
+    if (!channel_) return 0;
+    const std::uint64_t generation = generation_;
+    draining_ = true;
+    std::size_t n = 0;
     if constexpr (std::is_same_v<T, AnyFrame>) {
-      if (!channel_) return 0;
-      // What is queued now, not what keeps arriving (see LinkChannel::drain).
-      const std::size_t available = channel_->any_available();
-      std::size_t n = 0;
-      while (n < available) {
+      const std::size_t limit = channel_->any_drain_limit();
+      while (n < limit && generation_ == generation) {
         auto v = read();
         if (!v) break;
         fn(std::move(*v));
         ++n;
       }
-      return n;
     } else {
-      return typed_ ? typed_->drain(std::forward<F>(fn)) : 0;
+      n = typed_->drain(fn, [&] { return generation_ == generation; });
     }
+    draining_ = false;
+    retired_.reset();
+    return n;
   }
 
   Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) override {
@@ -98,6 +107,7 @@ class LinkInput final : public InputPortBase {
     }
     channel_ = std::move(channel);
     link_id_ = id;
+    ++generation_;
     return {};
   }
 

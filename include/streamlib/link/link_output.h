@@ -29,6 +29,16 @@
 
 namespace streamlib {
 
+// What a push() did, over all of the output's links. Most processors ignore it. One that
+// pushes many messages in one process() call may stop early on kChangeWaiting: a change to this
+// processor is waiting for its next safe point, and a push that would have waited on a full
+// `block` link took the message beyond the link's capacity instead (nothing was lost).
+enum class PushResult {
+  kOk,             // every link took the message (or none is attached: the plug counted it)
+  kDropped,        // at least one link dropped it (its policy, a block timeout, a failed consumer)
+  kChangeWaiting,  // a full `block` link took it beyond its capacity: return from process() soon
+};
+
 template <Message T>
 class LinkOutput final : public OutputPortBase {
   static_assert(!std::is_same_v<T, AnyFrame>, "outputs carry a concrete message type; AnyFrame is for inputs");
@@ -39,20 +49,54 @@ class LinkOutput final : public OutputPortBase {
     connections_.push_back(Connection{});  // the plug
   }
 
-  void push(T message) {
-    const std::size_t n = connections_.size();
-    for (std::size_t i = 0; i + 1 < n; ++i) deliver(connections_[i], message);
-    deliver(connections_[n - 1], std::move(message));
+  PushResult push(T message) {
+    // While the loop runs, link commands may run: inside a push that blocks (a blocked push is
+    // a safe point for them), and between two links of a fan-out, so that wiring a new branch
+    // never waits for a long fan-out to finish. A detach then only closes its connection
+    // (compacted below) and an attach inserts one right after the current index, so the loop
+    // stays valid and a link attached during it gets this message next (unless it came while
+    // the last link's push waited).
+    pushing_ = true;
+    PushResult result = PushResult::kOk;
+    internal::ThreadContext* ctx = connections_.size() > 1 ? internal::t_thread_context : nullptr;
+    for (std::size_t i = 0; i < connections_.size(); ++i) {
+      push_index_ = i;
+      if (ctx != nullptr && ctx->has_port_commands()) ctx->run_port_commands();
+      internal::LinkChannel<T>* channel = connections_[i].channel.get();
+      if (channel == nullptr) {
+        if (!connections_[i].closed) count_plug_discard();
+        continue;
+      }
+      if (connections_[i].closed) continue;
+      // The last link gets the message itself (no reference-count traffic). A link attached
+      // while that push blocked gets the next message instead.
+      const bool last = i + 1 == connections_.size();
+      const internal::PushOutcome outcome = last ? channel->push(std::move(message)) : channel->push(message);
+      if (outcome == internal::PushOutcome::kSpilled) {
+        result = PushResult::kChangeWaiting;
+      } else if (outcome == internal::PushOutcome::kDropped && result == PushResult::kOk) {
+        result = PushResult::kDropped;
+      }
+      if (last) break;
+    }
+    pushing_ = false;
+    if (closed_ != 0) compact();
+    return result;
   }
 
-  std::size_t link_count() const override { return connections_.front().channel ? connections_.size() : 0; }
+  std::size_t link_count() const override {
+    std::size_t n = 0;
+    for (const auto& c : connections_) n += c.channel && !c.closed;
+    return n;
+  }
 
   std::shared_ptr<internal::LinkChannelBase> make_channel(const LinkId& id, const std::string& from,
                                                           const std::string& to, const LinkConfig& config,
-                                                          std::shared_ptr<Notifier> consumer_notifier) const override {
+                                                          std::shared_ptr<Notifier> consumer_notifier,
+                                                          std::shared_ptr<Notifier> producer_notifier) const override {
     return std::make_shared<internal::LinkChannel<T>>(internal::LinkChannelBase::Endpoints{id, from, to},
                                                       config.merged_over(default_link_config<T>()),
-                                                      std::move(consumer_notifier));
+                                                      std::move(consumer_notifier), std::move(producer_notifier));
   }
 
   Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) override {
@@ -61,23 +105,36 @@ class LinkOutput final : public OutputPortBase {
                         message_info<T>().name, id, channel->message_type());
     }
     for (const auto& c : connections_) {
-      if (c.channel && c.id == id) {
+      if (c.channel && !c.closed && c.id == id) {
         return make_error(ErrorCode::kAlreadyExists, "output '{}' already has link '{}'", name(), id);
       }
     }
     auto typed = std::static_pointer_cast<internal::LinkChannel<T>>(std::move(channel));
-    if (!connections_.front().channel) {
+    if (!connections_.front().channel && !connections_.front().closed) {
       connections_.front() = Connection{id, std::move(typed)};  // replace the plug
+    } else if (pushing_) {
+      // Right behind the link being pushed to: it gets the message being pushed, next.
+      connections_.insert(connections_.begin() + static_cast<std::ptrdiff_t>(push_index_ + 1),
+                          Connection{id, std::move(typed)});
     } else {
-      connections_.push_back(Connection{id, std::move(typed)});
+      // A new branch goes first: its first message does not wait for a long fan-out.
+      connections_.insert(connections_.begin(), Connection{id, std::move(typed)});
     }
     return {};
   }
 
   bool detach(const LinkId& id) override {
     auto it = std::find_if(connections_.begin(), connections_.end(),
-                           [&](const Connection& c) { return c.channel && c.id == id; });
+                           [&](const Connection& c) { return c.channel && !c.closed && c.id == id; });
     if (it == connections_.end()) return false;
+    if (pushing_) {
+      // A push is running (blocked in some link): close the connection, end a wait on it, and
+      // drop it when the push returns.
+      it->closed = true;
+      it->channel->set_producer_detached();
+      ++closed_;
+      return true;
+    }
     connections_.erase(it);
     if (connections_.empty()) connections_.push_back(Connection{});  // back to the plug
     return true;
@@ -86,7 +143,7 @@ class LinkOutput final : public OutputPortBase {
   std::vector<std::pair<LinkId, std::shared_ptr<internal::LinkChannelBase>>> attached() const override {
     std::vector<std::pair<LinkId, std::shared_ptr<internal::LinkChannelBase>>> out;
     for (const auto& c : connections_) {
-      if (c.channel) out.emplace_back(c.id, c.channel);
+      if (c.channel && !c.closed) out.emplace_back(c.id, c.channel);
     }
     return out;
   }
@@ -95,17 +152,19 @@ class LinkOutput final : public OutputPortBase {
   struct Connection {
     LinkId id;
     std::shared_ptr<internal::LinkChannel<T>> channel;  // null: the plug
+    bool closed = false;                                // detached during a push; dropped after it
   };
 
-  void deliver(Connection& c, T message) {
-    if (c.channel) {
-      c.channel->push(std::move(message));
-    } else {
-      ++plug_discards_;
-    }
+  void compact() {
+    std::erase_if(connections_, [](const Connection& c) { return c.closed; });
+    closed_ = 0;
+    if (connections_.empty()) connections_.push_back(Connection{});
   }
 
   std::vector<Connection> connections_;  // never empty
+  bool pushing_ = false;
+  std::size_t push_index_ = 0;  // while pushing_: the connection being pushed to
+  std::size_t closed_ = 0;
 };
 
 }  // namespace streamlib

@@ -21,8 +21,9 @@ struct LinkStats {
   std::uint64_t pushed = 0;     // messages offered by the producer
   std::uint64_t delivered = 0;  // messages read by the consumer
   std::uint64_t dropped = 0;    // discarded: full link (by policy), block timeout, latest-mode skips, resize
+  std::uint64_t spilled = 0;    // taken beyond the capacity so a change could reach a blocked producer (kept)
   std::size_t depth = 0;        // queued now
-  std::size_t high_water = 0;   // most ever queued (sampled every 64 pushes and whenever full)
+  std::size_t high_water = 0;   // most ever queued (sampled every 64 pushes, whenever full, and by stats())
   // enqueue -> dequeue latency in nanoseconds over sampled messages (every message pushed
   // while the consumer sleeps, and every 64th otherwise); 0 until the first sample.
   std::uint64_t latency_samples = 0;

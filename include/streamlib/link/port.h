@@ -11,6 +11,7 @@
 // need to check before pushing.
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -56,17 +57,24 @@ class InputPortBase : public PortBase {
   // Runtime, on the processor's thread at a safe point. Replaces the plug with `channel`;
   // fails if the message type does not fit or a link is attached already (fan-in).
   virtual Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) = 0;
-  // Puts the plug back if `id` is the attached link; returns whether it was.
+  // Puts the plug back if `id` is the attached link; returns whether it was. Safe while a
+  // drain() of this port is running (a push blocked inside it is a safe point for link
+  // commands): the drain stops after the message it is handling.
   bool detach(const LinkId& id);
   // The attached channel (null: the plug), for moving links to a rebuilt instance.
   const std::shared_ptr<internal::LinkChannelBase>& channel() const { return channel_; }
 
  protected:
   InputPortBase(ProcessorBase* owner, PortInfo info);
-  // Called by detach() after the channel is dropped.
+  // Called by attach()/detach() implementations: the link changed.
   virtual void on_detach() {}
   std::shared_ptr<internal::LinkChannelBase> channel_;  // null: the plug
   LinkId link_id_;
+  // Bumped by every attach and detach, so a drain() can tell that its link changed under it.
+  std::uint64_t generation_ = 0;
+  // While a drain() runs, a detached channel is kept here until it returns.
+  bool draining_ = false;
+  std::shared_ptr<internal::LinkChannelBase> retired_;
 };
 
 class OutputPortBase : public PortBase {
@@ -74,14 +82,15 @@ class OutputPortBase : public PortBase {
   // Number of links attached (0: only the plug).
   virtual std::size_t link_count() const = 0;
   bool is_connected() const { return link_count() > 0; }
-  // Messages discarded by the plug while nothing was attached.
-  std::uint64_t plug_discards() const { return plug_discards_; }
+  // Messages discarded by the plug while nothing was attached. Any thread.
+  std::uint64_t plug_discards() const { return plug_discards_.load(std::memory_order_relaxed); }
 
   // Control thread: a new channel carrying this port's message type, whose consumer sleeps on
-  // `consumer_notifier`. Touches no state of the port.
+  // `consumer_notifier` and whose producer (a push blocked on a full `block` link) on
+  // `producer_notifier`. Touches no state of the port.
   virtual std::shared_ptr<internal::LinkChannelBase> make_channel(
       const LinkId& id, const std::string& from, const std::string& to, const LinkConfig& config,
-      std::shared_ptr<Notifier> consumer_notifier) const = 0;
+      std::shared_ptr<Notifier> consumer_notifier, std::shared_ptr<Notifier> producer_notifier = nullptr) const = 0;
   // Runtime, on the processor's thread at a safe point.
   virtual Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) = 0;
   virtual bool detach(const LinkId& id) = 0;
@@ -90,7 +99,10 @@ class OutputPortBase : public PortBase {
 
  protected:
   OutputPortBase(ProcessorBase* owner, PortInfo info);
-  std::uint64_t plug_discards_ = 0;
+  void count_plug_discard() noexcept {
+    plug_discards_.store(plug_discards_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  }
+  std::atomic<std::uint64_t> plug_discards_{0};  // written by the processor thread only
 };
 
 }  // namespace streamlib

@@ -121,6 +121,33 @@ class SpscRing {
     return result;
   }
 
+  // Discards the oldest element if one is queued and the consumer is not reading it. Needs
+  // allow_overwrite. True if one was discarded.
+  bool try_evict_oldest() noexcept {
+    const std::uint64_t t = tail_.load(std::memory_order_relaxed);
+    for (int spin = 0; spin < kEvictSpins; ++spin) {
+      std::uint64_t h = head_.load(std::memory_order_acquire);
+      if (h & kClaimBit) {
+        internal::cpu_relax();
+        continue;
+      }
+      if (h >= t) return false;
+      if (head_.compare_exchange_strong(h, h + 1, std::memory_order_acq_rel, std::memory_order_relaxed)) {
+        slot(h)->~T();
+        head_cache_ = h + 1;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // Producer: elements queued as far as the producer can tell (refreshes its view of the head).
+  std::size_t producer_size() noexcept {
+    const std::uint64_t t = tail_.load(std::memory_order_relaxed);
+    head_cache_ = head_.load(std::memory_order_acquire) & ~kClaimBit;
+    return t > head_cache_ ? static_cast<std::size_t>(t - head_cache_) : 0;
+  }
+
   // Pushes if a slot is free, ignoring the logical capacity. Only for refilling a ring that
   // nobody else is using yet (a resized link must keep more than its new capacity).
   [[nodiscard]] bool push_ignoring_capacity(T&& value) noexcept {

@@ -25,6 +25,7 @@ struct ProcessorStats {
   std::string priority_error;
   std::uint64_t process_calls = 0;
   std::uint64_t cpu_time_ns = 0;                      // CPU time of the processor's thread
+  std::uint64_t plug_discards = 0;                    // pushed into outputs with no link (the plug)
   std::string last_error;                             // set in Error
   nlohmann::json metrics = nlohmann::json::object();  // ProcessorBase::metrics()
 };

@@ -23,8 +23,17 @@
 // other links lose and reorder nothing. In Manual mode changes batch until commit(); when idle
 // they wait for start().
 //
+// A change that fails while it is applied (a setup that fails or times out, a config the
+// processor refuses, a processor stuck in process()) is rolled back: the call returns every
+// failure, and afterwards the desired graph is exactly what runs, so the next change is not
+// affected. A processor added live whose setup fails is not kept (the error names its id); at
+// start() it stays, in Error, and the rest of the graph runs. Graph-change events announce
+// what was applied, after it was (when idle: at once, as nothing runs); a failure is an error
+// event instead.
+//
 // Thread safety: every method may be called from any thread; control operations are
-// serialized. Do not call them from inside a processor's own callbacks.
+// serialized. stats(), graph(), state() and events never wait for a control operation. Do not
+// call control operations from inside a processor's own callbacks.
 #pragma once
 
 #include <chrono>
@@ -52,8 +61,13 @@ struct RuntimeOptions {
   // How long stop() waits for all processors to finish; one still inside process() after
   // that is reported (kError event) and abandoned, and stop() returns.
   std::chrono::milliseconds stop_timeout{2000};
-  // How long a live change waits for a processor to reach its next safe point.
+  // How long a live change waits for a processor to reach its next safe point. A push blocked
+  // on a full `block` link is a safe point, so only a processor stuck inside process() itself
+  // makes a change wait this long (and fail, leaving everything as it was).
   std::chrono::milliseconds control_timeout{5000};
+  // How long a new processor's setup() may take (opening a device, probing a file, connecting
+  // to a stream). One that takes longer is abandoned and reported; it never starts later.
+  std::chrono::milliseconds setup_timeout{30000};
   // Registry to create processors from; null means ProcessorFactory::global().
   ProcessorFactory* factory = nullptr;
 };
@@ -143,7 +157,8 @@ class StreamRuntime {
 
   // --- Commit -----------------------------------------------------------------------------
 
-  void set_commit_mode(CommitMode mode);
+  // Back to Auto applies what was batched, and returns what that did.
+  Result<void> set_commit_mode(CommitMode mode);
   CommitMode commit_mode() const;
   // Applies batched changes (Manual mode) as one delta. A no-op when idle or nothing is pending.
   Result<void> commit();
