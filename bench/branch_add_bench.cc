@@ -36,7 +36,8 @@
 // Counters (per benchmark, over the 20 trials): first_message_p50_us / _p90_us / max_us,
 // add_p50_us / _p90_us, connect_p50_us / _p90_us, source_rate_hz, plus sinks, threads,
 // start_ms and stop_ms; StreamLib also reports source_process_mean_us (one process() call: a
-// push to all N links, measured over the rate window) and links_dropped. bench/summarize.py turns them into the "branch_add" lines of results.jsonl.
+// push to all N links, measured over the rate window) and links_dropped. bench/summarize.py turns them into the
+// "branch_add" lines of results.jsonl.
 #include <benchmark/benchmark.h>
 #include <gst/gst.h>
 
@@ -175,7 +176,11 @@ class BranchSink : public streamlib::Processor<streamlib::EmptyConfig> {
   bool seen_ = false;
 };
 
-void BM_StreamLib_BranchAdd(benchmark::State& state) {
+// `batched`: the same trial as one Manual-commit batch (add, connect, commit), so the new
+// processor is spawned, set up, wired and released in one delta: one wait for its thread
+// instead of one per call. "add" is then add + connect (both only edit the graph) and
+// "connect" is the commit.
+void run_streamlib_branch_add(benchmark::State& state, bool batched) {
   const auto sinks = static_cast<std::uint32_t>(state.range(0));
   StreamRuntime rt;  // Auto commit mode
   auto src = rt.add_processor<BranchSource>({}, "src");
@@ -195,21 +200,32 @@ void BM_StreamLib_BranchAdd(benchmark::State& state) {
   const double rate = measure_rate(g_streamlib_pushed, kRateWindow);
   // Mean duration of one process() call (one push to all N links) over the rate window: the
   // time a control command posted to the source waits for its next safe point is up to this.
-  const double process_mean_us = us(static_cast<double>(g_streamlib_process_ns.load() - process0) /
-                                    static_cast<double>(std::max<std::uint64_t>(1, g_streamlib_pushed.load() - pushed0)));
+  const double process_mean_us =
+      us(static_cast<double>(g_streamlib_process_ns.load() - process0) /
+         static_cast<double>(std::max<std::uint64_t>(1, g_streamlib_pushed.load() - pushed0)));
 
   TrialSamples samples;
   std::string error;
+  if (batched) {
+    if (auto r = rt.set_commit_mode(streamlib::CommitMode::kManual); !r) return state.SkipWithError("commit mode");
+  }
   for (auto _ : state) {
     g_arrival.reset();
     const std::int64_t t0 = now_ns();
     auto sink = rt.add_processor<BranchSink>({}, kProbeId);
-    const std::int64_t t1 = now_ns();
+    std::int64_t t1 = now_ns();
     if (!sink) {
       error = "add_processor: " + sink.error().message();
       break;
     }
     auto link = rt.connect(src->output(&BranchSource::out), sink->input(&BranchSink::in));
+    if (batched) {
+      t1 = now_ns();
+      if (auto r = rt.commit(); !r) {
+        error = "commit: " + r.error().message();
+        break;
+      }
+    }
     const std::int64_t t2 = now_ns();
     if (!link) {
       error = "connect: " + link.error().message();
@@ -224,8 +240,8 @@ void BM_StreamLib_BranchAdd(benchmark::State& state) {
     samples.first_message_ns.push_back(arrival - t0);
     samples.add_ns.push_back(t1 - t0);
     samples.connect_ns.push_back(t2 - t1);
-    if (auto r = rt.remove_processor(*sink); !r) {
-      error = "remove_processor: " + r.error().message();
+    if (auto r = rt.remove_processor(*sink); !r || (batched && !rt.commit())) {
+      error = "remove_processor failed";
       break;
     }
     std::this_thread::sleep_for(kBetweenTrials);
@@ -274,7 +290,8 @@ void on_source_handoff(GstElement*, GstBuffer*, GstPad*, gpointer data) {
   std::int64_t now = now_ns();
   if (p->next_due_ns == 0) p->next_due_ns = now;
   while (now < p->next_due_ns) {
-    const timespec ts{static_cast<time_t>(p->next_due_ns / 1'000'000'000), static_cast<long>(p->next_due_ns % 1'000'000'000)};
+    const timespec ts{static_cast<time_t>(p->next_due_ns / 1'000'000'000),
+                      static_cast<long>(p->next_due_ns % 1'000'000'000)};
     clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);  // steady_clock is CLOCK_MONOTONIC
     now = now_ns();
   }
@@ -454,7 +471,10 @@ void BM_GStreamer_BranchAdd(benchmark::State& state) {
 void configure(benchmark::internal::Benchmark* b) {
   b->Arg(10)->Arg(100)->Arg(1000)->Iterations(kTrials)->UseManualTime()->Unit(benchmark::kMicrosecond);
 }
+void BM_StreamLib_BranchAdd(benchmark::State& state) { run_streamlib_branch_add(state, false); }
+void BM_StreamLib_BranchAddBatched(benchmark::State& state) { run_streamlib_branch_add(state, true); }
 BENCHMARK(BM_StreamLib_BranchAdd)->Apply(configure);
+BENCHMARK(BM_StreamLib_BranchAddBatched)->Apply(configure);
 BENCHMARK(BM_GStreamer_BranchAdd)->Apply(configure);
 
 }  // namespace

@@ -40,7 +40,9 @@ first_message_p90_us_N10 (first call -> the new sink's first message, lower is b
 source_rate_hz_N10 (messages per second the source achieved with N sinks running, higher is
 better; 10,000 if it keeps its pace), and the diagnostics add_call_p50_us_N10 and
 connect_call_p50_us_N10 (the two halves of the wiring; for GStreamer "add" is request pad +
-create + add + sync state, "connect" the two pad links). None of them has an aim.
+create + add + sync state, "connect" the two pad links), and batched_first_message_p50_us_N10
+(StreamLib doing add + connect as one Manual-commit batch). The aim is first_message below
+GStreamer's at every N.
 """
 
 import json
@@ -218,6 +220,10 @@ def main():
                                     (f"add_call_p50_us_N{n}", "add_p50_us", False),
                                     (f"connect_call_p50_us_N{n}", "connect_p50_us", False)]:
             add("branch_add", metric, counter(sl, key), "gstreamer", counter(gst, key), higher)
+        # The same trial as one Manual-commit batch (add + connect + commit): a diagnostic.
+        batched = find(branch, f"BM_StreamLib_BranchAddBatched/{n}")
+        add("branch_add", f"batched_first_message_p50_us_N{n}", counter(batched, "first_message_p50_us"),
+            "gstreamer", counter(gst, "first_message_p50_us"), False)
 
     with open(os.path.join(out_dir, "results.jsonl"), "w") as f:
         for record, *_ in lines:
