@@ -13,6 +13,7 @@
 #include "streamlib/frames/any_frame.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/data_frame.h"
+#include "streamlib/frames/encoded_packet.h"
 #include "streamlib/frames/video_frame.h"
 #include "streamlib/graph/graph.h"
 #include "streamlib/link/link_input.h"

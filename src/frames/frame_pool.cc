@@ -1,5 +1,8 @@
 #include "streamlib/frames/frame_pool.h"
 
+#include "streamlib/link/link_channel.h"  // ThreadContext
+#include "streamlib/link/notifier.h"      // futex
+
 #include <cstdlib>
 #include <new>
 
@@ -51,6 +54,7 @@ FrameStorageBase* PoolCoreBase::take() {
 
 void PoolCoreBase::release(FrameStorageBase* block) noexcept {
   block->reset();
+  block->release_external();
   if (orphaned_.load(std::memory_order_acquire)) {
     delete block;  // nobody will take it again
   } else {
@@ -59,7 +63,35 @@ void PoolCoreBase::release(FrameStorageBase* block) noexcept {
       block->next_free = head;
     } while (!returned_.compare_exchange_weak(head, block, std::memory_order_release, std::memory_order_relaxed));
   }
-  if (balance_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;  // the last one out after orphan()
+  if (balance_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+    delete this;  // the last one out after orphan()
+    return;
+  }
+  if (max_in_flight() != 0) {
+    returned_seq_.fetch_add(1, std::memory_order_seq_cst);
+    if (waiter_.load(std::memory_order_seq_cst)) futex_wake_all(returned_seq_);
+  }
+}
+
+void PoolCoreBase::wait_for_room() {
+  ThreadContext* ctx = t_thread_context;
+  for (;;) {
+    if (in_flight() < max_in_flight()) return;
+    if (ctx != nullptr) {
+      if (ctx->stopping() || ctx->change_waiting()) return;  // over the bound, once
+      if (ctx->has_port_commands()) {
+        ctx->run_port_commands();
+        continue;
+      }
+    }
+    waiter_.store(true, std::memory_order_seq_cst);
+    const std::uint32_t seq = returned_seq_.load(std::memory_order_seq_cst);
+    if (in_flight() >= max_in_flight()) {
+      // Short slices: commands for this thread do not wake this futex.
+      futex_wait(returned_seq_, seq, std::chrono::steady_clock::now() + std::chrono::milliseconds(5));
+    }
+    waiter_.store(false, std::memory_order_relaxed);
+  }
 }
 
 void PoolCoreBase::orphan() noexcept {

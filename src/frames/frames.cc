@@ -1,8 +1,11 @@
+#include <algorithm>
+#include <cstring>
 #include <stdexcept>
 
 #include "streamlib/frames/any_frame.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/data_frame.h"
+#include "streamlib/frames/encoded_packet.h"
 #include "streamlib/frames/video_frame.h"
 
 namespace streamlib {
@@ -16,6 +19,9 @@ int plane_count(PixelFormat format) {
   switch (format) {
     case PixelFormat::kRgba:
     case PixelFormat::kBgra:
+    case PixelFormat::kYuyv:
+    case PixelFormat::kRgb24:
+    case PixelFormat::kGray8:
       return 1;
     case PixelFormat::kI420:
       return 3;
@@ -25,12 +31,50 @@ int plane_count(PixelFormat format) {
   return 1;
 }
 
+std::size_t plane_size(PixelFormat format, int plane, int height, int stride) {
+  const bool chroma = plane > 0 && (format == PixelFormat::kI420 || format == PixelFormat::kNv12);
+  const int rows = chroma ? (height + 1) / 2 : height;
+  return static_cast<std::size_t>(stride) * static_cast<std::size_t>(rows);
+}
+
+namespace {
+// Bytes per row of plane `p` of a `w`-pixel-wide picture, before alignment.
+int row_bytes(PixelFormat f, int p, int w) {
+  const int cw = (w + 1) / 2;
+  switch (f) {
+    case PixelFormat::kRgba:
+    case PixelFormat::kBgra:
+      return w * 4;
+    case PixelFormat::kYuyv:
+      return cw * 4;  // two pixels share a U and a V: 4 bytes per pair
+    case PixelFormat::kRgb24:
+      return w * 3;
+    case PixelFormat::kGray8:
+      return w;
+    case PixelFormat::kI420:
+      return p == 0 ? w : cw;
+    case PixelFormat::kNv12:
+      return p == 0 ? w : cw * 2;
+  }
+  return w * 4;
+}
+
+void reset_header(internal::FrameStorageBase& s) {
+  s.timestamp_ns = 0;
+  s.duration_ns = 0;
+  s.frame_number = 0;
+  s.metadata.clear();
+}
+}  // namespace
+
 namespace internal {
 
 void VideoFrameStorage::reset() {
-  timestamp_ns = 0;
-  frame_number = 0;
-  metadata.clear();
+  reset_header(*this);
+  external_planes = {};
+  color_range = ColorRange::kUnknown;
+  color_matrix = ColorMatrix::kUnknown;
+  keyframe = true;
 }
 
 void VideoFrameStorage::configure(int w, int h, PixelFormat f) {
@@ -44,49 +88,66 @@ void VideoFrameStorage::configure(int w, int h, PixelFormat f) {
   strides = {};
   offsets = {};
   sizes = {};
-  const int cw = (w + 1) / 2;
-  const int ch = (h + 1) / 2;
-  switch (f) {
-    case PixelFormat::kRgba:
-    case PixelFormat::kBgra:
-      strides[0] = align_up(w * 4, kStrideAlign);
-      sizes[0] = static_cast<std::size_t>(strides[0]) * static_cast<std::size_t>(h);
-      break;
-    case PixelFormat::kI420:
-      strides[0] = align_up(w, kStrideAlign);
-      strides[1] = strides[2] = align_up(cw, kStrideAlign);
-      sizes[0] = static_cast<std::size_t>(strides[0]) * static_cast<std::size_t>(h);
-      sizes[1] = sizes[2] = static_cast<std::size_t>(strides[1]) * static_cast<std::size_t>(ch);
-      break;
-    case PixelFormat::kNv12:
-      strides[0] = align_up(w, kStrideAlign);
-      strides[1] = align_up(cw * 2, kStrideAlign);
-      sizes[0] = static_cast<std::size_t>(strides[0]) * static_cast<std::size_t>(h);
-      sizes[1] = static_cast<std::size_t>(strides[1]) * static_cast<std::size_t>(ch);
-      break;
-  }
+  external_planes = {};
   std::size_t total = 0;
   for (int i = 0; i < planes; ++i) {
-    offsets[static_cast<std::size_t>(i)] = total;
+    const auto idx = static_cast<std::size_t>(i);
+    strides[idx] = align_up(row_bytes(f, i, w), kStrideAlign);
+    sizes[idx] = plane_size(f, i, h, strides[idx]);
+    offsets[idx] = total;
     // Keep every plane 64-byte aligned.
-    total += (sizes[static_cast<std::size_t>(i)] + AlignedBuffer::kAlignment - 1) / AlignedBuffer::kAlignment *
-             AlignedBuffer::kAlignment;
+    total += (sizes[idx] + AlignedBuffer::kAlignment - 1) / AlignedBuffer::kAlignment * AlignedBuffer::kAlignment;
   }
   buffer.resize(total);
 }
 
+void VideoFrameStorage::configure_external(const ExternalPlanes& p) {
+  if (p.width <= 0 || p.height <= 0 || p.width > 16384 || p.height > 16384) {
+    throw std::invalid_argument("video frame size must be within 1..16384 in each dimension");
+  }
+  width = p.width;
+  height = p.height;
+  format = p.format;
+  planes = plane_count(p.format);
+  strides = {};
+  offsets = {};
+  sizes = {};
+  external_planes = {};
+  for (int i = 0; i < planes; ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    if (p.data[idx] == nullptr || p.strides[idx] < row_bytes(p.format, i, p.width)) {
+      throw std::invalid_argument("external plane missing or its stride too small");
+    }
+    external_planes[idx] = p.data[idx];
+    strides[idx] = p.strides[idx];
+    sizes[idx] = plane_size(p.format, i, p.height, p.strides[idx]);
+  }
+}
+
+std::uint8_t* VideoFrameStorage::plane_data(int index) {
+  const auto i = static_cast<std::size_t>(index);
+  return external_planes[0] != nullptr ? external_planes[i] : buffer.data() + offsets[i];
+}
+
 void AudioFrameStorage::reset() {
-  timestamp_ns = 0;
-  frame_number = 0;
-  metadata.clear();
+  reset_header(*this);
+  sample_position = 0;
 }
 
 void DataFrameStorage::reset() {
-  timestamp_ns = 0;
-  frame_number = 0;
-  metadata.clear();
+  reset_header(*this);
   schema.clear();
   bytes.clear();
+}
+
+void EncodedPacketStorage::reset() {
+  reset_header(*this);
+  params.reset();
+  bytes.clear();
+  external_data = nullptr;
+  external_size = 0;
+  dts_ns = 0;
+  keyframe = false;
 }
 
 }  // namespace internal
@@ -94,9 +155,8 @@ void DataFrameStorage::reset() {
 // --- Video ----------------------------------------------------------------------------------
 
 std::span<const std::uint8_t> VideoFrame::plane(int index) const {
-  const auto i = static_cast<std::size_t>(index);
   if (index < 0 || index >= ref_->planes) return {};
-  return {ref_->buffer.data() + ref_->offsets[i], ref_->sizes[i]};
+  return {ref_->plane_data(index), ref_->sizes[static_cast<std::size_t>(index)]};
 }
 
 WritableVideoFrame::WritableVideoFrame(int width, int height, PixelFormat format)
@@ -105,14 +165,39 @@ WritableVideoFrame::WritableVideoFrame(int width, int height, PixelFormat format
 }
 
 std::span<std::uint8_t> WritableVideoFrame::plane(int index) {
-  const auto i = static_cast<std::size_t>(index);
   if (index < 0 || index >= ref_->planes) return {};
-  return {ref_->buffer.data() + ref_->offsets[i], ref_->sizes[i]};
+  return {ref_->plane_data(index), ref_->sizes[static_cast<std::size_t>(index)]};
 }
 
 WritableVideoFrame VideoFramePool::acquire(int width, int height, PixelFormat format) {
   auto ref = impl_.acquire();
   ref->configure(width, height, format);
+  return WritableVideoFrame(std::move(ref));
+}
+
+std::optional<WritableVideoFrame> VideoFramePool::try_acquire(int width, int height, PixelFormat format) {
+  auto ref = impl_.try_acquire();
+  if (!ref) return std::nullopt;
+  ref->configure(width, height, format);
+  return WritableVideoFrame(std::move(ref));
+}
+
+void VideoFramePool::reserve(std::size_t count, int width, int height, PixelFormat format) {
+  impl_.reserve(count, [&](internal::VideoFrameStorage& s) {
+    s.configure(width, height, format);
+    std::memset(s.buffer.data(), 0, s.buffer.size());  // touch every page now
+  });
+}
+
+WritableVideoFrame VideoFramePool::wrap(const ExternalPlanes& planes, std::function<void()> release) {
+  auto ref = impl_.acquire();
+  try {
+    ref->configure_external(planes);
+  } catch (...) {
+    if (release) release();  // not ours to keep: give it back at once
+    throw;
+  }
+  ref->external = std::move(release);
   return WritableVideoFrame(std::move(ref));
 }
 
@@ -146,6 +231,20 @@ WritableAudioFrame AudioFramePool::acquire(int channels, int sample_rate, std::s
   return WritableAudioFrame(std::move(ref));
 }
 
+std::optional<WritableAudioFrame> AudioFramePool::try_acquire(int channels, int sample_rate, std::size_t frames) {
+  auto ref = impl_.try_acquire();
+  if (!ref) return std::nullopt;
+  configure_audio(*ref.get(), channels, sample_rate, frames);
+  return WritableAudioFrame(std::move(ref));
+}
+
+void AudioFramePool::reserve(std::size_t count, int channels, int sample_rate, std::size_t frames) {
+  impl_.reserve(count, [&](internal::AudioFrameStorage& s) {
+    configure_audio(s, channels, sample_rate, frames);
+    std::fill(s.samples.begin(), s.samples.end(), 0.0f);
+  });
+}
+
 // --- Data -----------------------------------------------------------------------------------
 
 WritableDataFrame::WritableDataFrame(std::string_view schema, std::size_t size)
@@ -161,6 +260,50 @@ WritableDataFrame DataFramePool::acquire(std::string_view schema, std::size_t si
   return WritableDataFrame(std::move(ref));
 }
 
+std::optional<WritableDataFrame> DataFramePool::try_acquire(std::string_view schema, std::size_t size) {
+  auto ref = impl_.try_acquire();
+  if (!ref) return std::nullopt;
+  ref->schema.assign(schema);
+  ref->bytes.resize(size);
+  return WritableDataFrame(std::move(ref));
+}
+
+// --- Encoded packets --------------------------------------------------------------------------
+
+namespace {
+const std::string& no_codec() {
+  static const std::string none;
+  return none;
+}
+}  // namespace
+
+const std::string& EncodedPacket::codec() const { return ref_->params ? ref_->params->codec : no_codec(); }
+
+MediaKind EncodedPacket::kind() const { return ref_->params ? ref_->params->kind : MediaKind::kVideo; }
+
+WritableEncodedPacket::WritableEncodedPacket(std::shared_ptr<const CodecParameters> params, std::size_t size)
+    : ref_(new internal::EncodedPacketStorage()) {
+  ref_->params = std::move(params);
+  ref_->bytes.resize(size);
+}
+
+WritableEncodedPacket EncodedPacketPool::acquire(std::shared_ptr<const CodecParameters> params, std::size_t size) {
+  auto ref = impl_.acquire();
+  ref->params = std::move(params);
+  ref->bytes.resize(size);
+  return WritableEncodedPacket(std::move(ref));
+}
+
+WritableEncodedPacket EncodedPacketPool::wrap(std::shared_ptr<const CodecParameters> params,
+                                              std::span<const std::uint8_t> data, std::function<void()> release) {
+  auto ref = impl_.acquire();
+  ref->params = std::move(params);
+  ref->external_data = data.data();
+  ref->external_size = data.size();
+  ref->external = std::move(release);
+  return WritableEncodedPacket(std::move(ref));
+}
+
 // --- Any ------------------------------------------------------------------------------------
 
 namespace {
@@ -170,6 +313,7 @@ R visit_frame(const V& v, F get) {
   if (const auto* f = std::get_if<VideoFrame>(&v)) return get(*f);
   if (const auto* f = std::get_if<AudioFrame>(&v)) return get(*f);
   if (const auto* f = std::get_if<DataFrame>(&v)) return get(*f);
+  if (const auto* f = std::get_if<EncodedPacket>(&v)) return get(*f);
   return R{};
 }
 }  // namespace

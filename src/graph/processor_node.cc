@@ -11,7 +11,9 @@ namespace streamlib {
 
 bool message_types_compatible(std::string_view from, std::string_view to) {
   if (from == to) return true;
-  if (to == kAnyMessageType) return from == "VideoFrame" || from == "AudioFrame" || from == "DataFrame";
+  if (to == kAnyMessageType) {
+    return from == "VideoFrame" || from == "AudioFrame" || from == "DataFrame" || from == "EncodedPacket";
+  }
   return false;
 }
 

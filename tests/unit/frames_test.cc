@@ -1,6 +1,8 @@
 // Frames: plane layout, immutability by type, sharing without copying, pooling.
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
 #include <cstring>
 #include <new>
 #include <thread>
@@ -136,6 +138,129 @@ TEST(FramesTest, DataFramesCarryBytesAndSchema) {
   EXPECT_EQ(any.frame_number(), 7u);
   EXPECT_EQ(any.data()->buffer_id(), d.buffer_id());
   EXPECT_TRUE(AnyFrame().empty());
+}
+
+}  // namespace
+}  // namespace streamlib
+
+namespace streamlib {
+namespace {
+
+TEST(FrameModelTest, VideoFramesCarryMediaTimeColourAndKeyframes) {
+  WritableVideoFrame w(64, 32, PixelFormat::kI420);
+  w.set_timestamp_ns(1'000'000);
+  w.set_duration_ns(33'333'333);
+  w.set_color(ColorRange::kLimited, ColorMatrix::kBt709);
+  w.set_keyframe(false);
+  const VideoFrame f = std::move(w).freeze();
+  EXPECT_EQ(f.timestamp_ns(), 1'000'000);
+  EXPECT_EQ(f.duration_ns(), 33'333'333);
+  EXPECT_EQ(f.color_range(), ColorRange::kLimited);
+  EXPECT_EQ(f.color_matrix(), ColorMatrix::kBt709);
+  EXPECT_FALSE(f.keyframe());
+}
+
+TEST(FrameModelTest, YuyvIsOnePackedPlaneOfTwoBytesAPixel) {
+  WritableVideoFrame yuyv(640, 480, PixelFormat::kYuyv);
+  ASSERT_EQ(yuyv.plane_count(), 1);
+  EXPECT_EQ(yuyv.stride(0), 1280);
+  EXPECT_EQ(yuyv.plane(0).size(), 1280u * 480u);
+  WritableVideoFrame odd(5, 2, PixelFormat::kYuyv);  // a pixel pair is 4 bytes
+  EXPECT_EQ(odd.stride(0), 32);
+  EXPECT_EQ(enum_from_name<PixelFormat>("yuyv"), PixelFormat::kYuyv);
+}
+
+TEST(FrameModelTest, AudioFramesCarryTheirSamplePosition) {
+  AudioFramePool pool;
+  WritableAudioFrame w = pool.acquire(2, 48000, 480);
+  w.set_sample_position(96000);
+  const AudioFrame f = std::move(w).freeze();
+  EXPECT_EQ(f.sample_position(), 96000);
+  EXPECT_EQ(f.duration_ns(), 10'000'000);
+}
+
+TEST(FrameModelTest, ExternalMemoryIsReleasedExactlyOnceOnTheLastReader) {
+  std::vector<std::uint8_t> device_buffer(64 * 16 * 2, 0x5a);  // a YUYV "device buffer"
+  std::atomic<int> releases{0};
+  VideoFramePool pool;
+  {
+    ExternalPlanes planes{.width = 64, .height = 16, .format = PixelFormat::kYuyv};
+    planes.data[0] = device_buffer.data();
+    planes.strides[0] = 128;
+    WritableVideoFrame w = pool.wrap(planes, [&] { releases.fetch_add(1); });
+    w.set_frame_number(7);
+    VideoFrame a = std::move(w).freeze();
+    EXPECT_TRUE(a.is_external());
+    EXPECT_EQ(a.plane(0).data(), device_buffer.data());  // no copy
+    EXPECT_EQ(a.plane(0).size(), 128u * 16u);
+    VideoFrame b = a;
+    std::thread reader([c = a]() mutable { c = VideoFrame(); });  // a reader on another thread
+    reader.join();
+    a = VideoFrame();
+    EXPECT_EQ(releases.load(), 0);  // b still reads it
+    EXPECT_EQ(b.plane(0)[0], 0x5a);
+  }
+  EXPECT_EQ(releases.load(), 1);
+  // The storage block is pooled: wrapping again reuses it, and a plain frame from it is not
+  // external any more.
+  ExternalPlanes again{.width = 8, .height = 2, .format = PixelFormat::kGray8};
+  again.data[0] = device_buffer.data();
+  again.strides[0] = 8;
+  {
+    VideoFrame f = pool.wrap(again, [&] { releases.fetch_add(1); }).freeze();
+  }
+  EXPECT_EQ(releases.load(), 2);
+  EXPECT_FALSE(pool.acquire(8, 8, PixelFormat::kRgba).freeze().is_external());
+  EXPECT_EQ(pool.allocated(), 1u);
+}
+
+TEST(FrameModelTest, EncodedPacketsShareTheirCodecParameters) {
+  auto params = std::make_shared<CodecParameters>(
+      CodecParameters{.codec = "h264", .kind = MediaKind::kVideo, .width = 320, .height = 240});
+  EncodedPacketPool pool;
+  WritableEncodedPacket w = pool.acquire(params, 4);
+  std::memcpy(w.bytes().data(), "\0\0\0\1", 4);
+  w.set_pts_ns(40);
+  w.set_dts_ns(0);
+  w.set_keyframe(true);
+  const EncodedPacket p = std::move(w).freeze();
+  EXPECT_EQ(p.codec(), "h264");
+  EXPECT_EQ(p.params().get(), params.get());  // shared, not copied
+  EXPECT_EQ(p.pts_ns(), 40);
+  EXPECT_TRUE(p.keyframe());
+  EXPECT_EQ(p.bytes().size(), 4u);
+  const AnyFrame any(p);
+  ASSERT_NE(any.packet(), nullptr);
+  EXPECT_EQ(any.timestamp_ns(), 40);
+  // A wrapped payload is handed back once.
+  int released = 0;
+  static const std::uint8_t payload[3] = {1, 2, 3};
+  {
+    EncodedPacket q = pool.wrap(params, payload, [&] { ++released; }).freeze();
+  }
+  EXPECT_EQ(released, 1);
+}
+
+TEST(FrameModelTest, ABoundedPoolMakesBackpressureInsteadOfMemory) {
+  VideoFramePool pool(/*max_in_flight=*/2);
+  pool.reserve(2, 32, 32, PixelFormat::kRgba);
+  EXPECT_EQ(pool.allocated(), 2u);
+  auto a = pool.try_acquire(32, 32, PixelFormat::kRgba);
+  auto b = pool.try_acquire(32, 32, PixelFormat::kRgba);
+  ASSERT_TRUE(a && b);
+  EXPECT_FALSE(pool.try_acquire(32, 32, PixelFormat::kRgba).has_value());  // at the bound
+  EXPECT_EQ(pool.in_flight(), 2u);
+  VideoFrame held = std::move(*a).freeze();
+  // acquire() waits for a frame to come back: a slow consumer lets go of one later.
+  std::thread consumer([&held] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    held = VideoFrame();
+  });
+  const auto t0 = std::chrono::steady_clock::now();
+  WritableVideoFrame c = pool.acquire(32, 32, PixelFormat::kRgba);
+  EXPECT_GE(std::chrono::steady_clock::now() - t0, std::chrono::milliseconds(20));
+  consumer.join();
+  EXPECT_EQ(pool.allocated(), 2u);  // reused, never grew
 }
 
 }  // namespace

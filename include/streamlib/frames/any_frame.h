@@ -1,5 +1,5 @@
 // AnyFrame: the message type of an input that takes any built-in frame (VideoFrame,
-// AudioFrame or DataFrame) — for sinks such as NullSink and Counter.
+// AudioFrame, DataFrame or EncodedPacket) — for sinks such as NullSink and Counter.
 //
 //   streamlib::LinkInput<streamlib::AnyFrame> in{this, "in"};
 //   while (auto f = in.read()) { if (const VideoFrame* v = f->video()) ...; }
@@ -13,6 +13,7 @@
 
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/data_frame.h"
+#include "streamlib/frames/encoded_packet.h"
 #include "streamlib/frames/video_frame.h"
 
 namespace streamlib {
@@ -20,25 +21,28 @@ namespace streamlib {
 class AnyFrame {
  public:
   AnyFrame() = default;
-  AnyFrame(VideoFrame f) : v_(std::move(f)) {}  // NOLINT(google-explicit-constructor)
-  AnyFrame(AudioFrame f) : v_(std::move(f)) {}  // NOLINT(google-explicit-constructor)
-  AnyFrame(DataFrame f) : v_(std::move(f)) {}   // NOLINT(google-explicit-constructor)
+  AnyFrame(VideoFrame f) : v_(std::move(f)) {}     // NOLINT(google-explicit-constructor)
+  AnyFrame(AudioFrame f) : v_(std::move(f)) {}     // NOLINT(google-explicit-constructor)
+  AnyFrame(DataFrame f) : v_(std::move(f)) {}      // NOLINT(google-explicit-constructor)
+  AnyFrame(EncodedPacket p) : v_(std::move(p)) {}  // NOLINT(google-explicit-constructor)
 
   const VideoFrame* video() const { return std::get_if<VideoFrame>(&v_); }
   const AudioFrame* audio() const { return std::get_if<AudioFrame>(&v_); }
   const DataFrame* data() const { return std::get_if<DataFrame>(&v_); }
+  const EncodedPacket* packet() const { return std::get_if<EncodedPacket>(&v_); }
   bool empty() const { return std::holds_alternative<std::monostate>(v_); }
 
   std::int64_t timestamp_ns() const;
   std::uint64_t frame_number() const;
 
  private:
-  std::variant<std::monostate, VideoFrame, AudioFrame, DataFrame> v_;
+  std::variant<std::monostate, VideoFrame, AudioFrame, DataFrame, EncodedPacket> v_;
 };
 
 STREAMLIB_MESSAGE_TYPE(AnyFrame, 16, LinkPolicy::kBlock);
 
 template <class T>
-concept BuiltinFrame = std::same_as<T, VideoFrame> || std::same_as<T, AudioFrame> || std::same_as<T, DataFrame>;
+concept BuiltinFrame = std::same_as<T, VideoFrame> || std::same_as<T, AudioFrame> || std::same_as<T, DataFrame> ||
+    std::same_as<T, EncodedPacket>;
 
 }  // namespace streamlib

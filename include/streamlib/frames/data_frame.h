@@ -9,6 +9,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -73,8 +74,11 @@ class DataFramePool {
  public:
   // Acquire from one thread (the producer); frames may be released anywhere. Keeps every
   // buffer it made for reuse.
-  DataFramePool() = default;
+  explicit DataFramePool(std::size_t max_in_flight = 0) { impl_.set_max_in_flight(max_in_flight); }
   WritableDataFrame acquire(std::string_view schema, std::size_t size);
+  std::optional<WritableDataFrame> try_acquire(std::string_view schema, std::size_t size);
+  void set_max_in_flight(std::size_t max) { impl_.set_max_in_flight(max); }
+  std::size_t in_flight() const { return impl_.in_flight(); }
   std::uint64_t allocated() const { return impl_.allocated(); }
   std::uint64_t reused() const { return impl_.reused(); }
 

@@ -16,6 +16,7 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,17 +48,26 @@ struct FrameStorageBase {
   FrameStorageBase() = default;
   FrameStorageBase(const FrameStorageBase&) = delete;
   FrameStorageBase& operator=(const FrameStorageBase&) = delete;
-  virtual ~FrameStorageBase() = default;
+  virtual ~FrameStorageBase() { release_external(); }
 
-  // Puts header fields back to their defaults; buffers keep their capacity.
+  // Puts header fields back to their defaults; buffers keep their capacity. Called when the
+  // last reference goes: it also hands external memory back (see `external`).
   virtual void reset() = 0;
+  // Calls and clears `external` if set: exactly once per wrapped buffer.
+  void release_external() noexcept {
+    if (external) std::exchange(external, nullptr)();
+  }
 
   std::atomic<std::uint32_t> refs{0};
   PoolCoreBase* pool = nullptr;           // set once when made; null: deleted when unused
   FrameStorageBase* next_free = nullptr;  // link in the pool's return stack
   std::int64_t timestamp_ns = 0;
+  std::int64_t duration_ns = 0;
   std::uint64_t frame_number = 0;
   FrameMetadata metadata;
+  // Memory owned elsewhere (a decoder's frame, a device buffer): given back by calling this
+  // when the last reader lets go.
+  std::function<void()> external;
 };
 
 class PoolCoreBase {
@@ -71,6 +81,23 @@ class PoolCoreBase {
   FrameStorageBase* take();
   // Owner thread: records that a block (new or taken) was handed out.
   void handed_out() { ++handed_out_; }
+  // Owner thread: a block made ahead of need goes straight to the free list.
+  void add_free(FrameStorageBase* block) { local_.push_back(block); }
+
+  // Bounded pools: at most `max` blocks out at once (0: unbounded). Owner thread.
+  void set_max_in_flight(std::size_t max) { max_in_flight_.store(max, std::memory_order_relaxed); }
+  std::size_t max_in_flight() const { return max_in_flight_.load(std::memory_order_relaxed); }
+  // Blocks handed out and not yet back. Owner thread.
+  std::size_t in_flight() const {
+    const std::int64_t n = handed_out_ + balance_.load(std::memory_order_acquire);
+    return n > 0 ? static_cast<std::size_t>(n) : 0;
+  }
+  // Owner thread: waits until fewer than max_in_flight() blocks are out. Backpressure: a slow
+  // consumer holding frames slows the producer down instead of growing memory. Inside a
+  // processor it is a safe point for link commands, and it gives up (the pool then goes over
+  // its bound, once) when the processor is stopping or a change to it is waiting, so that
+  // process() returns.
+  void wait_for_room();
   // Any thread: a block's last reference went away.
   void release(FrameStorageBase* block) noexcept;
   // Owner thread, once (the pool object is going away). Deletes this core now if no block is
@@ -96,6 +123,9 @@ class PoolCoreBase {
   std::atomic<bool> orphaned_{false};
   std::atomic<std::uint64_t> allocated_{0};
   std::atomic<std::uint64_t> reused_{0};
+  std::atomic<std::size_t> max_in_flight_{0};   // set by the owner, read by releasers
+  std::atomic<std::uint32_t> returned_seq_{0};  // bumped by every release (futex word)
+  std::atomic<bool> waiter_{false};             // the owner sleeps in wait_for_room()
 };
 
 // Drops one reference; the last one returns the block to its pool or deletes it.
@@ -139,8 +169,34 @@ class FramePoolImpl {
   FramePoolImpl& operator=(const FramePoolImpl&) = delete;
   ~FramePoolImpl() { core_->orphan(); }
 
-  // A block with refs == 1, recycled or new.
+  // A block with refs == 1, recycled or new. On a bounded pool, waits for room first.
   FrameRef<S> acquire() {
+    if (core_->max_in_flight() != 0 && core_->in_flight() >= core_->max_in_flight()) core_->wait_for_room();
+    return acquire_now();
+  }
+  // Null when a bounded pool is at its bound.
+  FrameRef<S> try_acquire() {
+    if (core_->max_in_flight() != 0 && core_->in_flight() >= core_->max_in_flight()) return FrameRef<S>();
+    return acquire_now();
+  }
+  // Makes `count` blocks ahead of need, each prepared by `prepare(S&)` (sizing its buffer and
+  // touching its pages), so the first frames do not allocate or fault on a real-time thread.
+  template <class Prepare>
+  void reserve(std::size_t count, Prepare&& prepare) {
+    for (std::size_t i = 0; i < count; ++i) {
+      S* block = new S();
+      block->pool = core_;
+      core_->count_allocation();
+      prepare(*block);
+      block->reset();
+      core_->add_free(block);
+    }
+  }
+  void set_max_in_flight(std::size_t max) { core_->set_max_in_flight(max); }
+  std::size_t in_flight() const { return core_->in_flight(); }
+
+ private:
+  FrameRef<S> acquire_now() {
     S* block = static_cast<S*>(core_->take());
     if (block == nullptr) {
       block = new S();
@@ -151,6 +207,7 @@ class FramePoolImpl {
     return FrameRef<S>(block);
   }
 
+ public:
   std::uint64_t allocated() const { return core_->allocated(); }
   std::uint64_t reused() const { return core_->reused(); }
 

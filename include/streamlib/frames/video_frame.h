@@ -3,17 +3,30 @@
 //   VideoFramePool pool;                                     // one per producer
 //   WritableVideoFrame w = pool.acquire(1280, 720, PixelFormat::kRgba);
 //   std::memset(w.plane(0).data(), 0, w.plane(0).size());
-//   w.set_timestamp_ns(now); w.set_frame_number(n);
+//   w.set_timestamp_ns(pts); w.set_duration_ns(33'333'333); w.set_frame_number(n);
 //   VideoFrame frame = std::move(w).freeze();                // now read-only, shareable
 //   out.push(frame);                                          // fan-out shares, never copies
 //
 // Planes: RGBA/BGRA have one (4 bytes a pixel); I420 three (Y, U, V; chroma halved both
-// ways); NV12 two (Y, interleaved UV). Strides are rounded up to 32 bytes.
+// ways); NV12 two (Y, interleaved UV); YUYV one (packed 4:2:2, 2 bytes a pixel, as V4L2
+// cameras give it); RGB24 one (3 bytes a pixel); GRAY8 one. Strides of frames the pool lays
+// out are rounded up to 32 bytes.
+//
+// Media time: timestamp_ns is the presentation time (pts) in nanoseconds on the monotonic
+// clock for live sources, or on the stream's own timeline from zero for files; duration_ns
+// how long the frame is shown. Colour range and matrix say how to read YUV; a keyframe flag
+// marks frames a decoder can start from.
+//
+// Memory owned elsewhere — a decoder's frame, a device buffer — can travel without a copy:
+// pool.wrap(planes, release) makes a frame whose planes point at it; `release` runs exactly
+// once, when the last reader lets go.
 #pragma once
 
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <span>
 #include <string_view>
 
@@ -23,17 +36,41 @@
 
 namespace streamlib {
 
-enum class PixelFormat { kRgba, kBgra, kI420, kNv12 };
+enum class PixelFormat { kRgba, kBgra, kI420, kNv12, kYuyv, kRgb24, kGray8 };
 STREAMLIB_ENUM_NAMES(PixelFormat, {PixelFormat::kRgba, "rgba"}, {PixelFormat::kBgra, "bgra"},
-                     {PixelFormat::kI420, "i420"}, {PixelFormat::kNv12, "nv12"});
+                     {PixelFormat::kI420, "i420"}, {PixelFormat::kNv12, "nv12"}, {PixelFormat::kYuyv, "yuyv"},
+                     {PixelFormat::kRgb24, "rgb24"}, {PixelFormat::kGray8, "gray8"});
+
+// How YUV values map to light: the range of the code values...
+enum class ColorRange { kUnknown, kLimited, kFull };
+STREAMLIB_ENUM_NAMES(ColorRange, {ColorRange::kUnknown, "unknown"}, {ColorRange::kLimited, "limited"},
+                     {ColorRange::kFull, "full"});
+// ...and the matrix between RGB and YUV.
+enum class ColorMatrix { kUnknown, kBt601, kBt709, kBt2020 };
+STREAMLIB_ENUM_NAMES(ColorMatrix, {ColorMatrix::kUnknown, "unknown"}, {ColorMatrix::kBt601, "bt601"},
+                     {ColorMatrix::kBt709, "bt709"}, {ColorMatrix::kBt2020, "bt2020"});
 
 int plane_count(PixelFormat format);
+// Bytes of plane `plane` for a picture of `height` rows at `stride` bytes a row.
+std::size_t plane_size(PixelFormat format, int plane, int height, int stride);
+
+// Planes of memory owned elsewhere, for VideoFramePool::wrap.
+struct ExternalPlanes {
+  int width = 0;
+  int height = 0;
+  PixelFormat format = PixelFormat::kRgba;
+  std::array<std::uint8_t*, 4> data{};
+  std::array<int, 4> strides{};
+};
 
 namespace internal {
 struct VideoFrameStorage final : FrameStorageBase {
   void reset() override;
   // Lays out planes for the given geometry and sizes the buffer.
   void configure(int w, int h, PixelFormat f);
+  // Points the planes at external memory.
+  void configure_external(const ExternalPlanes& planes);
+  std::uint8_t* plane_data(int index);
 
   int width = 0;
   int height = 0;
@@ -42,7 +79,11 @@ struct VideoFrameStorage final : FrameStorageBase {
   std::array<int, 4> strides{};
   std::array<std::size_t, 4> offsets{};
   std::array<std::size_t, 4> sizes{};
+  std::array<std::uint8_t*, 4> external_planes{};  // set: planes are external memory
   AlignedBuffer buffer;
+  ColorRange color_range = ColorRange::kUnknown;
+  ColorMatrix color_matrix = ColorMatrix::kUnknown;
+  bool keyframe = true;
 };
 }  // namespace internal
 
@@ -58,8 +99,14 @@ class VideoFrame {
   std::span<const std::uint8_t> plane(int index) const;
   int stride(int index) const { return ref_->strides[static_cast<std::size_t>(index)]; }
   std::int64_t timestamp_ns() const { return ref_->timestamp_ns; }
+  std::int64_t duration_ns() const { return ref_->duration_ns; }
   std::uint64_t frame_number() const { return ref_->frame_number; }
+  ColorRange color_range() const { return ref_->color_range; }
+  ColorMatrix color_matrix() const { return ref_->color_matrix; }
+  bool keyframe() const { return ref_->keyframe; }
   const FrameMetadata& metadata() const { return ref_->metadata; }
+  // True if the planes are memory owned elsewhere (see VideoFramePool::wrap).
+  bool is_external() const { return ref_->external_planes[0] != nullptr; }
 
   // Handles to the same frame share one buffer: equal ids mean no copy was made.
   const void* buffer_id() const { return ref_.get(); }
@@ -84,7 +131,13 @@ class WritableVideoFrame {
   std::span<std::uint8_t> plane(int index);
   int stride(int index) const { return ref_->strides[static_cast<std::size_t>(index)]; }
   void set_timestamp_ns(std::int64_t ns) { ref_->timestamp_ns = ns; }
+  void set_duration_ns(std::int64_t ns) { ref_->duration_ns = ns; }
   void set_frame_number(std::uint64_t n) { ref_->frame_number = n; }
+  void set_color(ColorRange range, ColorMatrix matrix) {
+    ref_->color_range = range;
+    ref_->color_matrix = matrix;
+  }
+  void set_keyframe(bool keyframe) { ref_->keyframe = keyframe; }
   FrameMetadata& metadata() { return ref_->metadata; }
 
   // Ends writing: the frame becomes immutable and shareable.
@@ -99,9 +152,22 @@ class WritableVideoFrame {
 class VideoFramePool {
  public:
   // Acquire from one thread (the producer); frames may be released anywhere. Keeps every
-  // buffer it made for reuse.
-  VideoFramePool() = default;
+  // buffer it made for reuse. With `max_in_flight` > 0 at most that many frames are out at
+  // once: acquire() then waits for one to come back (backpressure) instead of allocating.
+  explicit VideoFramePool(std::size_t max_in_flight = 0) { impl_.set_max_in_flight(max_in_flight); }
+
   WritableVideoFrame acquire(int width, int height, PixelFormat format);
+  // Nothing when a bounded pool is at its bound.
+  std::optional<WritableVideoFrame> try_acquire(int width, int height, PixelFormat format);
+  // Makes `count` frames of this geometry now, their pages touched (setup(), not the hot path).
+  void reserve(std::size_t count, int width, int height, PixelFormat format);
+  // A frame whose planes are memory owned elsewhere; `release` runs exactly once, on whichever
+  // thread drops the last reference. Pooled like any frame: no allocation in steady state when
+  // `release` captures little (a pointer or two).
+  WritableVideoFrame wrap(const ExternalPlanes& planes, std::function<void()> release);
+
+  void set_max_in_flight(std::size_t max) { impl_.set_max_in_flight(max); }
+  std::size_t in_flight() const { return impl_.in_flight(); }
   std::uint64_t allocated() const { return impl_.allocated(); }
   std::uint64_t reused() const { return impl_.reused(); }
 

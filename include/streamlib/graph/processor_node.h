@@ -25,7 +25,7 @@ enum class PortDirection { kInput, kOutput };
 STREAMLIB_ENUM_NAMES(PortDirection, {PortDirection::kInput, "input"}, {PortDirection::kOutput, "output"});
 
 // The message type name an input uses to accept any frame type (VideoFrame, AudioFrame,
-// DataFrame); see frames/any_frame.h.
+// DataFrame, EncodedPacket); see frames/any_frame.h.
 inline constexpr std::string_view kAnyMessageType = "AnyFrame";
 
 // Static description of one port of a processor type.
