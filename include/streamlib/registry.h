@@ -19,6 +19,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeindex>
 #include <unordered_map>
 #include <vector>
@@ -39,8 +40,11 @@ struct ProcessorDescriptor {
   ExecutionConfig execution;  // as declared (an instance may derive its own from its config)
   std::vector<PortInfo> inputs;
   std::vector<PortInfo> outputs;
-  // The same ports, shared by every graph node of this type (set by register_descriptor).
+  // The same ports, shared by every graph node of this type (set by register_descriptor);
+  // for a type whose ports depend on its config, the ports of the default config.
   std::shared_ptr<const ProcessorPorts> ports;
+  // True if the type's ports depend on its config (it overrides declare_ports()).
+  bool ports_from_config = false;
   ConfigSchema config_schema;
   nlohmann::json default_config;
   std::type_index cpp_type = typeid(void);
@@ -54,6 +58,10 @@ struct ProcessorDescriptor {
 
   const PortInfo* find_input(std::string_view name) const { return find_port(inputs, name); }
   const PortInfo* find_output(std::string_view name) const { return find_port(outputs, name); }
+
+  // The ports of an instance with `config` (canonical): the type's shared ports, or, when they
+  // depend on the config, those of an instance made with it (not set up).
+  Result<std::shared_ptr<const ProcessorPorts>> ports_for(const nlohmann::json& config) const;
 
   // {"type", "description", "execution", "inputs": [...], "outputs": [...], "config": [...]}
   nlohmann::json to_json() const;
@@ -99,6 +107,25 @@ class ProcessorFactory {
 // Adds StreamLib's built-in processors (NullSink, Counter, SequenceSource, ...) to `factory`.
 void register_builtin_processors(ProcessorFactory& factory);
 
+// A processor library (a CMake component such as streamlib::ffmpeg) registers its processors
+// into the global factory through a module, declared once in one of its .cc files:
+//
+//   STREAMLIB_MODULE(ffmpeg) {
+//     (void)factory.register_type<VideoEncoder>();
+//   }
+//
+// The component's CMake target makes every program that links it reference the module's
+// symbol (-Wl,--undefined=streamlib_module_ffmpeg), so the module's object file is linked in
+// and runs at program start; a program that links only the core pulls in no module.
+using ModuleRegisterFn = void (*)(ProcessorFactory&);
+// The modules linked into this program, by name, in the order they registered.
+std::vector<std::string> loaded_modules();
+
+namespace internal {
+// Runs `fn` on the global factory (now, or when the factory is first made).
+bool add_module(const char* name, ModuleRegisterFn fn);
+}  // namespace internal
+
 template <class P>
 concept ProcessorType = std::derived_from<P, ProcessorBase> && std::default_initializable<P> && requires {
   typename P::ConfigType;
@@ -127,8 +154,17 @@ Result<void> ProcessorFactory::register_type() {
     d.type_name = std::string(P::kTypeName);
     d.description = std::string(P::kDescription);
     d.execution = P::declared_execution_config();
-    for (const InputPortBase* in : proto.inputs()) d.inputs.push_back(in->info());
-    for (const OutputPortBase* out : proto.outputs()) d.outputs.push_back(out->info());
+    // &P::declare_ports names the class that declares it: ProcessorBase unless P overrides it.
+    d.ports_from_config = !std::is_same_v<decltype(&P::declare_ports), Result<void> (ProcessorBase::*)()>;
+    if (d.ports_from_config) {
+      P sample;  // the default config's ports
+      if (auto r = sample.refresh_ports(); !r) return make_error(r.error().with_context(d.type_name));
+      for (const InputPortBase* in : sample.inputs()) d.inputs.push_back(in->info());
+      for (const OutputPortBase* out : sample.outputs()) d.outputs.push_back(out->info());
+    } else {
+      for (const InputPortBase* in : proto.inputs()) d.inputs.push_back(in->info());
+      for (const OutputPortBase* out : proto.outputs()) d.outputs.push_back(out->info());
+    }
     d.config_schema = config_schema<Config>();
     d.default_config = config_to_json(Config{});
     d.cpp_type = std::type_index(typeid(P));
@@ -153,6 +189,12 @@ bool register_global() {
 }  // namespace streamlib
 
 // Registers a processor type with the global registry at program start.
+#define STREAMLIB_MODULE(name)                                                     \
+  extern "C" void streamlib_module_##name(::streamlib::ProcessorFactory& factory); \
+  [[maybe_unused]] static const bool streamlib_module_registered_##name =          \
+      ::streamlib::internal::add_module(#name, &streamlib_module_##name);          \
+  extern "C" void streamlib_module_##name([[maybe_unused]] ::streamlib::ProcessorFactory& factory)
+
 #define STREAMLIB_REGISTER(Type)                                                                  \
   [[maybe_unused]] static const bool STREAMLIB_INTERNAL_CONCAT(streamlib_registered_, __LINE__) = \
       ::streamlib::internal::register_global<Type>()

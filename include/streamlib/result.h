@@ -93,8 +93,10 @@ class [[nodiscard]] Result : public tl::expected<T, Error> {
   Result(const Base& other) : Base(other) {}                 // NOLINT(google-explicit-constructor)
   Result(Base&& other) noexcept : Base(std::move(other)) {}  // NOLINT(google-explicit-constructor)
 
-  // value() of a Result<void> only checks (tl::expected<void, E> has none of its own).
-  void value() const requires std::is_void_v<T> { check(); }
+  // value() of a Result<void> only checks (tl::expected<void, E> has none of its own). Every
+  // overload is ref-qualified: clang does not overload with and without a ref-qualifier.
+  void value() const& requires std::is_void_v<T> { check(); }
+  void value() const&& requires std::is_void_v<T> { check(); }
   decltype(auto) value() & requires(!std::is_void_v<T>) {
     check();
     return Base::value();

@@ -22,4 +22,5 @@
 #include "streamlib/processors.h"
 #include "streamlib/registry.h"
 #include "streamlib/result.h"
+#include "streamlib/runtime/interval_stats.h"
 #include "streamlib/runtime/stream_runtime.h"

@@ -17,16 +17,20 @@ ExecutionConfig SequenceSource::execution_config() const {
 }
 
 Result<void> SequenceSource::process() {
-  if (config().count != 0 && next_ >= config().count) return {};
+  if (config().count != 0 && next_ >= config().count) {
+    end_stream();  // e.g. a count raised and lowered again live
+    return {};
+  }
   WritableDataFrame frame = pool_.acquire(config().schema, config().payload_bytes);
   const std::uint64_t seq = next_++;
   auto bytes = frame.bytes();
   for (int i = 0; i < 8; ++i) bytes[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(seq >> (8 * i));
   if (bytes.size() > 8) std::memset(bytes.data() + 8, static_cast<int>(seq & 0xff), bytes.size() - 8);
   frame.set_frame_number(seq);
-  frame.set_timestamp_ns(RuntimeContext::now_ns());
+  frame.set_timestamp_ns(context().now_ns());
   out.push(std::move(frame).freeze());
   emitted_.store(seq + 1, std::memory_order_relaxed);
+  if (config().count != 0 && next_ >= config().count) end_stream();  // the last one: downstream finishes
   return {};
 }
 

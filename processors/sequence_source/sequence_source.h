@@ -2,7 +2,7 @@
 //
 // Each frame's frame_number is its sequence number and its first 8 bytes hold the same
 // number (little-endian), followed by `payload_bytes - 8` filler bytes. A Counter downstream
-// checks that nothing was lost or reordered. With `count` > 0 it stops after that many.
+// checks that nothing was lost or reordered. With `count` > 0 it ends its stream after that many.
 #pragma once
 
 #include <atomic>

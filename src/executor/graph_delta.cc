@@ -17,7 +17,9 @@ namespace {
 GraphDelta compute(const Graph& desired, const Graph& running, const DeltaScope* scope) {
   GraphDelta delta;
 
-  // Processors. A replaced one (same id, other type or ports) is removed and added again.
+  // Processors. A replaced one (same id, other type) is removed and added again; one whose
+  // config changed is updated, even if that changes its ports (the links of ports that remain
+  // stay, those of ports that go are removed).
   std::unordered_set<ProcessorId> replaced;  // removed or re-added: their links must follow
   auto visit_processor = [&](const ProcessorId& id, const ProcessorNode* d, const ProcessorNode* r) {
     if (d && !r) {
@@ -27,11 +29,11 @@ GraphDelta compute(const Graph& desired, const Graph& running, const DeltaScope*
       delta.processors_to_remove.push_back(id);
       replaced.insert(id);
     } else if (d && r) {
-      if (d->type != r->type || !same_ports(*d, *r)) {
+      if (d->type != r->type) {
         delta.processors_to_remove.push_back(id);
         delta.processors_to_add.push_back(id);
         replaced.insert(id);
-      } else if (d->config_checksum != r->config_checksum) {
+      } else if (d->config_checksum != r->config_checksum || !same_ports(*d, *r)) {
         delta.processors_to_update.push_back(ProcessorConfigChange{id, r->config, d->config});
       }
     }

@@ -89,9 +89,14 @@ std::vector<ProcessorId> ExitBoard::take(std::chrono::steady_clock::time_point d
 
 ProcessorCore::ProcessorCore(ProcessorNode node, std::unique_ptr<ProcessorBase> instance,
                              const ProcessorFactory& factory, std::shared_ptr<EventBus> events, bool start_paused,
-                             std::shared_ptr<ExitBoard> exits)
-    : node_(std::move(node)), factory_(factory), events_(std::move(events)), exits_(std::move(exits)) {
+                             std::shared_ptr<ExitBoard> exits, std::shared_ptr<FinishListener> finishes)
+    : node_(std::move(node)),
+      factory_(factory),
+      events_(std::move(events)),
+      exits_(std::move(exits)),
+      finishes_(std::move(finishes)) {
   rt_.instance = std::move(instance);
+  rt_.instance->attach_context(this);
   rt_.paused = start_paused;
   rt_.execution = rt_.instance->execution_config();
   execution_text_ = to_string(rt_.execution.mode);
@@ -273,7 +278,16 @@ Result<void> ProcessorCore::rebuild(const nlohmann::json& config) {
   for (OutputPortBase* out : rt_.instance->outputs()) {
     for (auto& [id, ch] : out->attached()) outs.emplace_back(out->name(), id, ch);
   }
+  if (rt_.streaming) {
+    cycles_allowed_.store(false, std::memory_order_release);
+    try {
+      rt_.instance->stop_streaming();
+    } catch (...) {
+    }
+    rt_.streaming = false;
+  }
   if (rt_.setup_ok) call_teardown();
+  fresh->attach_context(this);
   std::unique_ptr<ProcessorBase> old;
   {
     std::lock_guard lock(report_mutex_);
@@ -293,12 +307,16 @@ Result<void> ProcessorCore::rebuild(const nlohmann::json& config) {
   STREAMLIB_RETURN_IF_ERROR(call_setup());
   mark_inputs_failed(false);
   rt_.next_due = std::chrono::steady_clock::now();
-  if (released()) set_state(rt_.paused ? ProcessorState::kPaused : ProcessorState::kRunning);
+  rt_.readiness = InputReadiness();
+  if (finishes_ && !rt_.finished) finishes_->processor_unfinished(node_.id);
+  if (released() && !rt_.finished) set_state(rt_.paused ? ProcessorState::kPaused : ProcessorState::kRunning);
+  update_streaming();
   return {};
 }
 
 void ProcessorCore::refresh_execution() {
   rt_.execution = rt_.instance->execution_config();
+  rt_.manual = std::holds_alternative<Manual>(rt_.execution.mode);
   {
     std::lock_guard lock(report_mutex_);
     execution_text_ = to_string(rt_.execution.mode);
@@ -315,6 +333,7 @@ void ProcessorCore::refresh_execution() {
 Result<void> ProcessorCore::set_paused(bool paused) {
   if (rt_.paused == paused) return {};
   rt_.paused = paused;
+  if (paused) update_streaming();  // stop_streaming() before on_pause()
   if (rt_.setup_ok && !rt_.errored) {
     try {
       if (paused) {
@@ -327,10 +346,112 @@ Result<void> ProcessorCore::set_paused(bool paused) {
     }
   }
   if (!paused) rt_.next_due = std::chrono::steady_clock::now();
-  if (released() && rt_.setup_ok && !rt_.errored) {
+  if (released() && rt_.setup_ok && !rt_.errored && !rt_.finished) {
     set_state(paused ? ProcessorState::kPaused : ProcessorState::kRunning);
   }
+  if (!paused) update_streaming();  // start_streaming() after on_resume()
   return {};
+}
+
+bool ProcessorCore::wants_streaming() const {
+  return rt_.released && rt_.setup_ok && !rt_.errored && !rt_.paused && !rt_.finished && !rt_.stop;
+}
+
+void ProcessorCore::update_streaming() {
+  const bool want = wants_streaming();
+  if (want == rt_.streaming) return;
+  if (want) {
+    Result<void> r;
+    try {
+      r = rt_.instance->start_streaming();
+    } catch (...) {
+      r = make_error(ErrorCode::kProcessorFailed, "start_streaming() threw: {}",
+                     what_was_thrown(std::current_exception()));
+    }
+    if (!r) {
+      fail("start_streaming failed: " + r.error().message());
+      return;
+    }
+    rt_.streaming = true;
+    cycles_allowed_.store(true, std::memory_order_release);
+  } else {
+    cycles_allowed_.store(false, std::memory_order_release);
+    rt_.streaming = false;
+    try {
+      rt_.instance->stop_streaming();
+    } catch (...) {
+      events_->publish(make_event(EventKind::kError, node_.id, {},
+                                  fmt::format("processor '{}' ({}): stop_streaming() threw: {}", node_.id, node_.type,
+                                              what_was_thrown(std::current_exception()))));
+    }
+  }
+}
+
+void ProcessorCore::finish_stream() {
+  if (rt_.finished || !rt_.setup_ok || rt_.errored) return;
+  rt_.finished = true;
+  update_streaming();
+  Result<void> r;
+  try {
+    r = rt_.instance->finish();
+  } catch (...) {
+    r = make_error(ErrorCode::kProcessorFailed, "finish() threw: {}", what_was_thrown(std::current_exception()));
+  }
+  // Downstream learns the end in order, after everything finish() pushed.
+  for (OutputPortBase* out : rt_.instance->outputs()) out->end_stream();
+  if (!r) {
+    fail("finish failed: " + r.error().message());
+  } else {
+    set_state(ProcessorState::kFinished);
+  }
+  if (finishes_) finishes_->processor_finished(node_.id);
+}
+
+void ProcessorCore::after_process() {
+  if (cycle_failed_.exchange(false, std::memory_order_acq_rel)) {
+    std::string why;
+    {
+      std::lock_guard lock(report_mutex_);
+      why = cycle_error_;
+    }
+    fail(why);
+    return;
+  }
+  if (!rt_.errored && (rt_.instance->take_end_requested() || eos_seen_.exchange(false))) finish_stream();
+}
+
+// --- Device cycles (Manual processors) ------------------------------------------------------
+
+void* ProcessorCore::try_begin_cycle() {
+  if (!cycles_allowed_.load(std::memory_order_acquire) || !cycle_mutex_.try_lock()) {
+    missed_cycles_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  if (!cycles_allowed_.load(std::memory_order_acquire)) {  // stopped while we took the lock
+    cycle_mutex_.unlock();
+    missed_cycles_.fetch_add(1, std::memory_order_relaxed);
+    return nullptr;
+  }
+  return &cycle_mutex_;
+}
+
+void ProcessorCore::end_cycle(void* lock) {
+  // A stream that ended on every input ends the processor's: the runtime thread finishes it.
+  if (InputReadiness::all_ended(rt_.instance->inputs())) {
+    eos_seen_.store(true, std::memory_order_release);
+    notifier_->notify();
+  }
+  static_cast<std::mutex*>(lock)->unlock();
+}
+
+void ProcessorCore::fail_cycle(const Error& error) {
+  {
+    std::lock_guard lock(report_mutex_);
+    cycle_error_ = "device cycle failed: " + error.message();
+  }
+  cycles_allowed_.store(false, std::memory_order_release);
+  cycle_failed_.store(true, std::memory_order_release);
+  notifier_->notify();
 }
 
 // --- The thread -----------------------------------------------------------------------------
@@ -343,63 +464,79 @@ void ProcessorCore::thread_main() {
     std::string name = node_.id.str().substr(0, 15);  // the kernel's limit
     pthread_setname_np(pthread_self(), name.c_str());
   }
+  rt_.manual = std::holds_alternative<Manual>(rt_.execution.mode);
   // Setup first, at the priority the thread was created with, so threads that setup() starts do
   // not inherit SCHED_FIFO; then the processor's own priority.
-  (void)call_setup();
+  {
+    std::unique_lock cycle(cycle_mutex_);
+    (void)call_setup();
+  }
   if (rt_.setup_ok) apply_priority();
   setup_done_->complete();
 
   for (;;) {
-    if (has_commands_.load(std::memory_order_relaxed)) run_commands();
-    if (rt_.stop) break;
-    if (!released() || rt_.paused || rt_.errored || !rt_.setup_ok) {
-      notifier_->wait([&] {
-        return has_commands_.load(std::memory_order_relaxed) ||
-               (!rt_.released && released_.load(std::memory_order_relaxed));
-      });
-      continue;
-    }
-    if (const auto* c = std::get_if<Continuous>(&rt_.execution.mode)) {
-      if (c->interval.count() == 0) {
-        call_process();
+    {
+      // A Manual processor's device cycles run only while the runtime does nothing with it.
+      std::unique_lock cycle(cycle_mutex_, std::defer_lock);
+      if (rt_.manual) cycle.lock();
+      if (has_commands_.load(std::memory_order_relaxed)) run_commands();
+      if (rt_.stop) break;
+      const bool was_released = rt_.released;
+      if (released() && !was_released && !rt_.finished) update_streaming();
+      if (!rt_.released || rt_.paused || rt_.errored || !rt_.setup_ok || rt_.finished) {
+        if (cycle.owns_lock()) cycle.unlock();
+        notifier_->wait([&] {
+          return has_commands_.load(std::memory_order_relaxed) ||
+                 (!rt_.released && released_.load(std::memory_order_relaxed));
+        });
         continue;
       }
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= rt_.next_due) {
-        call_process();
-        rt_.next_due += c->interval;
-        if (rt_.next_due < now) rt_.next_due = now + c->interval;  // fell behind: skip, don't burst
-      } else {
-        notifier_->wait([&] { return has_commands_.load(std::memory_order_relaxed); }, rt_.next_due);
+      if (rt_.manual) {
+        // The lock is held through process() (if requested) and the checks after it.
+        if (process_requested_.exchange(false, std::memory_order_relaxed)) {
+          call_process();
+          after_process();
+          continue;
+        }
+        after_process();  // a failed cycle, an end of stream a cycle saw
+        if (rt_.errored || rt_.finished) continue;
       }
-    } else if (std::holds_alternative<Reactive>(rt_.execution.mode)) {
-      if (inputs_have_data()) {
-        call_process();
-      } else {
-        notifier_->wait([&] { return has_commands_.load(std::memory_order_relaxed) || inputs_have_data(); });
-      }
-    } else {  // Manual
-      if (process_requested_.exchange(false, std::memory_order_relaxed)) {
-        call_process();
-      } else {
-        notifier_->wait([&] {
-          return has_commands_.load(std::memory_order_relaxed) || process_requested_.load(std::memory_order_relaxed);
-        });
-      }
+    }
+    if (const auto* c = std::get_if<Continuous>(&rt_.execution.mode)) {
+      run_continuous(*c);
+    } else if (const auto* r = std::get_if<Reactive>(&rt_.execution.mode)) {
+      run_reactive(*r);
+    } else {
+      run_manual();
     }
   }
 
-  // Graceful stop: process what is still queued on the inputs (upstream has stopped already).
-  // A paused processor is resumed first, so process() never runs between on_pause() and
-  // on_resume().
-  if (rt_.drain && released() && rt_.setup_ok && !rt_.errored && !rt_.instance->inputs().empty() &&
-      inputs_have_data()) {
-    if (rt_.paused) (void)set_paused(false);
-    for (int guard = 0; guard < 1'000'000 && !rt_.errored && inputs_have_data(); ++guard) call_process();
+  // Graceful stop: process what is still queued on the inputs (upstream has stopped already),
+  // then end the stream — a stop is the end of the stream: encoders drain, writers write their
+  // trailer. A paused processor is resumed first, so process() never runs between on_pause()
+  // and on_resume(). A removal (no drain) is not an end of stream: only teardown().
+  {
+    std::unique_lock cycle(cycle_mutex_, std::defer_lock);
+    if (rt_.manual) cycle.lock();
+    if (rt_.drain && rt_.released && rt_.setup_ok && !rt_.errored && !rt_.finished) {
+      if (!rt_.instance->inputs().empty() && inputs_have_data()) {
+        if (rt_.paused) (void)set_paused(false);
+        for (int guard = 0; guard < 1'000'000 && !rt_.errored && inputs_have_data(); ++guard) call_process();
+      }
+      finish_stream();
+    }
+    stop_requested_.store(true, std::memory_order_relaxed);
+    cycles_allowed_.store(false, std::memory_order_release);
+    if (rt_.streaming) {
+      rt_.streaming = false;
+      try {
+        rt_.instance->stop_streaming();
+      } catch (...) {
+      }
+    }
+    if (!rt_.errored) set_state(ProcessorState::kStopping);
+    if (rt_.setup_ok) call_teardown();
   }
-  stop_requested_.store(true, std::memory_order_relaxed);
-  if (!rt_.errored) set_state(ProcessorState::kStopping);
-  if (rt_.setup_ok) call_teardown();
   set_state(ProcessorState::kStopped);
 
   // Whatever was posted after the stop will never run: answer it.
@@ -421,6 +558,62 @@ void ProcessorCore::thread_main() {
   }
   exit_cv_.notify_all();
   if (exits_) exits_->exited(node_.id);
+}
+
+void ProcessorCore::run_continuous(const Continuous& c) {
+  const auto now = std::chrono::steady_clock::now();
+  if (c.interval.count() == 0 || now >= rt_.next_due) {
+    call_process();
+    after_process();
+    if (!rt_.errored && !rt_.finished && InputReadiness::all_ended(rt_.instance->inputs())) finish_stream();
+    if (c.interval.count() != 0) {
+      rt_.next_due += c.interval;
+      if (rt_.next_due < now) rt_.next_due = now + c.interval;  // fell behind: skip, don't burst
+    }
+    return;
+  }
+  notifier_->wait([&] { return has_commands_.load(std::memory_order_relaxed); }, rt_.next_due);
+}
+
+void ProcessorCore::run_reactive(const Reactive& r) {
+  const std::vector<InputPortBase*>& inputs = rt_.instance->inputs();
+  // Taken before deciding: an arrival (or an end) after this point changes the token, so the
+  // wait below returns at once instead of sleeping on a message decide() did not see.
+  const std::uint64_t seen = InputReadiness::token(inputs);
+  const InputReadiness::Decision d = rt_.readiness.decide(inputs, r, monotonic_now_ns());
+  switch (d.verdict) {
+    case InputReadiness::Verdict::kFinished:
+      finish_stream();
+      return;
+    case InputReadiness::Verdict::kReady: {
+      const std::uint64_t before = InputReadiness::token(inputs);
+      call_process();
+      rt_.readiness.called(before, InputReadiness::token(rt_.instance->inputs()));
+      input_stalls_.store(rt_.readiness.stalls(), std::memory_order_relaxed);
+      after_process();
+      return;
+    }
+    case InputReadiness::Verdict::kWait:
+      break;
+  }
+  // Sleep until something readiness depends on changes (an arrival, an end, a link change),
+  // a command arrives, or the live timeout of a waiting input runs out.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  if (d.deadline_ns) {
+    deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(*d.deadline_ns));
+  }
+  notifier_->wait(
+      [&] {
+        return has_commands_.load(std::memory_order_relaxed) || InputReadiness::token(rt_.instance->inputs()) != seen;
+      },
+      deadline);
+}
+
+void ProcessorCore::run_manual() {
+  notifier_->wait([&] {
+    return has_commands_.load(std::memory_order_relaxed) || process_requested_.load(std::memory_order_relaxed) ||
+           eos_seen_.load(std::memory_order_relaxed) || cycle_failed_.load(std::memory_order_relaxed);
+  });
 }
 
 void ProcessorCore::run_one(Queued& q) {
@@ -518,6 +711,7 @@ void ProcessorCore::mark_inputs_failed(bool failed) {
 
 void ProcessorCore::fail(const std::string& what) {
   rt_.errored = true;
+  cycles_allowed_.store(false, std::memory_order_release);
   mark_inputs_failed(true);
   {
     std::lock_guard lock(report_mutex_);
@@ -527,6 +721,7 @@ void ProcessorCore::fail(const std::string& what) {
   set_state(ProcessorState::kError, what);
   events_->publish(
       make_event(EventKind::kError, node_.id, {}, fmt::format("processor '{}' ({}): {}", node_.id, node_.type, what)));
+  if (finishes_) finishes_->processor_finished(node_.id);  // a failed sink will not finish otherwise
 }
 
 void ProcessorCore::set_state(ProcessorState s, std::string message) {
@@ -560,6 +755,8 @@ ProcessorStats ProcessorCore::stats() const {
   s.type = node_.type;
   s.state = state();
   s.process_calls = process_calls_.load(std::memory_order_relaxed);
+  s.input_stalls = input_stalls_.load(std::memory_order_relaxed);
+  s.missed_cycles = missed_cycles_.load(std::memory_order_relaxed);
   {
     std::lock_guard lock(report_mutex_);
     s.execution = execution_text_;
@@ -573,7 +770,7 @@ ProcessorStats ProcessorCore::stats() const {
       } catch (...) {
         s.metrics = {{"error", "metrics() threw: " + what_was_thrown(std::current_exception())}};
       }
-      for (const OutputPortBase* out : rt_.instance->outputs()) s.plug_discards += out->plug_discards();
+      s.plug_discards = rt_.instance->plug_discards();
     }
   }
   if (has_native_handle_.load() && !exited_.load()) {

@@ -34,6 +34,7 @@
 #include "executor/spare_threads.h"
 #include "runtime/event_bus.h"
 #include "streamlib/graph/processor_node.h"
+#include "streamlib/internal/readiness.h"
 #include "streamlib/link/link_channel.h"
 #include "streamlib/link/notifier.h"
 #include "streamlib/processor.h"
@@ -62,6 +63,17 @@ class Completion {
   State state_ = State::kPending;  // GUARDED_BY(mutex_)
   Result<void> result_;            // GUARDED_BY(mutex_)
   std::atomic<bool> done_{false};  // state_ == kDone, for polling without the lock
+};
+
+// Where processors report that their stream has finished (end of stream); the runtime decides
+// from it when every sink has finished. Any thread.
+class FinishListener {
+ public:
+  virtual ~FinishListener() = default;
+  // Its stream is over: finish() ran, or it failed.
+  virtual void processor_finished(const ProcessorId& id) = 0;
+  // A failed processor came back (a config change rebuilt it).
+  virtual void processor_unfinished(const ProcessorId& id) = 0;
 };
 
 // Where processors report that their thread has ended; the executor waits on it (stop()).
@@ -100,7 +112,8 @@ class ProcessorCore final : public RuntimeContext,
   using Command = std::function<Result<void>(ProcessorCore&)>;
 
   ProcessorCore(ProcessorNode node, std::unique_ptr<ProcessorBase> instance, const ProcessorFactory& factory,
-                std::shared_ptr<EventBus> events, bool start_paused, std::shared_ptr<ExitBoard> exits);
+                std::shared_ptr<EventBus> events, bool start_paused, std::shared_ptr<ExitBoard> exits,
+                std::shared_ptr<FinishListener> finishes = nullptr);
   ~ProcessorCore() override;
 
   // --- Control thread ---------------------------------------------------------------------
@@ -154,7 +167,14 @@ class ProcessorCore final : public RuntimeContext,
   const ProcessorId& processor_id() const override { return node_.id; }
   void request_process() override;
   bool stop_requested() const override { return stop_requested_.load(std::memory_order_relaxed); }
+  void fail_cycle(const Error& error) override;
 
+ protected:
+  // Device cycles (Manual processors): exclusive with every runtime callback of the processor.
+  void* try_begin_cycle() override;
+  void end_cycle(void* lock) override;
+
+ public:
   // --- ThreadContext (processor's thread, inside a blocked push) --------------------------
 
   bool stopping() const noexcept override { return stop_requested_.load(std::memory_order_relaxed); }
@@ -171,6 +191,18 @@ class ProcessorCore final : public RuntimeContext,
   void thread_main();
   // Processor thread: whether release() has happened (picks it up from the control thread).
   bool released();
+  // One turn of the loop for each execution mode (the runtime's side of a Manual processor's
+  // callbacks holds cycle_mutex_).
+  void run_continuous(const Continuous& c);
+  void run_reactive(const Reactive& r);
+  void run_manual();
+  // After a process() call: a requested end of stream, a failed device cycle.
+  void after_process();
+  // Starts or stops streaming (start_streaming/stop_streaming) as the state now asks.
+  void update_streaming();
+  // The processor's stream is over: stop streaming, finish(), end every output.
+  void finish_stream();
+  bool wants_streaming() const;
   void run_commands();
   void run_one(Queued& q);
   bool inputs_have_data() const;
@@ -192,6 +224,7 @@ class ProcessorCore final : public RuntimeContext,
   const ProcessorFactory& factory_;
   std::shared_ptr<EventBus> events_;
   std::shared_ptr<ExitBoard> exits_;
+  std::shared_ptr<FinishListener> finishes_;
   std::shared_ptr<Notifier> notifier_ = std::make_shared<Notifier>();
   std::shared_ptr<Completion> setup_done_ = std::make_shared<Completion>();
 
@@ -207,8 +240,21 @@ class ProcessorCore final : public RuntimeContext,
     bool paused = false;
     bool stop = false;
     bool drain = false;
+    bool streaming = false;  // start_streaming() succeeded, stop_streaming() not yet called
+    bool finished = false;   // finish() ran, outputs ended
+    bool manual = false;     // execution mode is Manual: callbacks hold cycle_mutex_
     std::chrono::steady_clock::time_point next_due{};
+    InputReadiness readiness;
   } rt_;
+  // Held by the runtime thread around the callbacks of a Manual processor, and by a device
+  // thread around one cycle: they never run at the same time.
+  std::mutex cycle_mutex_;
+  std::atomic<bool> cycles_allowed_{false};  // streaming, for device cycles
+  std::atomic<bool> eos_seen_{false};        // a cycle found every input ended
+  std::atomic<bool> cycle_failed_{false};
+  std::string cycle_error_;  // GUARDED_BY(report_mutex_)
+  std::atomic<std::uint64_t> missed_cycles_{0};
+  std::atomic<std::uint64_t> input_stalls_{0};
 
   // --- Shared with the control thread ---
   std::thread thread_;

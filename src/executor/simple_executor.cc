@@ -46,11 +46,25 @@ ApplyReport SimpleExecutor::apply(const GraphDelta& delta, const Graph& desired,
   ApplyReport report;
   const std::unordered_set<ProcessorId> going(delta.processors_to_remove.begin(), delta.processors_to_remove.end());
   std::vector<std::shared_ptr<ProcessorCore>> spawned;
+  // A link into (or out of) a port that a step-5 update creates waits for that update.
+  std::vector<LinkId> now;
+  std::vector<LinkId> after_update;
+  std::unordered_set<ProcessorId> updating;
+  for (const auto& c : delta.processors_to_update) updating.insert(c.id);
+  for (const LinkId& id : delta.links_to_add) {
+    const Link* l = desired.find_link(id);
+    const ProcessorNode* src = l ? exec_.graph().find_processor(l->source.processor) : nullptr;
+    const ProcessorNode* dst = l ? exec_.graph().find_processor(l->target.processor) : nullptr;
+    const bool new_port = l && ((src && updating.count(src->id) && !src->find_output(l->source.port)) ||
+                                (dst && updating.count(dst->id) && !dst->find_input(l->target.port)));
+    (new_port ? after_update : now).push_back(id);
+  }
   unwire_links(delta.links_to_remove, going, report);                            // 1
   remove_processors(delta.processors_to_remove, report);                         // 2
   spawn_processors(delta.processors_to_add, desired, options, spawned, report);  // 3
-  wire_links(delta.links_to_add, desired, report);                               // 4
-  update_processors(delta.processors_to_update, report);                         // 5
+  wire_links(now, desired, report);                                              // 4
+  update_processors(delta.processors_to_update, desired, report);                // 5
+  wire_links(after_update, desired, report);                                     //   4, into new ports
   update_links(delta.links_to_update, report);                                   // 6
   // New processors start only now, with their links in place: a source's first frame has
   // somewhere to go. The caller sees them Running (or Paused) on return.
@@ -157,7 +171,8 @@ void SimpleExecutor::spawn_processors(const std::vector<ProcessorId>& ids, const
       report.failures.push_back({id, {}, instance.error().with_context(fmt::format("processor '{}'", id))});
       continue;
     }
-    auto core = std::make_shared<ProcessorCore>(*node, std::move(*instance), factory_, events_, paused_, exits_);
+    auto core = std::make_shared<ProcessorCore>(*node, std::move(*instance), factory_, events_, paused_, exits_,
+                                                options_.finishes);
     core->start(&spares_);
     exec_.processors().emplace(id, RunningProcessor{core});
     (void)exec_.graph().add_processor(*node);
@@ -219,9 +234,9 @@ void SimpleExecutor::wire_links(const std::vector<LinkId>& ids, const Graph& des
                                                    src == nullptr ? link->source.processor : link->target.processor))});
       continue;
     }
-    const ProcessorDescriptor* d = factory_.find(src->core->node().type);
-    const OutputPortBase* port = d ? d->prototype->find_output(link->source.port) : nullptr;
-    if (port == nullptr) {
+    const ProcessorNode* src_node = desired.find_processor(link->source.processor);
+    const PortInfo* port = src_node ? src_node->find_output(link->source.port) : nullptr;
+    if (port == nullptr || port->make_channel == nullptr) {
       report.failures.push_back({{},
                                  id,
                                  Error(ErrorCode::kNotFound, fmt::format("cannot wire link '{}': no output port {}", id,
@@ -263,7 +278,8 @@ void SimpleExecutor::wire_links(const std::vector<LinkId>& ids, const Graph& des
   }
 }
 
-void SimpleExecutor::update_processors(const std::vector<ProcessorConfigChange>& changes, ApplyReport& report) {
+void SimpleExecutor::update_processors(const std::vector<ProcessorConfigChange>& changes, const Graph& desired,
+                                       ApplyReport& report) {
   struct Pending {
     const ProcessorConfigChange* change;
     std::shared_ptr<ProcessorCore> core;
@@ -309,7 +325,9 @@ void SimpleExecutor::update_processors(const std::vector<ProcessorConfigChange>&
         break;
     }
     const std::uint64_t checksum = config_checksum(change.new_config);
-    (void)exec_.graph().set_processor_config(change.id, change.new_config);
+    const ProcessorNode* node = desired.find_processor(change.id);
+    (void)exec_.graph().set_processor_config(change.id, change.new_config,
+                                             node ? node->ports : exec_.graph().find_processor(change.id)->ports);
     p.core->set_node_config(change.new_config, checksum);
   }
 }

@@ -22,6 +22,8 @@ class SimpleExecutor final : public Executor {
     // How long a new processor's setup() may take.
     std::chrono::milliseconds setup_timeout{30000};
     bool start_paused = false;
+    // Told when a processor's stream is over (end of stream).
+    std::shared_ptr<FinishListener> finishes;
   };
 
   SimpleExecutor(const ProcessorFactory& factory, std::shared_ptr<EventBus> events, std::shared_ptr<StatsView> view,
@@ -48,7 +50,7 @@ class SimpleExecutor final : public Executor {
   void spawn_processors(const std::vector<ProcessorId>& ids, const Graph& desired, const ApplyOptions& options,
                         std::vector<std::shared_ptr<ProcessorCore>>& spawned, ApplyReport& report);
   void wire_links(const std::vector<LinkId>& ids, const Graph& desired, ApplyReport& report);
-  void update_processors(const std::vector<ProcessorConfigChange>& changes, ApplyReport& report);
+  void update_processors(const std::vector<ProcessorConfigChange>& changes, const Graph& desired, ApplyReport& report);
   void update_links(const std::vector<LinkConfigChange>& changes, ApplyReport& report);
   Result<void> update_link(WiredLink& wired, const LinkConfig& config);
   // Stops (without draining) and forgets a processor that never got going.

@@ -187,6 +187,25 @@ Result<void> Graph::set_processor_config(const ProcessorId& id, nlohmann::json c
   return {};
 }
 
+Result<std::vector<LinkId>> Graph::set_processor_config(const ProcessorId& id, nlohmann::json config,
+                                                        std::shared_ptr<const ProcessorPorts> ports) {
+  const std::size_t i = index_of(id);
+  if (i == npos) return make_error(ErrorCode::kNotFound, "no processor '{}'", id);
+  nodes_[i].config_checksum = config_checksum(config);
+  nodes_[i].config = std::move(config);
+  nodes_[i].ports = std::move(ports);
+  // Links to ports the new config no longer has go; the others stay.
+  std::vector<LinkId> gone;
+  for (std::size_t l : adjacency_[i].out) {
+    if (!nodes_[i].find_output(links_[l].source.port)) gone.push_back(links_[l].id);
+  }
+  for (std::size_t l : adjacency_[i].in) {
+    if (!nodes_[i].find_input(links_[l].target.port)) gone.push_back(links_[l].id);
+  }
+  for (const LinkId& l : gone) (void)remove_link(l);
+  return gone;
+}
+
 Result<void> Graph::update_link_config(const LinkId& id, const LinkConfig& config) {
   auto it = link_index_.find(id);
   if (it == link_index_.end()) return make_error(ErrorCode::kNotFound, "no link '{}'", id);

@@ -46,6 +46,7 @@ LinkStats LinkChannelBase::stats() const {
   s.latency_p50_ns = latency_.percentile(0.50);
   s.latency_p99_ns = latency_.percentile(0.99);
   s.latency_p999_ns = latency_.percentile(0.999);
+  s.latency_buckets = latency_.nonzero_buckets();
   return s;
 }
 

@@ -41,4 +41,28 @@ std::int64_t LatencyHistogram::percentile(double fraction) const noexcept {
   return static_cast<std::int64_t>(bucket_lower(kBuckets - 1));
 }
 
+std::vector<LatencyBucket> LatencyHistogram::nonzero_buckets() const {
+  std::vector<LatencyBucket> out;
+  for (std::size_t b = 0; b < kBuckets; ++b) {
+    const std::uint64_t c = counts_[b].load(std::memory_order_relaxed);
+    if (c != 0) out.push_back({static_cast<std::uint32_t>(b), c});
+  }
+  return out;
+}
+
+std::int64_t LatencyHistogram::percentile_of(const std::vector<LatencyBucket>& buckets, double fraction) noexcept {
+  std::uint64_t total = 0;
+  for (const LatencyBucket& b : buckets) total += b.count;
+  if (total == 0) return 0;
+  const double want = fraction * static_cast<double>(total);
+  std::uint64_t seen = 0;
+  for (const LatencyBucket& b : buckets) {
+    seen += b.count;
+    if (static_cast<double>(seen) >= want) {
+      return static_cast<std::int64_t>(bucket_lower(b.bucket) + bucket_width(b.bucket) / 2);
+    }
+  }
+  return static_cast<std::int64_t>(bucket_lower(buckets.back().bucket));
+}
+
 }  // namespace streamlib

@@ -23,19 +23,65 @@ nlohmann::json ProcessorDescriptor::to_json() const {
           {"description", description},
           {"execution", to_string(execution.mode)},
           {"priority", std::string(enum_name(execution.priority))},
+          {"ports_from_config", ports_from_config},
           {"inputs", ports_json(inputs)},
           {"outputs", ports_json(outputs)},
           {"config", config_schema.to_json()}};
 }
 
+namespace {
+
+// Modules announce themselves during static initialization, possibly before or after the
+// global factory is first made; whichever comes second does the registering.
+struct ModuleList {
+  std::mutex mutex;
+  std::vector<std::pair<std::string, ModuleRegisterFn>> modules;  // GUARDED_BY(mutex)
+  ProcessorFactory* factory = nullptr;                            // GUARDED_BY(mutex)
+};
+
+ModuleList& module_list() {
+  static ModuleList* list = new ModuleList();  // never destroyed, like the factory
+  return *list;
+}
+
+}  // namespace
+
 ProcessorFactory& ProcessorFactory::global() {
   static ProcessorFactory* factory = [] {
     auto* f = new ProcessorFactory();  // never destroyed: registrations may run at exit
     register_builtin_processors(*f);
+    ModuleList& list = module_list();
+    std::lock_guard lock(list.mutex);
+    for (const auto& module : list.modules) module.second(*f);
+    list.factory = f;
     return f;
   }();
   return *factory;
 }
+
+std::vector<std::string> loaded_modules() {
+  ModuleList& list = module_list();
+  std::lock_guard lock(list.mutex);
+  std::vector<std::string> names;
+  names.reserve(list.modules.size());
+  for (const auto& module : list.modules) names.push_back(module.first);
+  return names;
+}
+
+namespace internal {
+
+bool add_module(const char* name, ModuleRegisterFn fn) {
+  ModuleList& list = module_list();
+  std::lock_guard lock(list.mutex);
+  for (const auto& module : list.modules) {
+    if (module.first == name) return true;
+  }
+  list.modules.emplace_back(name, fn);
+  if (list.factory != nullptr) fn(*list.factory);
+  return true;
+}
+
+}  // namespace internal
 
 Result<void> ProcessorFactory::register_descriptor(ProcessorDescriptor descriptor) {
   if (descriptor.type_name.empty()) return make_error(ErrorCode::kInvalidArgument, "processor type name is empty");
@@ -82,6 +128,19 @@ Result<nlohmann::json> ProcessorFactory::canonical_config(std::string_view type_
   return d->canonicalize(config, path);
 }
 
+Result<std::shared_ptr<const ProcessorPorts>> ProcessorDescriptor::ports_for(const nlohmann::json& config) const {
+  if (!ports_from_config) return ports;
+  std::unique_ptr<ProcessorBase> sample = construct();
+  STREAMLIB_RETURN_IF_ERROR(sample->set_config_json(config));
+  if (auto r = sample->refresh_ports(); !r)
+    return make_error(r.error().with_context(fmt::format("{} ports", type_name)));
+  auto out = std::make_shared<ProcessorPorts>();
+  for (const InputPortBase* in : sample->inputs()) out->inputs.push_back(in->info());
+  for (const OutputPortBase* o : sample->outputs()) out->outputs.push_back(o->info());
+  if (ports && *out == *ports) return ports;  // share the common case
+  return std::shared_ptr<const ProcessorPorts>(std::move(out));
+}
+
 Result<ProcessorNode> ProcessorFactory::make_node(const ProcessorId& id, std::string_view type_name,
                                                   const nlohmann::json& config, std::string_view path) const {
   const ProcessorDescriptor* d = find(type_name);
@@ -90,9 +149,9 @@ Result<ProcessorNode> ProcessorFactory::make_node(const ProcessorId& id, std::st
   ProcessorNode node;
   node.id = id;
   node.type = d->type_name;
+  STREAMLIB_ASSIGN_OR_RETURN(node.ports, d->ports_for(canonical));
   node.config_checksum = config_checksum(canonical);
   node.config = std::move(canonical);
-  node.ports = d->ports;
   return node;
 }
 
@@ -104,6 +163,7 @@ Result<std::unique_ptr<ProcessorBase>> ProcessorFactory::create(std::string_view
   if (auto r = instance->set_config_json(config); !r) {
     return make_error(r.error().with_context(fmt::format("{}", type_name)));
   }
+  if (auto r = instance->refresh_ports(); !r) return make_error(r.error().with_context(fmt::format("{}", type_name)));
   return instance;
 }
 

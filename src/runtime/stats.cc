@@ -42,6 +42,8 @@ nlohmann::json RuntimeStats::to_json() const {
                      {"process_calls", p.process_calls},
                      {"cpu_time_ns", p.cpu_time_ns},
                      {"plug_discards", p.plug_discards},
+                     {"input_stalls", p.input_stalls},
+                     {"missed_cycles", p.missed_cycles},
                      {"metrics", p.metrics}};
     if (!p.priority_error.empty()) j["priority_error"] = p.priority_error;
     if (!p.last_error.empty()) j["last_error"] = p.last_error;

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cctype>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <unordered_map>
@@ -13,6 +14,7 @@
 #include "executor/simple_executor.h"
 #include "executor/stats_view.h"
 #include "runtime/event_bus.h"
+#include "runtime/finish_tracker.h"
 #include "runtime/signals.h"
 
 namespace streamlib {
@@ -60,7 +62,27 @@ class RuntimeImpl {
 
   bool live() const {
     const RuntimeState s = state.load();
-    return s == RuntimeState::kRunning || s == RuntimeState::kPaused;
+    return s == RuntimeState::kRunning || s == RuntimeState::kPaused || s == RuntimeState::kFinished;
+  }
+
+  // The tracker's answer changed (any thread): Running <-> Finished. Only the thread whose
+  // exchange succeeds announces it, so the event is published once per transition.
+  void finish_changed() {
+    if (tracker->all_done()) {
+      RuntimeState expected = RuntimeState::kRunning;
+      if (state.compare_exchange_strong(expected, RuntimeState::kFinished)) {
+        publish(EventKind::kEndOfStream, {}, {}, "every sink has finished");
+        notify_waiters();
+      }
+    } else {
+      RuntimeState expected = RuntimeState::kFinished;
+      (void)state.compare_exchange_strong(expected, RuntimeState::kRunning);
+    }
+  }
+
+  void notify_waiters() {
+    { std::lock_guard lock(wait_mutex); }
+    wait_cv.notify_all();
   }
 
   void publish(EventKind kind, const ProcessorId& processor = {}, const LinkId& link = {}, std::string message = {}) {
@@ -87,6 +109,7 @@ class RuntimeImpl {
     if (delta.empty()) return {};
     const ApplyReport report = executor->apply(delta, desired, apply_options);
     reconcile(delta);
+    tracker->set_graph(executor->running_graph());
     if (announce) announce_applied(delta);
     for (const ApplyFailure& f : report.failures) publish(EventKind::kError, f.processor, f.link, f.error.message());
     return report.to_result();
@@ -103,7 +126,7 @@ class RuntimeImpl {
       if (r == nullptr) {
         if (d != nullptr) (void)desired.remove_processor(id);
       } else if (d != nullptr && d->config_checksum != r->config_checksum) {
-        (void)desired.set_processor_config(id, r->config);
+        (void)desired.set_processor_config(id, r->config, r->ports);
       }
     };
     for (const ProcessorId& id : delta.processors_to_add) processor(id);
@@ -221,13 +244,19 @@ class RuntimeImpl {
   Result<void> update_processor_config(const ProcessorId& id, const nlohmann::json& config) {
     const ProcessorNode* node = desired.find_processor(id);
     if (node == nullptr) return make_error(ErrorCode::kNotFound, "no processor '{}'", id);
-    auto canonical = factory->canonical_config(node->type, config);
-    if (!canonical)
-      return make_error(canonical.error().with_context(fmt::format("processor '{}' ({})", id, node->type)));
-    if (config_checksum(*canonical) == node->config_checksum) return {};
-    STREAMLIB_RETURN_IF_ERROR(edit([&](Graph& g) { return g.set_processor_config(id, *canonical); }));
+    // The canonical config and the ports it gives (a processor's ports may follow its config).
+    auto next = factory->make_node(id, node->type, config);
+    if (!next) return make_error(next.error().with_context(fmt::format("processor '{}' ({})", id, node->type)));
+    if (next->config_checksum == node->config_checksum) return {};
+    auto gone = edit([&](Graph& g) { return g.set_processor_config(id, next->config, next->ports); });
+    if (!gone) return make_error(gone.error());
+    // Links to ports the new config does not have are removed with it (and reported).
     dirty.processors.insert(id);
-    return after_mutation([&] { publish(EventKind::kProcessorConfigUpdated, id, {}, canonical->dump()); });
+    for (const LinkId& l : *gone) dirty.links.insert(l);
+    return after_mutation([&] {
+      for (const LinkId& l : *gone) publish(EventKind::kLinkRemoved, {}, l, "its port is gone with the new config");
+      publish(EventKind::kProcessorConfigUpdated, id, {}, next->config.dump());
+    });
   }
 
   Result<void> update_link_config(const LinkId& id, const LinkConfig& config) {
@@ -278,12 +307,13 @@ class RuntimeImpl {
     drain_stopped_fd();
     executor = std::make_unique<SimpleExecutor>(
         *factory, events, view,
-        SimpleExecutor::Options{options.control_timeout, options.setup_timeout, /*start_paused=*/false});
+        SimpleExecutor::Options{options.control_timeout, options.setup_timeout, /*start_paused=*/false, tracker});
     full_resync = true;
     // A processor whose setup fails stays, in Error: what could start runs (failure isolation),
     // what could not is reported.
+    state.store(RuntimeState::kRunning);  // before anything can finish
     Result<void> r = sync(ApplyOptions{.keep_failed_processors = true}, /*announce=*/false);
-    state.store(RuntimeState::kRunning);
+    finish_changed();  // a graph whose sinks all finished (or failed) during start
     if (!r) publish(EventKind::kRuntimeFailed, {}, {}, r.error().message());
     publish(EventKind::kRuntimeStarted);
     return r;
@@ -297,10 +327,12 @@ class RuntimeImpl {
     executor->shutdown(options.stop_timeout);
     executor.reset();
     view->clear();
+    tracker->clear();
     dirty.clear();
     full_resync = true;
     state.store(RuntimeState::kIdle);
     publish(EventKind::kRuntimeStopped);
+    notify_waiters();
     const std::uint64_t one = 1;
     [[maybe_unused]] ssize_t n = write(stopped_fd, &one, sizeof one);
     return {};
@@ -323,6 +355,7 @@ class RuntimeImpl {
     Result<void> r = executor->resume();
     state.store(RuntimeState::kRunning);
     publish(EventKind::kRuntimeResumed);
+    finish_changed();  // sinks may have finished (or gone) while paused
     return r;
   }
 
@@ -343,6 +376,9 @@ class RuntimeImpl {
   std::unique_ptr<SimpleExecutor> executor;                   // GUARDED_BY(control); set while running or paused
   std::unordered_map<std::string, std::uint64_t> next_index;  // GUARDED_BY(control)
   std::shared_ptr<StatsView> view = std::make_shared<StatsView>();
+  std::shared_ptr<FinishTracker> tracker = std::make_shared<FinishTracker>([this](bool) { finish_changed(); });
+  std::mutex wait_mutex;  // for wait_until_finished()
+  std::condition_variable wait_cv;
   std::atomic<RuntimeState> state{RuntimeState::kIdle};
   std::shared_ptr<EventBus> events = std::make_shared<EventBus>();
   int stopped_fd;  // readable once the runtime has stopped (for wait_for_signal)
@@ -460,6 +496,21 @@ Result<void> StreamRuntime::restart() {
 }
 
 RuntimeState StreamRuntime::state() const { return impl_->state.load(); }
+
+Result<void> StreamRuntime::wait_until_finished(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(impl_->wait_mutex);
+  const bool ended = impl_->wait_cv.wait_for(lock, timeout, [&] {
+    const RuntimeState s = impl_->state.load();
+    return s == RuntimeState::kFinished || s == RuntimeState::kIdle;
+  });
+  if (!ended) {
+    return make_error(ErrorCode::kTimeout, "the pipeline did not reach its end within {} ms", timeout.count());
+  }
+  if (impl_->state.load() != RuntimeState::kFinished) {
+    return make_error(ErrorCode::kFailedPrecondition, "the runtime is not running (stopped before the end)");
+  }
+  return {};
+}
 
 Graph StreamRuntime::graph() const {
   std::lock_guard lock(impl_->graph_mutex);

@@ -60,14 +60,15 @@ TEST_F(EventsTest, EverySubscriberGetsEveryEventInOrder) {
                              EventKind::kProcessorConfigUpdated, EventKind::kLinkUpdated, EventKind::kRuntimePaused,
                              EventKind::kRuntimeResumed, EventKind::kLinkRemoved, EventKind::kProcessorRemoved,
                              EventKind::kRuntimeStopping, EventKind::kRuntimeStopped));
-  // Processor states travel too: the source went pending -> running -> paused -> running -> ... -> stopped.
+  // Processor states travel too: the source went pending -> running -> paused -> running ->
+  // finished (stop() ends every stream) -> stopping -> stopped.
   std::vector<ProcessorState> src_states;
   for (const Event& e : ea) {
     if (e.kind == EventKind::kProcessorStateChanged && e.processor == ProcessorId("src")) src_states.push_back(e.state);
   }
   EXPECT_THAT(src_states,
               ::testing::ElementsAre(ProcessorState::kRunning, ProcessorState::kPaused, ProcessorState::kRunning,
-                                     ProcessorState::kStopping, ProcessorState::kStopped));
+                                     ProcessorState::kFinished, ProcessorState::kStopping, ProcessorState::kStopped));
   EXPECT_THAT(to_string(ea.front()), HasSubstr("#1 processor_added processor=src: TestSource"));
 }
 

@@ -56,6 +56,41 @@ TEST(PortsTest, AttachReplacesThePlugAndDetachPutsItBack) {
   EXPECT_EQ(consumer.in.read(), std::nullopt);
 }
 
+TEST(PortsTest, PeekShowsTheNextMessageWithoutTakingIt) {
+  TestRelay producer;
+  TestRelay consumer;
+  EXPECT_EQ(consumer.in.peek(), std::nullopt);  // unplugged
+  auto ch = channel_from(producer.out, "l1");
+  ASSERT_TRUE(producer.out.attach(LinkId("l1"), ch));
+  ASSERT_TRUE(consumer.in.attach(LinkId("l1"), ch));
+  EXPECT_EQ(consumer.in.peek(), std::nullopt);  // empty
+  producer.out.push(frame(1));
+  producer.out.push(frame(2));
+  ASSERT_TRUE(consumer.in.peek().has_value());
+  EXPECT_EQ(consumer.in.peek()->frame_number(), 1u);
+  EXPECT_EQ(consumer.in.peek()->frame_number(), 1u);  // still there
+  EXPECT_EQ(consumer.in.read()->frame_number(), 1u);
+  EXPECT_EQ(consumer.in.peek()->frame_number(), 2u);
+  EXPECT_EQ(consumer.in.read()->frame_number(), 2u);
+  EXPECT_EQ(consumer.in.peek(), std::nullopt);
+  EXPECT_EQ(ch->stats().delivered, 2u);  // peeking counts nothing
+}
+
+TEST(PortsTest, EndOfStreamArrivesAfterTheDataPushedBeforeIt) {
+  TestRelay producer;
+  TestRelay consumer;
+  auto ch = channel_from(producer.out, "l1");
+  ASSERT_TRUE(producer.out.attach(LinkId("l1"), ch));
+  ASSERT_TRUE(consumer.in.attach(LinkId("l1"), ch));
+  producer.out.push(frame(1));
+  producer.out.end_stream();
+  EXPECT_TRUE(producer.out.ended());
+  EXPECT_FALSE(consumer.in.ended());  // frame 1 is still unread
+  EXPECT_EQ(consumer.in.read()->frame_number(), 1u);
+  EXPECT_TRUE(consumer.in.ended());
+  EXPECT_EQ(consumer.in.read(), std::nullopt);
+}
+
 TEST(PortsTest, FanOutDeliversTheSameFrameToEveryLinkWithoutCopying) {
   TestRelay producer;
   TestMerge a;

@@ -5,6 +5,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "testing/test_processors.h"
 
 namespace streamlib {
@@ -118,6 +120,37 @@ TEST(RegistryTest, HandlesMapMemberPointersToPortNames) {
   ProcessorHandle<testing::TestMerge> h(ProcessorId("m"));
   EXPECT_EQ(h.input(&testing::TestMerge::b).address.str(), "m.b");
   EXPECT_EQ(h.output(&testing::TestMerge::out).address.str(), "m.out");
+}
+
+}  // namespace
+}  // namespace streamlib
+
+// A processor type known only through a module, as a media component registers its own.
+namespace registry_module_test {
+struct ModuleOnlyConfig {
+  int level = 1;
+};
+STREAMLIB_CONFIG(ModuleOnlyConfig, level);
+class ModuleOnlyProcessor : public streamlib::Processor<ModuleOnlyConfig> {
+ public:
+  STREAMLIB_PROCESSOR(ModuleOnlyProcessor, "Registered by a module", streamlib::Reactive{});
+  streamlib::Result<void> process() override { return {}; }
+};
+}  // namespace registry_module_test
+
+STREAMLIB_MODULE(registry_test) { (void)factory.register_type<registry_module_test::ModuleOnlyProcessor>(); }
+
+namespace streamlib {
+namespace {
+
+TEST(RegistryTest, AModuleLinkedIntoTheProgramRegistersItsProcessorsInTheGlobalFactory) {
+  auto modules = loaded_modules();
+  EXPECT_NE(std::find(modules.begin(), modules.end(), "registry_test"), modules.end());
+  EXPECT_NE(ProcessorFactory::global().find("ModuleOnlyProcessor"), nullptr);
+  // A module announcing itself again (a second registrar) registers nothing twice.
+  EXPECT_TRUE(internal::add_module("registry_test", &streamlib_module_registry_test));
+  auto again = loaded_modules();
+  EXPECT_EQ(std::count(again.begin(), again.end(), "registry_test"), 1);
 }
 
 }  // namespace

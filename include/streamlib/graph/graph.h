@@ -57,6 +57,10 @@ class Graph {
   // Replaces a node's config (already canonical, see ProcessorFactory::canonical_config) and
   // recomputes its checksum.
   Result<void> set_processor_config(const ProcessorId& id, nlohmann::json config);
+  // The same, for a config that also changes the node's ports (ProcessorFactory::make_node
+  // gives both): links to ports that no longer exist are removed and returned.
+  Result<std::vector<LinkId>> set_processor_config(const ProcessorId& id, nlohmann::json config,
+                                                   std::shared_ptr<const ProcessorPorts> ports);
   // Merges `config` over the link's current config and validates it.
   Result<void> update_link_config(const LinkId& id, const LinkConfig& config);
 

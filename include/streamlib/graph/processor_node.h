@@ -28,6 +28,16 @@ STREAMLIB_ENUM_NAMES(PortDirection, {PortDirection::kInput, "input"}, {PortDirec
 // DataFrame, EncodedPacket); see frames/any_frame.h.
 inline constexpr std::string_view kAnyMessageType = "AnyFrame";
 
+class Notifier;
+namespace internal {
+class LinkChannelBase;
+}
+// Makes a live link carrying an output port's message type (see LinkChannel).
+using ChannelFactory = std::shared_ptr<internal::LinkChannelBase> (*)(const LinkId& id, const std::string& from,
+                                                                      const std::string& to, const LinkConfig& config,
+                                                                      std::shared_ptr<Notifier> consumer_notifier,
+                                                                      std::shared_ptr<Notifier> producer_notifier);
+
 // Static description of one port of a processor type.
 struct PortInfo {
   std::string name;
@@ -38,6 +48,8 @@ struct PortInfo {
   // The C++ type behind message_type (typeid(void) when unknown): two types that share a name
   // are still different types.
   std::type_index message_cpp_type = typeid(void);
+  // Outputs: makes a link of this port's message type (null when unknown).
+  ChannelFactory make_channel = nullptr;
 
   friend bool operator==(const PortInfo&, const PortInfo&) = default;
 };

@@ -32,6 +32,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -153,10 +154,31 @@ class LinkChannelBase {
   // waiting (a blocked push is a safe point for link commands); the wait ends.
   void set_producer_detached() { producer_detached_ = true; }
 
+  // End of stream, in band: the producer ends the link after its last push; the consumer sees
+  // ended() once it has read everything pushed before. Producer thread.
+  virtual void end_stream() = 0;
+  // Consumer thread: true once the stream ended and every message before the end was read.
+  virtual bool ended() = 0;
+
+  // Consumer thread: changes whenever a message arrives, one is taken or the stream ends (what
+  // a Reactive processor's readiness watches, so it is never called again on data it left).
+  std::uint64_t progress_token() {
+    return producer_.pushed.load(std::memory_order_acquire) + consumer_.delivered.load(std::memory_order_relaxed) +
+           consumer_.dropped.load(std::memory_order_relaxed) + (ended() ? 1 : 0);
+  }
+
   // Consumer side for AnyFrame inputs, which do not know T.
   virtual bool any_has_data() = 0;
   virtual std::size_t any_drain_limit() = 0;
   virtual std::optional<AnyFrame> any_pop() = 0;
+  virtual std::optional<AnyFrame> any_peek() = 0;
+  // Consumer side, any type: the next message's timestamp, if a message is queued and its type
+  // has one (what kSynchronized readiness compares).
+  virtual std::optional<std::int64_t> head_timestamp_ns() = 0;
+  // Consumer thread: the link holds as many messages as its capacity, or its producer waits
+  // for room (a `block` producer is woken only once half the ring is free): pushing more, the
+  // producer waits or drops until the consumer takes some.
+  virtual bool full() = 0;
   virtual bool carries_builtin_frame() const = 0;
 
  protected:
@@ -224,10 +246,13 @@ class LinkChannel final : public LinkChannelBase {
 
   PushOutcome push(T value) {
     const std::uint64_t n = local_.pushed++;
-    bump(producer_.pushed);
     const bool sample = (n & kSampleMask) == 0 || consumer_notifier_->consumer_waiting();
     Entry entry{std::move(value), sample ? monotonic_ns() : 0};
     PushOutcome outcome = handover_ ? push_in_handover(entry) : push_into(*pring_, entry);
+    // Counted once the message is in the ring (release: a consumer that sees the count sees
+    // the message). The consumer's progress token must never run ahead of its ring, or a
+    // consumer could go to sleep on a token that already included a message it had not seen.
+    producer_.pushed.store(local_.pushed, std::memory_order_release);
     if (outcome == PushOutcome::kSpilled) {
       bump(producer_.spilled);
       note_high_water();
@@ -247,8 +272,16 @@ class LinkChannel final : public LinkChannelBase {
     Ring* old = pring_;
     older_.push_back(old);
     pring_ = next;
+    if (producer_ended_) next->ended.store(true, std::memory_order_release);
     old->next.store(next, std::memory_order_release);  // seals `old`: nothing more is pushed there
     handover_ = true;
+  }
+
+  void end_stream() override {
+    if (producer_ended_) return;
+    producer_ended_ = true;
+    pring_->ended.store(true, std::memory_order_release);  // after every push before it
+    consumer_notifier_->notify();
   }
 
   // --- Consumer thread --------------------------------------------------------------------
@@ -275,6 +308,46 @@ class LinkChannel final : public LinkChannelBase {
     }
     delivered(entry);
     return std::move(entry.value);
+  }
+
+  bool full() override {
+    return space_waiting_.load(std::memory_order_relaxed) != 0 ||
+           cring_->ring.consumer_size() >= cring_->ring.capacity();
+  }
+
+  bool ended() override {
+    for (;;) {
+      const bool end = cring_->ended.load(std::memory_order_acquire);
+      if (!cring_->ring.consumer_empty()) return false;
+      if (cring_->next.load(std::memory_order_acquire) != nullptr) {
+        if (!advance()) return false;
+        continue;
+      }
+      return end;
+    }
+  }
+
+  // The message read() would return next, without taking it (in latest mode the older ones
+  // are skipped first, as read() would).
+  std::optional<T> peek() {
+    if (read_mode() == ReadMode::kLatest) skip_to_newest();
+    Entry entry;
+    for (;;) {
+      if (cring_->ring.try_peek(entry)) return std::move(entry.value);
+      if (!advance()) return std::nullopt;
+    }
+  }
+
+  std::optional<std::int64_t> head_timestamp_ns() override {
+    if constexpr (requires(const T& t) {
+                    { t.timestamp_ns() } -> std::convertible_to<std::int64_t>;
+                  }) {
+      auto v = peek();
+      if (!v || !*v) return std::nullopt;
+      return v->timestamp_ns();
+    } else {
+      return std::nullopt;
+    }
   }
 
   // How many messages one drain() call takes at most: one ring's capacity, or what is queued
@@ -336,6 +409,15 @@ class LinkChannel final : public LinkChannelBase {
       return std::nullopt;
     }
   }
+  std::optional<AnyFrame> any_peek() override {
+    if constexpr (BuiltinFrame<T>) {
+      auto v = peek();
+      if (!v) return std::nullopt;
+      return AnyFrame(std::move(*v));
+    } else {
+      return std::nullopt;
+    }
+  }
   bool carries_builtin_frame() const override { return BuiltinFrame<T>; }
 
   // --- Control thread ---------------------------------------------------------------------
@@ -387,6 +469,8 @@ class LinkChannel final : public LinkChannelBase {
     const std::chrono::nanoseconds block_timeout;
     // Set by the producer when it moves on to a newer ring (this one is then sealed).
     std::atomic<Ring*> next{nullptr};
+    // Set by the producer after its last push: end of stream (on the ring it pushes into).
+    std::atomic<bool> ended{false};
     // The consumer has read this ring to its end and moved on; the producer no longer looks
     // at it. Both set: the control thread may free it.
     std::atomic<bool> retired{false};
@@ -549,6 +633,23 @@ class LinkChannel final : public LinkChannelBase {
     return true;
   }
 
+  // Latest mode: discards everything but the newest queued message (counted).
+  void skip_to_newest() {
+    std::uint64_t skipped = 0;
+    Entry entry;
+    for (;;) {
+      const std::size_t available = cring_->ring.consumer_available();
+      if (available == 0) {
+        if (!advance()) break;
+        continue;
+      }
+      if (available == 1 && cring_->next.load(std::memory_order_acquire) == nullptr) break;
+      if (!pop_entry(entry)) break;
+      ++skipped;
+    }
+    if (skipped) bump(consumer_.dropped, skipped);
+  }
+
   // The read mode of the newest ring: a change of read mode applies to what is already queued.
   ReadMode read_mode() const {
     const Ring* r = cring_;
@@ -586,7 +687,8 @@ class LinkChannel final : public LinkChannelBase {
   std::vector<std::unique_ptr<Ring>> rings_;
   // Producer thread only.
   alignas(kCacheLineSize) Ring* pring_ = nullptr;
-  bool handover_ = false;     // older_ is not empty
+  bool handover_ = false;  // older_ is not empty
+  bool producer_ended_ = false;
   std::vector<Ring*> older_;  // sealed rings the consumer may still be reading
   struct {
     std::uint64_t pushed = 0;
@@ -594,5 +696,15 @@ class LinkChannel final : public LinkChannelBase {
   // Consumer thread only.
   alignas(kCacheLineSize) Ring* cring_ = nullptr;
 };
+
+// A ChannelFactory for outputs of message type T.
+template <Message T>
+std::shared_ptr<LinkChannelBase> make_channel_of(const LinkId& id, const std::string& from, const std::string& to,
+                                                 const LinkConfig& config, std::shared_ptr<Notifier> consumer_notifier,
+                                                 std::shared_ptr<Notifier> producer_notifier) {
+  return std::make_shared<LinkChannel<T>>(LinkChannelBase::Endpoints{id, from, to},
+                                          config.merged_over(default_link_config<T>()), std::move(consumer_notifier),
+                                          std::move(producer_notifier));
+}
 
 }  // namespace streamlib::internal

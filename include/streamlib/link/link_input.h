@@ -10,7 +10,9 @@
 //
 // An input takes at most one link (fan-in is rejected at connect(); use a mixer). read()
 // honours the link's read mode: `sequential` returns every message in order, `latest` skips
-// to the newest. Call read/has_data/drain only from the processor's own thread.
+// to the newest; peek() shows the next one without taking it; ended() says the link's stream
+// ended and everything before the end was read. Call these only from the processor's own
+// thread.
 #pragma once
 
 #include <cstddef>
@@ -30,12 +32,16 @@ namespace streamlib {
 namespace internal {
 template <Message T>
 PortInfo make_port_info(std::string_view name, std::string_view description, PortDirection direction) {
-  return PortInfo{std::string(name),
-                  direction,
-                  std::string(message_info<T>().name),
-                  std::string(description),
-                  default_link_config<T>(),
-                  std::type_index(typeid(T))};
+  PortInfo info{std::string(name),
+                direction,
+                std::string(message_info<T>().name),
+                std::string(description),
+                default_link_config<T>(),
+                std::type_index(typeid(T))};
+  if constexpr (!std::is_same_v<T, AnyFrame>) {
+    if (direction == PortDirection::kOutput) info.make_channel = &make_channel_of<T>;
+  }
+  return info;
 }
 }  // namespace internal
 
@@ -51,6 +57,15 @@ class LinkInput final : public InputPortBase {
       return channel_ ? channel_->any_pop() : std::nullopt;
     } else {
       return typed_ ? typed_->pop() : std::nullopt;
+    }
+  }
+
+  // The message read() would return next, without taking it; nullopt if none.
+  std::optional<T> peek() {
+    if constexpr (std::is_same_v<T, AnyFrame>) {
+      return channel_ ? channel_->any_peek() : std::nullopt;
+    } else {
+      return typed_ ? typed_->peek() : std::nullopt;
     }
   }
 

@@ -37,6 +37,7 @@ enum class PushResult {
   kOk,             // every link took the message (or none is attached: the plug counted it)
   kDropped,        // at least one link dropped it (its policy, a block timeout, a failed consumer)
   kChangeWaiting,  // a full `block` link took it beyond its capacity: return from process() soon
+  kEnded,          // the output's stream has ended (end_stream()): nothing was sent
 };
 
 template <Message T>
@@ -50,6 +51,7 @@ class LinkOutput final : public OutputPortBase {
   }
 
   PushResult push(T message) {
+    if (ended_) return PushResult::kEnded;
     // While the loop runs, link commands may run: inside a push that blocks (a blocked push is
     // a safe point for them), and between two links of a fan-out, so that wiring a new branch
     // never waits for a long fan-out to finish. A detach then only closes its connection
@@ -94,9 +96,8 @@ class LinkOutput final : public OutputPortBase {
                                                           const std::string& to, const LinkConfig& config,
                                                           std::shared_ptr<Notifier> consumer_notifier,
                                                           std::shared_ptr<Notifier> producer_notifier) const override {
-    return std::make_shared<internal::LinkChannel<T>>(internal::LinkChannelBase::Endpoints{id, from, to},
-                                                      config.merged_over(default_link_config<T>()),
-                                                      std::move(consumer_notifier), std::move(producer_notifier));
+    return internal::make_channel_of<T>(id, from, to, config, std::move(consumer_notifier),
+                                        std::move(producer_notifier));
   }
 
   Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) override {
@@ -110,6 +111,7 @@ class LinkOutput final : public OutputPortBase {
       }
     }
     auto typed = std::static_pointer_cast<internal::LinkChannel<T>>(std::move(channel));
+    if (ended_) typed->end_stream();  // a link attached after the end starts ended
     if (!connections_.front().channel && !connections_.front().closed) {
       connections_.front() = Connection{id, std::move(typed)};  // replace the plug
     } else if (pushing_) {
@@ -121,6 +123,13 @@ class LinkOutput final : public OutputPortBase {
       connections_.insert(connections_.begin(), Connection{id, std::move(typed)});
     }
     return {};
+  }
+
+  void end_stream() override {
+    ended_ = true;
+    for (auto& c : connections_) {
+      if (c.channel && !c.closed) c.channel->end_stream();
+    }
   }
 
   bool detach(const LinkId& id) override {

@@ -6,11 +6,18 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "streamlib/graph/ids.h"
 #include "streamlib/link/link_config.h"
 
 namespace streamlib {
+
+// One non-empty bucket of a LatencyHistogram (see LinkStats::latency_buckets).
+struct LatencyBucket {
+  std::uint32_t bucket = 0;
+  std::uint64_t count = 0;
+};
 
 struct LinkStats {
   LinkId id;
@@ -30,6 +37,9 @@ struct LinkStats {
   std::int64_t latency_p50_ns = 0;
   std::int64_t latency_p99_ns = 0;
   std::int64_t latency_p999_ns = 0;
+  // The histogram's non-empty buckets, so that percentiles over an interval can be taken from
+  // two snapshots (interval_stats); not in to_json().
+  std::vector<LatencyBucket> latency_buckets;
 };
 
 // Log-linear histogram of nanosecond durations (16 sub-buckets per power of two, ~6%
@@ -51,6 +61,11 @@ class LatencyHistogram {
   std::uint64_t count() const noexcept { return total_.load(std::memory_order_relaxed); }
   // The value below which `fraction` (0..1) of samples fall (bucket midpoint); 0 if empty.
   std::int64_t percentile(double fraction) const noexcept;
+
+  // The non-empty buckets, in bucket order.
+  std::vector<LatencyBucket> nonzero_buckets() const;
+  // The percentile of a set of buckets (e.g. the difference of two snapshots); 0 if empty.
+  static std::int64_t percentile_of(const std::vector<LatencyBucket>& buckets, double fraction) noexcept;
 
   static std::size_t bucket_of(std::uint64_t ns) noexcept;
   static std::uint64_t bucket_lower(std::size_t bucket) noexcept;

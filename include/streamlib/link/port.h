@@ -15,11 +15,13 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
 #include "streamlib/graph/ids.h"
 #include "streamlib/graph/processor_node.h"
+#include "streamlib/link/link_channel.h"
 #include "streamlib/link/link_config.h"
 #include "streamlib/link/notifier.h"
 #include "streamlib/result.h"
@@ -50,6 +52,16 @@ class InputPortBase : public PortBase {
  public:
   // Processor thread. True if a message is waiting.
   virtual bool has_data() = 0;
+  // Processor thread. True once the link's stream ended and everything before the end was
+  // read. An input with no link (the plug) has not ended: a live edit is not an end of stream.
+  bool ended() { return channel_ && channel_->ended(); }
+  // Processor thread: the next message's timestamp, if one is queued (see Reactive).
+  std::optional<std::int64_t> head_timestamp_ns() { return channel_ ? channel_->head_timestamp_ns() : std::nullopt; }
+  // Processor thread: the link is at its capacity (see InputsReady::kAll).
+  bool full() { return channel_ && channel_->full(); }
+  // Processor thread: changes when a message arrives or is taken, or the stream ends, or the
+  // link changes.
+  std::uint64_t progress_token() { return generation_ + (channel_ ? channel_->progress_token() : 0); }
   // True while a link (not the plug) is attached.
   bool is_connected() const { return channel_ != nullptr; }
   const LinkId& link_id() const { return link_id_; }
@@ -94,15 +106,20 @@ class OutputPortBase : public PortBase {
   // Runtime, on the processor's thread at a safe point.
   virtual Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) = 0;
   virtual bool detach(const LinkId& id) = 0;
+  // Processor thread: ends the stream on every link, after what was pushed before; later
+  // pushes are discarded, and a link attached later starts ended.
+  virtual void end_stream() = 0;
+  bool ended() const { return ended_; }
   // Attached (id, channel) pairs, for moving links to a rebuilt instance.
   virtual std::vector<std::pair<LinkId, std::shared_ptr<internal::LinkChannelBase>>> attached() const = 0;
 
  protected:
   OutputPortBase(ProcessorBase* owner, PortInfo info);
-  void count_plug_discard() noexcept {
-    plug_discards_.store(plug_discards_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  }
+  // A message pushed into the plug: counted here and for the processor.
+  void count_plug_discard() noexcept;
+  ProcessorBase* owner_;
   std::atomic<std::uint64_t> plug_discards_{0};  // written by the processor thread only
+  bool ended_ = false;
 };
 
 }  // namespace streamlib

@@ -161,6 +161,13 @@ class SpscRing {
   // --- Consumer -------------------------------------------------------------------------
 
   // True if nothing is queued (as far as the consumer can tell right now).
+  // Consumer: elements queued as far as the consumer can tell (refreshes its view of the tail).
+  std::size_t consumer_size() noexcept {
+    const std::uint64_t h = head_.load(std::memory_order_relaxed) & ~kClaimBit;
+    tail_cache_ = tail_.load(std::memory_order_acquire);
+    return tail_cache_ > h ? static_cast<std::size_t>(tail_cache_ - h) : 0;
+  }
+
   bool consumer_empty() noexcept {
     const std::uint64_t h = head_.load(std::memory_order_relaxed) & ~kClaimBit;
     if (h < tail_cache_) return false;
@@ -203,6 +210,33 @@ class SpscRing {
       out = std::move(*p);
       p->~T();
       head_.store(h + 1, std::memory_order_release);
+      return true;
+    }
+  }
+
+  // Copies the next element without taking it. False if none.
+  bool try_peek(T& out) {
+    if (!allow_overwrite_) {
+      const std::uint64_t h = head_.load(std::memory_order_relaxed);
+      if (h == tail_cache_) {
+        tail_cache_ = tail_.load(std::memory_order_acquire);
+        if (h == tail_cache_) return false;
+      }
+      out = *slot(h);
+      return true;
+    }
+    for (;;) {
+      std::uint64_t h = head_.load(std::memory_order_acquire);
+      if (h >= tail_cache_) {
+        tail_cache_ = tail_.load(std::memory_order_acquire);
+        if (h >= tail_cache_) return false;
+      }
+      // Claim the head so the producer cannot evict it while it is copied, then let it go.
+      if (!head_.compare_exchange_weak(h, h | kClaimBit, std::memory_order_acquire, std::memory_order_relaxed)) {
+        continue;
+      }
+      out = *slot(h);
+      head_.store(h, std::memory_order_release);
       return true;
     }
   }

@@ -24,9 +24,11 @@ struct ProcessorStats {
   bool priority_applied = true;                       // false: the OS refused it (see priority_error)
   std::string priority_error;
   std::uint64_t process_calls = 0;
-  std::uint64_t cpu_time_ns = 0;                      // CPU time of the processor's thread
-  std::uint64_t plug_discards = 0;                    // pushed into outputs with no link (the plug)
-  std::string last_error;                             // set in Error
+  std::uint64_t cpu_time_ns = 0;    // CPU time of the processor's thread
+  std::uint64_t plug_discards = 0;  // pushed into outputs with no link (the plug)
+  std::uint64_t input_stalls = 0;   // Reactive kAll/kSynchronized: inputs gone on without (timeout, or another full)
+  std::uint64_t missed_cycles = 0;  // Manual, device-driven: cycles skipped (runtime busy, not streaming)
+  std::string last_error;           // set in Error
   nlohmann::json metrics = nlohmann::json::object();  // ProcessorBase::metrics()
 };
 

@@ -181,6 +181,11 @@ class StreamRuntime {
   Result<void> resume();
   // stop() then start() with the same graph.
   Result<void> restart();
+  // Running (or Paused) -> Finished when every sink's stream has ended (or the sink failed):
+  // the state, a kEndOfStream event, and this call, which waits for it (a file transcode
+  // waits here, then stop()s). An error if it has not happened within `timeout`, or the runtime
+  // stopped first.
+  Result<void> wait_until_finished(std::chrono::milliseconds timeout);
   RuntimeState state() const;
 
   // --- Observation ------------------------------------------------------------------------

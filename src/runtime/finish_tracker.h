@@ -1,0 +1,40 @@
+// FinishTracker: knows when every sink of the running graph has finished (its stream ended, or
+// it failed), so the runtime can say so — an event, a state, a call that waits for it — as
+// gst-launch does at end of stream.
+#pragma once
+
+#include <functional>
+#include <mutex>
+#include <unordered_set>
+
+#include "executor/processor_core.h"
+#include "streamlib/graph/graph.h"
+
+namespace streamlib::internal {
+
+class FinishTracker final : public FinishListener {
+ public:
+  // `changed(all_done)` runs whenever the answer changes, on the thread that changed it.
+  explicit FinishTracker(std::function<void(bool all_done)> changed) : changed_(std::move(changed)) {}
+
+  // Processor threads: a processor's stream is over (finished, or failed).
+  void processor_finished(const ProcessorId& id) override;
+  void processor_unfinished(const ProcessorId& id) override;
+  // Control thread, after every change: the running graph (which processors are sinks, which
+  // exist at all).
+  void set_graph(const Graph& running);
+  void clear();
+  bool all_done() const;
+
+ private:
+  void update_locked(std::unique_lock<std::mutex>& lock);
+
+  std::function<void(bool)> changed_;
+  mutable std::mutex mutex_;
+  std::unordered_set<ProcessorId> sinks_;     // GUARDED_BY(mutex_)
+  std::unordered_set<ProcessorId> present_;   // GUARDED_BY(mutex_)
+  std::unordered_set<ProcessorId> finished_;  // GUARDED_BY(mutex_)
+  bool done_ = false;                         // GUARDED_BY(mutex_)
+};
+
+}  // namespace streamlib::internal
