@@ -15,6 +15,22 @@ if(TARGET streamlib_cli)
 endif()
 install(EXPORT streamlibTargets NAMESPACE streamlib:: DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/streamlib)
 
+# The media components' own dependencies, recreated as the same PkgConfig:: imported targets.
+get_property(_streamlib_pkg_deps GLOBAL PROPERTY STREAMLIB_PKG_DEPENDENCIES)
+get_property(STREAMLIB_COMPONENT_LIST GLOBAL PROPERTY STREAMLIB_COMPONENTS)
+set(STREAMLIB_PKG_DEPENDENCY_LINES "")
+if(_streamlib_pkg_deps)
+  string(APPEND STREAMLIB_PKG_DEPENDENCY_LINES "find_dependency(PkgConfig)\n")
+  list(REMOVE_DUPLICATES _streamlib_pkg_deps)
+  foreach(dep IN LISTS _streamlib_pkg_deps)
+    string(REPLACE "|" ";" dep "${dep}")
+    list(GET dep 0 prefix)
+    list(GET dep 1 modules)
+    string(APPEND STREAMLIB_PKG_DEPENDENCY_LINES
+      "if(NOT TARGET PkgConfig::${prefix})\n  pkg_check_modules(${prefix} REQUIRED IMPORTED_TARGET ${modules})\nendif()\n")
+  endforeach()
+endif()
+
 configure_package_config_file(${PROJECT_SOURCE_DIR}/cmake/streamlibConfig.cmake.in
   ${PROJECT_BINARY_DIR}/streamlibConfig.cmake
   INSTALL_DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/streamlib)

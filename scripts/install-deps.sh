@@ -11,6 +11,11 @@ packages=(
   libexpected-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
   # tests and benchmarks: graphviz checks DOT output; peers for the benchmarks
   graphviz libboost-dev gstreamer1.0-tools libgstreamer1.0-dev gstreamer1.0-plugins-base
+  # media components: FFmpeg, SDL2, lilv/LV2 (V4L2 is the kernel's videodev2.h)
+  libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
+  libsdl2-dev liblilv-dev lv2-dev libcli11-dev
+  # what media tests check against: ffmpeg/ffprobe, an X server for windows, LV2 plugins, sox
+  ffmpeg xvfb libx11-dev x11-apps imagemagick lv2-examples mda-lv2 swh-lv2 sox gstreamer1.0-plugins-good gstreamer1.0-libav
   # lint
   clang-format
 )

@@ -98,6 +98,11 @@ long long ms_taken(F&& f) {
 }
 
 int main() {
+  // Linking only the core pulls in no media component.
+  if (!streamlib::loaded_modules().empty()) {
+    std::fprintf(stderr, "core-only program has modules loaded\n");
+    return 9;
+  }
   {  // 1
     streamlib::StreamRuntime rt;
     auto src = rt.add_processor<streamlib::SequenceSource>({.interval_us = 200}).value();

@@ -1,0 +1,698 @@
+#include "ffmpeg_common/encoder.h"
+
+#include <algorithm>
+#include <cstdlib>
+#include <deque>
+#include <map>
+#include <new>
+#include <string>
+
+extern "C" {
+#include <libavutil/audio_fifo.h>
+}
+
+#include "ffmpeg_common/ffmpeg_error.h"
+#include "ffmpeg_common/ffmpeg_types.h"
+#include "ffmpeg_common/swr_setup.h"
+#include "ffmpeg_common/sws_convert.h"
+
+namespace streamlib::ffmpeg {
+
+namespace {
+
+constexpr AVRational kVideoTimeBase{1, 90000};
+// A gap in audio input longer than this restarts the timeline instead of filling silence.
+constexpr std::int64_t kMaxAudioGapNs = 10'000'000'000;
+
+const AVCodec* find_encoder(const std::string& name) {
+  const AVCodec* codec = avcodec_find_encoder_by_name(name.c_str());
+  if (codec == nullptr) {
+    if (const AVCodecDescriptor* d = avcodec_descriptor_get_by_name(name.c_str())) codec = avcodec_find_encoder(d->id);
+  }
+  // "opus" is both a codec and FFmpeg's experimental encoder of it: prefer a stable encoder.
+  if (codec != nullptr && (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL) != 0) {
+    const AVCodec* stable = avcodec_find_encoder(codec->id);
+    if (stable != nullptr && (stable->capabilities & AV_CODEC_CAP_EXPERIMENTAL) == 0) codec = stable;
+  }
+  return codec;
+}
+
+Result<const AVCodec*> encoder_for(const std::string& name, MediaKind kind) {
+  const AVCodec* codec = find_encoder(name);
+  const AVMediaType type = kind == MediaKind::kVideo ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO;
+  if (codec == nullptr || codec->type != type) return make_error(codec_not_available(name, kind, true));
+  return codec;
+}
+
+// The encoder's private option names (for "unknown option" errors).
+std::string private_options(const AVCodec* codec) {
+  std::string out;
+  if (codec->priv_class == nullptr) return "none";
+  const AVOption* o = nullptr;
+  while ((o = av_opt_next(&codec->priv_class, o)) != nullptr) {
+    if (o->type == AV_OPT_TYPE_CONST) continue;
+    if (out.find(std::string(o->name) + ",") != std::string::npos) continue;
+    out += o->name;
+    out += ", ";
+  }
+  if (out.size() >= 2) out.resize(out.size() - 2);
+  return out.empty() ? "none" : out;
+}
+
+// Checks that every option exists for this encoder and takes its value, before anything opens.
+Result<void> check_options(const AVCodec* codec, const std::map<std::string, std::string>& options) {
+  CodecContextPtr probe(avcodec_alloc_context3(codec));
+  if (!probe) return make_error(ErrorCode::kInternal, "out of memory");
+  for (const auto& [key, value] : options) {
+    if (av_opt_find(probe.get(), key.c_str(), nullptr, 0, AV_OPT_SEARCH_CHILDREN) == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "codec '{}': unknown option '{}' (its own options: {})",
+                        codec->name, key, private_options(codec));
+    }
+    clear_last_log_error();
+    if (int ret = av_opt_set(probe.get(), key.c_str(), value.c_str(), AV_OPT_SEARCH_CHILDREN); ret < 0) {
+      const Error e = av_error(ret, fmt::format("codec '{}': option {}='{}'", codec->name, key, value));
+      return make_error(Error(ErrorCode::kInvalidArgument, e.message()));
+    }
+  }
+  return {};
+}
+
+// The encoder's input format: the asked one (if the codec takes it) or the codec's first.
+Result<AVPixelFormat> encoder_pixel_format(const AVCodec* codec, const std::string& asked) {
+  AVPixelFormat pix_fmt = AV_PIX_FMT_NONE;
+  if (!asked.empty()) {
+    pix_fmt = av_get_pix_fmt(asked.c_str());
+    if (pix_fmt == AV_PIX_FMT_NONE) {
+      return make_error(ErrorCode::kInvalidArgument, "codec '{}': unknown pixel format '{}'", codec->name, asked);
+    }
+  }
+  if (codec->pix_fmts != nullptr) {
+    if (pix_fmt == AV_PIX_FMT_NONE) pix_fmt = codec->pix_fmts[0];
+    bool supported = false;
+    std::string names;
+    for (const AVPixelFormat* p = codec->pix_fmts; *p != AV_PIX_FMT_NONE; ++p) {
+      supported = supported || *p == pix_fmt;
+      names += (names.empty() ? "" : ", ") + pixel_format_name(*p);
+    }
+    if (!supported) {
+      return make_error(ErrorCode::kInvalidArgument, "codec '{}': pixel format '{}' is not supported (supported: {})",
+                        codec->name, asked, names);
+    }
+  }
+  return pix_fmt == AV_PIX_FMT_NONE ? AV_PIX_FMT_YUV420P : pix_fmt;
+}
+
+bool has_private_option(const AVCodec* codec, const char* name) {
+  const AVClass* cls = codec->priv_class;  // a "fake object": a pointer to the class
+  return cls != nullptr && av_opt_find2(&cls, name, nullptr, 0, AV_OPT_SEARCH_FAKE_OBJ, nullptr) != nullptr;
+}
+
+std::shared_ptr<const CodecParameters> describe(const AVCodecContext& ctx, MediaKind kind) {
+  CodecParametersPtr par(avcodec_parameters_alloc());
+  if (!par || avcodec_parameters_from_context(par.get(), &ctx) < 0) throw std::bad_alloc();
+  auto p = std::make_shared<CodecParameters>();
+  p->codec = avcodec_get_name(ctx.codec_id);
+  p->kind = kind;
+  p->bit_rate = ctx.bit_rate;
+  if (kind == MediaKind::kVideo) {
+    p->width = ctx.width;
+    p->height = ctx.height;
+    p->pixel_format = pixel_format_name(ctx.pix_fmt);
+    p->frame_rate_num = ctx.framerate.num;
+    p->frame_rate_den = ctx.framerate.den > 0 ? ctx.framerate.den : 1;
+  } else {
+    p->sample_rate = ctx.sample_rate;
+    p->channels = ctx.ch_layout.nb_channels;
+    p->frame_size = ctx.frame_size;
+  }
+  if (ctx.extradata != nullptr && ctx.extradata_size > 0) {
+    p->extradata.assign(ctx.extradata, ctx.extradata + ctx.extradata_size);
+  }
+  p->native = make_native_parameters(*par);
+  return p;
+}
+
+// Packets out of `ctx` until it wants input (or is drained), appended to `out`.
+struct PacketDrain {
+  AVCodecContext* ctx;
+  AVRational time_base;
+  EncodedPacketPool* pool;
+  const std::shared_ptr<const CodecParameters>* params;
+  std::uint64_t* packet_number;
+  // Video: pts -> duration of the frames sent, for packets the encoder gives no duration.
+  const std::deque<std::pair<std::int64_t, std::int64_t>>* durations = nullptr;
+};
+
+}  // namespace
+
+Result<void> VideoEncoderOptions::validate() const {
+  if (codec.empty()) return make_error(ErrorCode::kInvalidArgument, "codec: must not be empty");
+  if (width < 0 || height < 0 || width > 16384 || height > 16384 || (width == 0) != (height == 0)) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "size {}x{} is out of range (both 1..16384, or both 0 for the first frame's)", width, height);
+  }
+  if (frame_rate_num <= 0 || frame_rate_den <= 0) {
+    return make_error(ErrorCode::kInvalidArgument, "frame rate {}/{} must be positive", frame_rate_num, frame_rate_den);
+  }
+  if (bit_rate < 0) return make_error(ErrorCode::kInvalidArgument, "bit_rate: {} must not be negative", bit_rate);
+  if (crf < -1 || crf > 63) return make_error(ErrorCode::kInvalidArgument, "crf: {} is out of range (-1..63)", crf);
+  if (keyframe_interval < 0) {
+    return make_error(ErrorCode::kInvalidArgument, "keyframe_interval: {} must not be negative", keyframe_interval);
+  }
+  if (threads < 0) return make_error(ErrorCode::kInvalidArgument, "threads: {} must not be negative", threads);
+  if (speed < -1 || speed > 16) return make_error(ErrorCode::kInvalidArgument, "speed: {} is out of range", speed);
+  return {};
+}
+
+Result<void> AudioEncoderOptions::validate() const {
+  if (codec.empty()) return make_error(ErrorCode::kInvalidArgument, "codec: must not be empty");
+  if (sample_rate != 0 && (sample_rate < 1000 || sample_rate > 768000)) {
+    return make_error(ErrorCode::kInvalidArgument, "sample_rate: {} is out of range (0 or 1000..768000)", sample_rate);
+  }
+  if (channels < 0 || channels > kMaxAudioChannels) {
+    return make_error(ErrorCode::kInvalidArgument, "channels: {} is out of range (0..{})", channels, kMaxAudioChannels);
+  }
+  if (bit_rate < 0) return make_error(ErrorCode::kInvalidArgument, "bit_rate: {} must not be negative", bit_rate);
+  return {};
+}
+
+namespace {
+
+Result<void> drain(const PacketDrain& d, std::vector<EncodedPacket>& out) {
+  while (true) {
+    PacketPtr pkt(av_packet_alloc());
+    if (!pkt) return make_error(ErrorCode::kInternal, "out of memory");
+    clear_last_log_error();
+    const int ret = avcodec_receive_packet(d.ctx, pkt.get());
+    if (ret == kErrorAgain || ret == kErrorEof) return {};
+    if (ret < 0) return make_error(av_error(ret, fmt::format("codec '{}': encoding failed", d.ctx->codec->name)));
+    AVPacket* raw = pkt.release();
+    WritableEncodedPacket w = d.pool->wrap(*d.params, {raw->data, static_cast<std::size_t>(raw->size)}, [raw]() {
+      AVPacket* doomed = raw;
+      av_packet_free(&doomed);
+    });
+    w.set_pts_ns(to_ns(raw->pts, d.time_base));
+    w.set_dts_ns(to_ns(raw->dts != kNoTimestamp ? raw->dts : raw->pts, d.time_base));
+    std::int64_t duration = raw->duration;
+    if (duration <= 0 && d.durations != nullptr) {
+      for (const auto& [pts, dur] : *d.durations) {
+        if (pts == raw->pts) duration = dur;
+      }
+    }
+    w.set_duration_ns(duration > 0 ? to_ns(duration, d.time_base) : 0);
+    w.set_keyframe((raw->flags & AV_PKT_FLAG_KEY) != 0);
+    w.set_frame_number((*d.packet_number)++);
+    out.push_back(std::move(w).freeze());
+  }
+}
+
+}  // namespace
+
+// --- Video ----------------------------------------------------------------------------------------
+
+struct VideoEncoder::Impl {
+  VideoEncoderOptions options;
+  const AVCodec* codec = nullptr;
+  CodecContextPtr ctx;
+  std::shared_ptr<const CodecParameters> params;
+  EncodedPacketPool packet_pool;
+  detail::SwsConverter sws;
+  FramePtr converted;  // reused target of conversions
+  bool flushed = false;
+  bool force_keyframe = false;
+  std::int64_t last_pts = kNoTimestamp;
+  std::uint64_t packet_number = 0;
+  std::deque<std::pair<std::int64_t, std::int64_t>> durations;  // pts -> duration (time base units)
+
+  std::string name() const { return fmt::format("codec '{}'", codec->name); }
+
+  Result<void> open(const VideoFrame& first) {
+    const int width = options.width > 0 ? options.width : first.width();
+    const int height = options.height > 0 ? options.height : first.height();
+    STREAMLIB_ASSIGN_OR_RETURN(const AVPixelFormat pix_fmt, encoder_pixel_format(codec, options.pixel_format));
+
+    CodecContextPtr c(avcodec_alloc_context3(codec));
+    if (!c) return make_error(ErrorCode::kInternal, "out of memory");
+    c->width = width;
+    c->height = height;
+    c->pix_fmt = pix_fmt;
+    c->time_base = kVideoTimeBase;
+    c->framerate = AVRational{options.frame_rate_num, options.frame_rate_den};
+    c->sample_aspect_ratio = AVRational{1, 1};
+    c->bit_rate = options.bit_rate;
+    if (options.keyframe_interval > 0) c->gop_size = options.keyframe_interval;
+    if (options.max_b_frames >= 0) {
+      c->max_b_frames = options.max_b_frames;
+    } else if (options.realtime) {
+      c->max_b_frames = 0;
+    }
+    c->thread_count = options.threads;
+    if (options.global_header) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    if (detail::is_yuv(pix_fmt)) {
+      const bool first_yuv = detail::is_yuv(to_av_pixel_format(first.format()));
+      const ColorRange range =
+          first_yuv && first.color_range() != ColorRange::kUnknown ? first.color_range() : ColorRange::kLimited;
+      const ColorMatrix matrix =
+          detail::effective_matrix(first_yuv ? first.color_matrix() : ColorMatrix::kUnknown, height);
+      c->color_range = to_av_color_range(range);
+      c->colorspace = to_av_color_space(matrix);
+      c->color_primaries = matrix == ColorMatrix::kBt709    ? AVCOL_PRI_BT709
+                           : matrix == ColorMatrix::kBt2020 ? AVCOL_PRI_BT2020
+                                                            : AVCOL_PRI_SMPTE170M;
+      c->color_trc = matrix == ColorMatrix::kBt709    ? AVCOL_TRC_BT709
+                     : matrix == ColorMatrix::kBt2020 ? AVCOL_TRC_BT2020_10
+                                                      : AVCOL_TRC_SMPTE170M;
+    }
+
+    Dictionary dict;
+    const std::string encoder = codec->name;
+    const bool x264 = encoder.rfind("libx264", 0) == 0;
+    const bool vpx = encoder.rfind("libvpx", 0) == 0;
+    auto put = [&](const char* key, const std::string& value) -> Result<void> {
+      if (!has_private_option(codec, key)) {
+        return make_error(ErrorCode::kInvalidArgument, "{}: has no option '{}' (its own options: {})", name(), key,
+                          private_options(codec));
+      }
+      dict.set(key, value);
+      return {};
+    };
+    if (options.crf >= 0) STREAMLIB_RETURN_IF_ERROR(put("crf", std::to_string(options.crf)));
+    if (!options.preset.empty()) STREAMLIB_RETURN_IF_ERROR(put("preset", options.preset));
+    if (!options.tune.empty()) STREAMLIB_RETURN_IF_ERROR(put("tune", options.tune));
+    if (x264 && options.realtime) {
+      if (options.preset.empty()) dict.set("preset", "veryfast");
+      if (options.tune.empty()) dict.set("tune", "zerolatency");
+    }
+    if (vpx) {
+      dict.set("deadline", options.realtime ? "realtime" : "good");
+      dict.set("cpu-used", std::to_string(options.speed >= 0 ? options.speed : options.realtime ? 8 : 4));
+      if (has_private_option(codec, "row-mt")) dict.set("row-mt", "1");
+      if (options.realtime) dict.set("lag-in-frames", "0");
+    }
+    for (const auto& [key, value] : options.options) dict.set(key, value);
+
+    clear_last_log_error();
+    if (int ret = avcodec_open2(c.get(), codec, dict.out()); ret < 0) {
+      return make_error(av_error(
+          ret, fmt::format("{}: cannot open for {}x{} {}", name(), width, height, pixel_format_name(pix_fmt))));
+    }
+    if (!dict.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: unknown options {}", name(), dict.keys());
+    }
+    ctx = std::move(c);
+    params = describe(*ctx, MediaKind::kVideo);
+    return {};
+  }
+
+  // The frame as an AVFrame in the encoder's format and size: the frame's own planes when they
+  // already are, else a conversion into `converted`.
+  Result<FramePtr> prepare(const VideoFrame& frame) {
+    const AVPixelFormat src_fmt = to_av_pixel_format(frame.format());
+    if (src_fmt == ctx->pix_fmt && frame.width() == ctx->width && frame.height() == ctx->height) {
+      FramePtr f(av_frame_alloc());
+      if (!f) return make_error(ErrorCode::kInternal, "out of memory");
+      auto* keep = new VideoFrame(frame);
+      const std::uint8_t* base = frame.plane(0).data();
+      f->buf[0] = av_buffer_create(
+          const_cast<std::uint8_t*>(base), frame.plane(0).size(),
+          [](void* opaque, std::uint8_t*) { delete static_cast<VideoFrame*>(opaque); }, keep, AV_BUFFER_FLAG_READONLY);
+      if (f->buf[0] == nullptr) {
+        delete keep;
+        return make_error(ErrorCode::kInternal, "out of memory");
+      }
+      for (int p = 0; p < frame.plane_count(); ++p) {
+        f->data[p] = const_cast<std::uint8_t*>(frame.plane(p).data());
+        f->linesize[p] = frame.stride(p);
+      }
+      f->format = src_fmt;
+      f->width = frame.width();
+      f->height = frame.height();
+      f->color_range = ctx->color_range;
+      f->colorspace = ctx->colorspace;
+      return f;
+    }
+    if (!converted) {
+      converted.reset(av_frame_alloc());
+      if (!converted) return make_error(ErrorCode::kInternal, "out of memory");
+      converted->format = ctx->pix_fmt;
+      converted->width = ctx->width;
+      converted->height = ctx->height;
+      if (int ret = av_frame_get_buffer(converted.get(), 0); ret < 0) return make_error(av_error(ret, name()));
+    }
+    if (int ret = av_frame_make_writable(converted.get()); ret < 0) return make_error(av_error(ret, name()));
+    detail::MutableImageView dst = detail::view_of(*converted);
+    dst.range = from_av_color_range(ctx->color_range);
+    dst.matrix = from_av_color_space(ctx->colorspace);
+    STREAMLIB_RETURN_IF_ERROR(sws.convert(detail::view_of(frame), dst, SWS_BICUBIC));
+    converted->color_range = ctx->color_range;
+    converted->colorspace = ctx->colorspace;
+    FramePtr f(av_frame_clone(converted.get()));
+    if (!f) return make_error(ErrorCode::kInternal, "out of memory");
+    return f;
+  }
+
+  PacketDrain drainer() { return {ctx.get(), ctx->time_base, &packet_pool, &params, &packet_number, &durations}; }
+};
+
+VideoEncoder::VideoEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+VideoEncoder::VideoEncoder(VideoEncoder&&) noexcept = default;
+VideoEncoder& VideoEncoder::operator=(VideoEncoder&&) noexcept = default;
+VideoEncoder::~VideoEncoder() = default;
+
+Result<VideoEncoder> VideoEncoder::create(VideoEncoderOptions options) {
+  ensure_initialized();
+  STREAMLIB_RETURN_IF_ERROR(options.validate());
+  STREAMLIB_ASSIGN_OR_RETURN(const AVCodec* codec, encoder_for(options.codec, MediaKind::kVideo));
+  STREAMLIB_RETURN_IF_ERROR(check_options(codec, options.options));
+  STREAMLIB_RETURN_IF_ERROR(encoder_pixel_format(codec, options.pixel_format));
+  auto impl = std::make_unique<Impl>();
+  impl->codec = codec;
+  impl->options = std::move(options);
+  if (impl->options.width > 0) {
+    // Open now: the parameters are known before the first frame, and option errors show early.
+    WritableVideoFrame probe(impl->options.width, impl->options.height, PixelFormat::kI420);
+    STREAMLIB_RETURN_IF_ERROR(impl->open(std::move(probe).freeze()));
+  }
+  return VideoEncoder(std::move(impl));
+}
+
+Result<void> VideoEncoder::encode(const VideoFrame& frame, std::vector<EncodedPacket>& out) {
+  Impl& s = *impl_;
+  if (!frame) return make_error(ErrorCode::kInvalidArgument, "{}: cannot encode an empty frame", s.name());
+  if (s.flushed) return make_error(ErrorCode::kFailedPrecondition, "{}: already flushed", s.name());
+  if (!s.ctx) STREAMLIB_RETURN_IF_ERROR(s.open(frame));
+  STREAMLIB_ASSIGN_OR_RETURN(FramePtr f, s.prepare(frame));
+  std::int64_t pts = from_ns(frame.timestamp_ns(), s.ctx->time_base);
+  if (s.last_pts != kNoTimestamp && pts <= s.last_pts) pts = s.last_pts + 1;  // strictly increasing
+  s.last_pts = pts;
+  f->pts = pts;
+  const std::int64_t duration =
+      frame.duration_ns() > 0
+          ? from_ns(frame.duration_ns(), s.ctx->time_base)
+          : av_rescale_q(1, AVRational{s.ctx->framerate.den, s.ctx->framerate.num}, s.ctx->time_base);
+  s.durations.emplace_back(pts, duration);
+  if (s.durations.size() > 256) s.durations.pop_front();
+  if (s.force_keyframe) {
+    f->pict_type = AV_PICTURE_TYPE_I;
+    s.force_keyframe = false;
+  }
+  clear_last_log_error();
+  if (int ret = avcodec_send_frame(s.ctx.get(), f.get()); ret < 0) {
+    return make_error(av_error(ret, fmt::format("{}: encoding failed", s.name())));
+  }
+  return drain(s.drainer(), out);
+}
+
+Result<void> VideoEncoder::flush(std::vector<EncodedPacket>& out) {
+  Impl& s = *impl_;
+  if (s.flushed || !s.ctx) {
+    s.flushed = true;
+    return {};
+  }
+  s.flushed = true;
+  clear_last_log_error();
+  if (int ret = avcodec_send_frame(s.ctx.get(), nullptr); ret < 0 && ret != kErrorEof) {
+    return make_error(av_error(ret, fmt::format("{}: flushing failed", s.name())));
+  }
+  return drain(s.drainer(), out);
+}
+
+void VideoEncoder::request_keyframe() { impl_->force_keyframe = true; }
+bool VideoEncoder::is_open() const { return impl_->ctx != nullptr; }
+std::shared_ptr<const CodecParameters> VideoEncoder::parameters() const { return impl_->params; }
+std::string VideoEncoder::encoder_name() const { return impl_->codec->name; }
+const VideoEncoderOptions& VideoEncoder::options() const { return impl_->options; }
+
+// --- Audio ----------------------------------------------------------------------------------------
+
+namespace {
+struct FifoDeleter {
+  void operator()(AVAudioFifo* f) const { av_audio_fifo_free(f); }
+};
+
+bool same_layout(const AVChannelLayout& a, const AVChannelLayout& b) { return av_channel_layout_compare(&a, &b) == 0; }
+}  // namespace
+
+struct AudioEncoder::Impl {
+  AudioEncoderOptions options;
+  const AVCodec* codec = nullptr;
+  CodecContextPtr ctx;
+  std::shared_ptr<const CodecParameters> params;
+  EncodedPacketPool packet_pool;
+  SwrPtr swr;
+  int swr_in_rate = 0;
+  int swr_in_channels = 0;
+  std::unique_ptr<AVAudioFifo, FifoDeleter> fifo;
+  FramePtr converted;  // swresample's output
+  int converted_capacity = 0;
+  FramePtr chunk;  // one encoder frame
+  int frame_size = 0;
+  bool flushed = false;
+  bool started = false;
+  std::int64_t fifo_pts = 0;          // encoder pts (samples) of the FIFO's first sample
+  std::int64_t next_in_position = 0;  // sample_position the next input should have
+  int in_rate = 0;
+  std::uint64_t packet_number = 0;
+  std::vector<float> silence;
+
+  std::string name() const { return fmt::format("codec '{}'", codec->name); }
+
+  Result<void> open(const AudioFrame& first) {
+    // Sample rate: the asked one (must be supported), else the input's or the nearest supported.
+    int rate = options.sample_rate > 0 ? options.sample_rate : first.sample_rate();
+    if (codec->supported_samplerates != nullptr) {
+      int best = 0;
+      std::string names;
+      for (const int* r = codec->supported_samplerates; *r != 0; ++r) {
+        names += (names.empty() ? "" : ", ") + std::to_string(*r);
+        if (best == 0 || std::abs(*r - rate) < std::abs(best - rate) ||
+            (std::abs(*r - rate) == std::abs(best - rate) && *r > best)) {
+          best = *r;
+        }
+      }
+      if (best != rate && options.sample_rate > 0) {
+        return make_error(ErrorCode::kInvalidArgument, "{}: sample rate {} is not supported (supported: {})", name(),
+                          rate, names);
+      }
+      rate = best;
+    }
+    // Channels in FFmpeg's default layout, or the codec's layout with that many channels.
+    const int channels = options.channels > 0 ? options.channels : first.channels();
+    AVChannelLayout layout = detail::default_layout(channels);
+    if (codec->ch_layouts != nullptr) {
+      const AVChannelLayout* pick = nullptr;
+      for (const AVChannelLayout* l = codec->ch_layouts; l->nb_channels != 0; ++l) {
+        if (same_layout(*l, layout)) {
+          pick = l;
+          break;
+        }
+        if (pick == nullptr && l->nb_channels == channels) pick = l;
+      }
+      if (pick == nullptr) {
+        return make_error(ErrorCode::kInvalidArgument, "{}: {} channels are not supported", name(), channels);
+      }
+      layout = *pick;
+    }
+    // Sample format: float if the codec takes it.
+    AVSampleFormat sample_fmt = AV_SAMPLE_FMT_FLTP;
+    if (codec->sample_fmts != nullptr) {
+      sample_fmt = codec->sample_fmts[0];
+      for (const AVSampleFormat* f = codec->sample_fmts; *f != AV_SAMPLE_FMT_NONE; ++f) {
+        if (*f == AV_SAMPLE_FMT_FLTP || *f == AV_SAMPLE_FMT_FLT) {
+          sample_fmt = *f;
+          break;
+        }
+      }
+    }
+
+    CodecContextPtr c(avcodec_alloc_context3(codec));
+    if (!c) return make_error(ErrorCode::kInternal, "out of memory");
+    c->sample_rate = rate;
+    c->sample_fmt = sample_fmt;
+    if (int ret = av_channel_layout_copy(&c->ch_layout, &layout); ret < 0) return make_error(av_error(ret, name()));
+    c->time_base = AVRational{1, rate};
+    c->bit_rate = options.bit_rate;
+    if (options.global_header) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    Dictionary dict;
+    for (const auto& [key, value] : options.options) dict.set(key, value);
+    clear_last_log_error();
+    if (int ret = avcodec_open2(c.get(), codec, dict.out()); ret < 0) {
+      return make_error(av_error(ret, fmt::format("{}: cannot open for {} Hz, {} channels, {}", name(), rate, channels,
+                                                  sample_format_name(sample_fmt))));
+    }
+    if (!dict.empty()) return make_error(ErrorCode::kInvalidArgument, "{}: unknown options {}", name(), dict.keys());
+    frame_size =
+        c->frame_size > 0 && (codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE) == 0 ? c->frame_size : 1024;
+    fifo.reset(av_audio_fifo_alloc(sample_fmt, channels, frame_size * 2));
+    chunk.reset(av_frame_alloc());
+    if (!fifo || !chunk) return make_error(ErrorCode::kInternal, "out of memory");
+    chunk->format = sample_fmt;
+    chunk->nb_samples = frame_size;
+    chunk->sample_rate = rate;
+    if (int ret = av_channel_layout_copy(&chunk->ch_layout, &c->ch_layout); ret < 0) {
+      return make_error(av_error(ret, name()));
+    }
+    if (int ret = av_frame_get_buffer(chunk.get(), 0); ret < 0) return make_error(av_error(ret, name()));
+    ctx = std::move(c);
+    params = describe(*ctx, MediaKind::kAudio);
+    return {};
+  }
+
+  Result<void> ensure_swr(int rate, int channels) {
+    if (swr && rate == swr_in_rate && channels == swr_in_channels) return {};
+    const AVChannelLayout in = detail::default_layout(channels);
+    STREAMLIB_ASSIGN_OR_RETURN(swr, detail::make_swr(in, AV_SAMPLE_FMT_FLT, rate, ctx->ch_layout.nb_channels,
+                                                     ctx->sample_fmt, ctx->sample_rate, ResampleQuality::kDefault));
+    swr_in_rate = rate;
+    swr_in_channels = channels;
+    return {};
+  }
+
+  // Converts `count` interleaved float samples (nullptr: the resampler's tail) into the FIFO.
+  Result<void> push(const float* samples, int count) {
+    const int max_out = swr_get_out_samples(swr.get(), count);
+    if (max_out < 0) return make_error(av_error(max_out, name()));
+    if (max_out == 0) return {};
+    if (max_out > converted_capacity) {
+      converted.reset(av_frame_alloc());
+      if (!converted) return make_error(ErrorCode::kInternal, "out of memory");
+      converted->format = ctx->sample_fmt;
+      converted->nb_samples = max_out;
+      if (int ret = av_channel_layout_copy(&converted->ch_layout, &ctx->ch_layout); ret < 0) {
+        return make_error(av_error(ret, name()));
+      }
+      if (int ret = av_frame_get_buffer(converted.get(), 0); ret < 0) return make_error(av_error(ret, name()));
+      converted_capacity = max_out;
+    }
+    const auto* in = reinterpret_cast<const std::uint8_t*>(samples);
+    const int got = swr_convert(swr.get(), converted->data, max_out, samples != nullptr ? &in : nullptr,
+                                samples != nullptr ? count : 0);
+    if (got < 0) return make_error(av_error(got, name()));
+    if (got > 0 && av_audio_fifo_write(fifo.get(), reinterpret_cast<void**>(converted->data), got) < got) {
+      return make_error(ErrorCode::kInternal, "{}: out of memory", name());
+    }
+    return {};
+  }
+
+  // Feeds `count` samples of silence at the input's rate and channels.
+  Result<void> push_silence(std::int64_t count, int channels) {
+    constexpr std::int64_t kBlock = 4096;
+    silence.assign(static_cast<std::size_t>(kBlock * channels), 0.0f);
+    while (count > 0) {
+      const auto n = static_cast<int>(std::min(count, kBlock));
+      STREAMLIB_RETURN_IF_ERROR(push(silence.data(), n));
+      count -= n;
+    }
+    return {};
+  }
+
+  // Encodes one chunk of `n` samples from the FIFO.
+  Result<void> send_chunk(int n, std::vector<EncodedPacket>& out) {
+    if (int ret = av_frame_make_writable(chunk.get()); ret < 0) return make_error(av_error(ret, name()));
+    chunk->nb_samples = n;
+    if (av_audio_fifo_read(fifo.get(), reinterpret_cast<void**>(chunk->data), n) < n) {
+      return make_error(ErrorCode::kInternal, "{}: audio FIFO underrun", name());
+    }
+    chunk->pts = fifo_pts;
+    fifo_pts += n;
+    clear_last_log_error();
+    if (int ret = avcodec_send_frame(ctx.get(), chunk.get()); ret < 0) {
+      return make_error(av_error(ret, fmt::format("{}: encoding failed", name())));
+    }
+    return drain(drainer(), out);
+  }
+
+  Result<void> send_full_chunks(std::vector<EncodedPacket>& out) {
+    while (av_audio_fifo_size(fifo.get()) >= frame_size) STREAMLIB_RETURN_IF_ERROR(send_chunk(frame_size, out));
+    return {};
+  }
+
+  // Everything buffered (resampler and FIFO) as a last, possibly short, chunk.
+  Result<void> send_rest(std::vector<EncodedPacket>& out) {
+    if (swr) STREAMLIB_RETURN_IF_ERROR(push(nullptr, 0));
+    STREAMLIB_RETURN_IF_ERROR(send_full_chunks(out));
+    if (const int left = av_audio_fifo_size(fifo.get()); left > 0) STREAMLIB_RETURN_IF_ERROR(send_chunk(left, out));
+    return {};
+  }
+
+  PacketDrain drainer() { return {ctx.get(), ctx->time_base, &packet_pool, &params, &packet_number}; }
+};
+
+AudioEncoder::AudioEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+AudioEncoder::AudioEncoder(AudioEncoder&&) noexcept = default;
+AudioEncoder& AudioEncoder::operator=(AudioEncoder&&) noexcept = default;
+AudioEncoder::~AudioEncoder() = default;
+
+Result<AudioEncoder> AudioEncoder::create(AudioEncoderOptions options) {
+  ensure_initialized();
+  STREAMLIB_RETURN_IF_ERROR(options.validate());
+  STREAMLIB_ASSIGN_OR_RETURN(const AVCodec* codec, encoder_for(options.codec, MediaKind::kAudio));
+  STREAMLIB_RETURN_IF_ERROR(check_options(codec, options.options));
+  auto impl = std::make_unique<Impl>();
+  impl->codec = codec;
+  impl->options = std::move(options);
+  if (impl->options.sample_rate > 0 && impl->options.channels > 0) {
+    WritableAudioFrame probe(impl->options.channels, impl->options.sample_rate, 0);
+    STREAMLIB_RETURN_IF_ERROR(impl->open(std::move(probe).freeze()));
+  }
+  return AudioEncoder(std::move(impl));
+}
+
+Result<void> AudioEncoder::encode(const AudioFrame& frame, std::vector<EncodedPacket>& out) {
+  Impl& s = *impl_;
+  if (!frame) return make_error(ErrorCode::kInvalidArgument, "{}: cannot encode an empty frame", s.name());
+  if (s.flushed) return make_error(ErrorCode::kFailedPrecondition, "{}: already flushed", s.name());
+  if (!s.ctx) STREAMLIB_RETURN_IF_ERROR(s.open(frame));
+  const int channels = frame.channels();
+  const float* samples = frame.samples().data();
+  auto count = static_cast<std::int64_t>(frame.frame_count());
+
+  if (s.started && frame.sample_rate() == s.in_rate && frame.sample_position() != s.next_in_position) {
+    const std::int64_t diff = frame.sample_position() - s.next_in_position;
+    if (diff > 0 && samples_to_ns(diff, s.in_rate) <= kMaxAudioGapNs) {
+      STREAMLIB_RETURN_IF_ERROR(s.ensure_swr(frame.sample_rate(), channels));
+      STREAMLIB_RETURN_IF_ERROR(s.push_silence(diff, channels));  // a gap: keep in sync
+    } else if (diff < 0) {
+      const std::int64_t skip = std::min(-diff, count);  // an overlap: cut it off
+      samples += skip * channels;
+      count -= skip;
+      if (count == 0) return s.send_full_chunks(out);
+    } else {
+      STREAMLIB_RETURN_IF_ERROR(s.send_rest(out));  // a long pause: a new timeline
+      s.started = false;
+    }
+  }
+  if (!s.started) {
+    s.started = true;
+    s.fifo_pts = ns_to_samples(frame.timestamp_ns(), s.ctx->sample_rate) - av_audio_fifo_size(s.fifo.get());
+  }
+  s.in_rate = frame.sample_rate();
+  s.next_in_position = frame.sample_position() + static_cast<std::int64_t>(frame.frame_count());
+  STREAMLIB_RETURN_IF_ERROR(s.ensure_swr(frame.sample_rate(), channels));
+  STREAMLIB_RETURN_IF_ERROR(s.push(samples, static_cast<int>(count)));
+  return s.send_full_chunks(out);
+}
+
+Result<void> AudioEncoder::flush(std::vector<EncodedPacket>& out) {
+  Impl& s = *impl_;
+  if (s.flushed || !s.ctx) {
+    s.flushed = true;
+    return {};
+  }
+  s.flushed = true;
+  STREAMLIB_RETURN_IF_ERROR(s.send_rest(out));
+  clear_last_log_error();
+  if (int ret = avcodec_send_frame(s.ctx.get(), nullptr); ret < 0 && ret != kErrorEof) {
+    return make_error(av_error(ret, fmt::format("{}: flushing failed", s.name())));
+  }
+  return drain(s.drainer(), out);
+}
+
+bool AudioEncoder::is_open() const { return impl_->ctx != nullptr; }
+std::shared_ptr<const CodecParameters> AudioEncoder::parameters() const { return impl_->params; }
+std::string AudioEncoder::encoder_name() const { return impl_->codec->name; }
+int AudioEncoder::frame_size() const { return impl_->frame_size; }
+int AudioEncoder::sample_rate() const { return impl_->ctx ? impl_->ctx->sample_rate : 0; }
+const AudioEncoderOptions& AudioEncoder::options() const { return impl_->options; }
+
+}  // namespace streamlib::ffmpeg

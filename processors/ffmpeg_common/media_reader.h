@@ -1,0 +1,168 @@
+// MediaReader: demuxes and decodes a media file into VideoFrames and AudioFrames. For
+// FileSource.
+//
+//   auto reader = ffmpeg::MediaReader::open("in.mp4", {.sample_rate = 48000, .channels = 2});
+//   if (!reader) return make_error(reader.error());          // "in.mp4: No such file or directory"
+//   const ffmpeg::MediaInfo& info = reader->info();          // streams, size, rates, duration
+//   while (true) {
+//     STREAMLIB_ASSIGN_OR_RETURN(ffmpeg::DecodedFrame f, reader->read());
+//     if (f.end_of_stream()) break;
+//     if (const VideoFrame* v = f.video()) video_out.push(*v);
+//     if (const AudioFrame* a = f.audio()) audio_out.push(*a);
+//   }
+//
+// Streams: FFmpeg's best video stream and best audio stream; either may be absent (or turned
+// off in the options). Cover art is not video.
+//
+// Video: a decoded picture whose pixel format is one of StreamLib's (yuv420p, yuvj420p, nv12,
+// yuyv422, rgba, bgra, rgb24, gray) is handed out without a copy: the VideoFrame's planes are
+// the decoder's buffer, kept alive until the last reader lets go. Other formats (yuv444p,
+// 10-bit, ...) are converted with swscale into a pooled frame of `video_format` (I420 when
+// unset). Setting `video_format` asks for that format always (converted only when the decoder's
+// differs). Colour range and matrix and the keyframe flag come from the decoder.
+//
+// Audio: converted to interleaved float at `sample_rate` and `channels` (0: the file's; at most
+// 8 channels, more are downmixed to stereo).
+//
+// Time: timestamps are on the file's timeline from 0: the earliest first frame of the streams
+// read is at 0 (found by decoding the first frames at open), and the streams keep their offsets
+// to each other. Audio is sample-accurate: sample_position counts samples at the output rate
+// from the start and timestamp_ns is derived from it, continuous across blocks.
+//
+// Seeking and looping: seek() jumps to a position (to the frame/sample at or just before it
+// when `accurate_seek`, else to the keyframe before it). rewind() goes back to the start with
+// the timeline continuing where the last frame ended, so a looping source never goes back in
+// time; `loop` does that automatically at the end. After the end (without `loop`), read()
+// keeps returning end_of_stream() until rewind() or seek().
+//
+// Errors: a file that cannot be opened or is not media is an error naming the file. A packet
+// the decoder rejects is skipped (counted in stats().decode_errors); `max_decode_errors` in a
+// row is an error naming the file and stream. A truncated file ends early: frames up to the cut,
+// then end of stream (or an error if the container cannot be read at all).
+//
+// Threads: decoding runs on the calling thread (libavcodec may add its own frame threads,
+// see `threads`). One thread uses a reader at a time; its frames may go anywhere.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "streamlib/frames/audio_frame.h"
+#include "streamlib/frames/video_frame.h"
+#include "streamlib/result.h"
+
+namespace streamlib::ffmpeg {
+
+struct MediaReaderOptions {
+  bool video = true;  // decode the best video stream, if any
+  bool audio = true;  // decode the best audio stream, if any
+  // Video frames in this format (converted only when the decoder's differs); unset: as decoded
+  // (zero-copy when StreamLib has the format, else I420).
+  std::optional<PixelFormat> video_format;
+  int sample_rate = 0;  // audio output rate; 0: the file's
+  int channels = 0;     // audio output channels (1..8); 0: the file's (stereo if more than 8)
+  bool loop = false;    // at the end, start again (the timeline continues)
+  bool accurate_seek = true;
+  int threads = 0;            // decoder threads; 0: FFmpeg picks (one per core)
+  int max_decode_errors = 8;  // consecutive rejected packets before read() fails
+  // Bound on video frames out at once (the pool waits for one to come back); 0: none.
+  std::size_t max_video_frames_in_flight = 0;
+
+  Result<void> validate() const;
+};
+
+struct VideoStreamInfo {
+  int index = -1;            // stream index in the file
+  std::string codec;         // "h264", "vp9", "rawvideo", ...
+  std::string pixel_format;  // decoder's, FFmpeg's name ("yuv420p")
+  int width = 0;
+  int height = 0;
+  int frame_rate_num = 0;  // average frame rate (0: unknown)
+  int frame_rate_den = 1;
+  std::int64_t frame_count = 0;  // from the container (0: unknown)
+  std::int64_t duration_ns = 0;  // 0: unknown
+  std::int64_t bit_rate = 0;
+};
+
+struct AudioStreamInfo {
+  int index = -1;
+  std::string codec;          // "aac", "opus", "pcm_s16le", ...
+  std::string sample_format;  // decoder's ("fltp")
+  int sample_rate = 0;        // the file's
+  int channels = 0;
+  std::int64_t duration_ns = 0;
+  std::int64_t bit_rate = 0;
+};
+
+struct MediaInfo {
+  std::string path;
+  std::string container;           // FFmpeg's demuxer name ("mov,mp4,m4a,3gp,3g2,mj2", "matroska,webm")
+  std::int64_t duration_ns = 0;    // 0: unknown
+  std::int64_t start_time_ns = 0;  // container time of the timeline's 0 (subtracted from every timestamp)
+  std::int64_t bit_rate = 0;
+  bool seekable = false;
+  std::optional<VideoStreamInfo> video;  // absent: no video, or turned off
+  std::optional<AudioStreamInfo> audio;
+  // What read() delivers.
+  int output_sample_rate = 0;
+  int output_channels = 0;
+};
+
+// One result of MediaReader::read(): a video frame, an audio frame, or the end of the stream.
+class DecodedFrame {
+ public:
+  DecodedFrame() = default;  // end of stream
+  explicit DecodedFrame(VideoFrame v) : v_(std::move(v)) {}
+  explicit DecodedFrame(AudioFrame a) : v_(std::move(a)) {}
+
+  bool end_of_stream() const { return std::holds_alternative<std::monostate>(v_); }
+  const VideoFrame* video() const { return std::get_if<VideoFrame>(&v_); }
+  const AudioFrame* audio() const { return std::get_if<AudioFrame>(&v_); }
+  std::int64_t timestamp_ns() const;
+
+ private:
+  std::variant<std::monostate, VideoFrame, AudioFrame> v_;
+};
+
+struct MediaReaderStats {
+  std::uint64_t video_frames = 0;      // delivered
+  std::uint64_t audio_frames = 0;      // delivered (blocks)
+  std::uint64_t converted_frames = 0;  // video frames that needed swscale (the rest were zero-copy)
+  std::uint64_t decode_errors = 0;     // packets the decoders rejected (skipped)
+  int loops = 0;                       // times the reader went back to the start
+};
+
+class MediaReader {
+ public:
+  static Result<MediaReader> open(const std::string& path, MediaReaderOptions options = {});
+  MediaReader(MediaReader&&) noexcept;
+  MediaReader& operator=(MediaReader&&) noexcept;
+  ~MediaReader();
+
+  const MediaInfo& info() const;
+  const MediaReaderOptions& options() const;
+
+  // The next frame in file order (video and audio interleaved as stored), or end of stream.
+  Result<DecodedFrame> read();
+
+  // Goes to `position_ns` on the file's timeline (0 = start). Timestamps after it are file
+  // positions again (plus nothing: any loop offset is cleared).
+  Result<void> seek(std::int64_t position_ns);
+  // Goes back to the start; timestamps continue after the last frame delivered.
+  Result<void> rewind();
+
+  MediaReaderStats stats() const;
+  VideoFramePool& video_pool();
+  AudioFramePool& audio_pool();
+
+ private:
+  struct Impl;
+  explicit MediaReader(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace streamlib::ffmpeg

@@ -1,0 +1,355 @@
+#include "ffmpeg_common/muxer.h"
+
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include "ffmpeg_common/ffmpeg_error.h"
+#include "ffmpeg_common/ffmpeg_types.h"
+
+namespace streamlib::ffmpeg {
+
+namespace {
+
+constexpr std::size_t kMaxHeldPackets = 4096;
+
+std::string extension_of(std::string_view path) {
+  const auto slash = path.find_last_of('/');
+  const auto dot = path.find_last_of('.');
+  if (dot == std::string_view::npos || (slash != std::string_view::npos && dot < slash)) return "";
+  return std::string(path.substr(dot));
+}
+
+const AVOutputFormat* guess_format(std::string_view path, std::string_view format) {
+  if (!format.empty()) return av_guess_format(std::string(format).c_str(), nullptr, nullptr);
+  return av_guess_format(nullptr, std::string(path).c_str(), nullptr);
+}
+
+bool is_mov_family(const AVOutputFormat* f) {
+  const std::string_view name = f->name;
+  return name == "mp4" || name == "mov" || name == "ismv" || name == "ipod" || name == "3gp" || name == "3g2" ||
+         name == "psp" || name == "f4v";
+}
+
+// Codecs (with an encoder here) that the container takes, of the same kind as `type`.
+std::string accepted_codecs(const AVOutputFormat* f, AVMediaType type) {
+  std::string out;
+  const AVCodecDescriptor* d = nullptr;
+  while ((d = avcodec_descriptor_next(d)) != nullptr) {
+    if (d->type != type || avcodec_find_encoder(d->id) == nullptr) continue;
+    if (avformat_query_codec(f, d->id, FF_COMPLIANCE_NORMAL) == 1) {
+      if (!out.empty()) out += ", ";
+      out += d->name;
+    }
+  }
+  return out.empty() ? "none known" : out;
+}
+
+}  // namespace
+
+Result<void> MuxerOptions::validate() const {
+  if (fragment_duration_ns < 0) {
+    return make_error(ErrorCode::kInvalidArgument, "fragment_duration_ns: {} must not be negative",
+                      fragment_duration_ns);
+  }
+  if (max_start_delay_ns < 0) {
+    return make_error(ErrorCode::kInvalidArgument, "max_start_delay_ns: {} must not be negative", max_start_delay_ns);
+  }
+  return {};
+}
+
+struct MuxStream {
+  AVStream* stream = nullptr;
+  const CodecParameters* params = nullptr;  // identity, for write(packet)
+  std::shared_ptr<const CodecParameters> keep;
+  std::int64_t padding_ns = 0;           // encoder priming (AAC, Opus)
+  std::int64_t shift_ns = 0;             // added to every timestamp (see add_stream)
+  std::int64_t start_ns = kNoTimestamp;  // earliest pts + priming seen before the header
+  std::int64_t last_dts = kNoTimestamp;  // in the stream's time base
+};
+
+struct Muxer::Impl {
+  std::string path;
+  MuxerOptions options;
+  FormatOutputPtr ctx;
+  std::vector<MuxStream> streams;
+  std::vector<std::pair<EncodedPacket, int>> held;                  // before the header
+  std::int64_t held_lo = std::numeric_limits<std::int64_t>::max();  // their pts range
+  std::int64_t held_hi = std::numeric_limits<std::int64_t>::min();
+  PacketPtr pkt{av_packet_alloc()};
+  bool header_written = false;
+  bool finished = false;
+  std::int64_t origin_ns = 0;
+  MuxerStats stats;
+
+  Error error(int ret, std::string_view what) const {
+    return av_error(ret, what.empty() ? path : fmt::format("{}: {}", path, what));
+  }
+
+  Result<void> write_header() {
+    Dictionary dict;
+    for (const auto& [k, v] : options.options) dict.set(k, v);
+    if (options.fragmented) {
+      std::string flags = "+frag_keyframe+empty_moov+default_base_moof";
+      if (auto it = options.options.find("movflags"); it != options.options.end()) flags = it->second + flags;
+      dict.set("movflags", flags);
+      if (options.fragment_duration_ns > 0) {
+        dict.set("frag_duration", std::to_string(options.fragment_duration_ns / 1000));
+      }
+      ctx->flush_packets = 1;  // each finished fragment goes to the file at once
+    }
+    for (const auto& [k, v] : options.metadata) av_dict_set(&ctx->metadata, k.c_str(), v.c_str(), 0);
+    clear_last_log_error();
+    if (int ret = avformat_write_header(ctx.get(), dict.out()); ret < 0) {
+      return make_error(error(ret, "writing the header"));
+    }
+    if (!dict.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: unknown {} muxer options: {}", path, ctx->oformat->name,
+                        dict.keys());
+    }
+    header_written = true;
+    return {};
+  }
+
+  // Writes the header once every stream has a packet (or enough is held), then what is held.
+  Result<void> maybe_start(bool force) {
+    if (header_written) return {};
+    if (held.empty() && !force) return {};
+    bool all = true;
+    for (const MuxStream& s : streams) all = all && s.start_ns != kNoTimestamp;
+    const bool waited_enough =
+        !held.empty() && (held_hi - held_lo > options.max_start_delay_ns || held.size() >= kMaxHeldPackets);
+    if (!all && !waited_enough && !force) return {};
+    origin_ns = 0;
+    if (options.rebase_timestamps) {
+      std::int64_t start = std::numeric_limits<std::int64_t>::max();
+      for (const MuxStream& s : streams) {
+        if (s.start_ns != kNoTimestamp) start = std::min(start, s.start_ns);
+      }
+      if (start != std::numeric_limits<std::int64_t>::max()) origin_ns = start;
+    }
+    STREAMLIB_RETURN_IF_ERROR(write_header());
+    auto pending = std::move(held);
+    held.clear();
+    for (const auto& [p, i] : pending) STREAMLIB_RETURN_IF_ERROR(write_now(p, i));
+    return {};
+  }
+
+  Result<void> write_now(const EncodedPacket& packet, int index) {
+    MuxStream& s = streams[static_cast<std::size_t>(index)];
+    const AVRational tb = s.stream->time_base;
+    const auto bytes = packet.bytes();
+    clear_last_log_error();
+    if (int ret = av_new_packet(pkt.get(), static_cast<int>(bytes.size())); ret < 0) {
+      return make_error(error(ret, "allocating a packet"));
+    }
+    if (!bytes.empty()) std::memcpy(pkt->data, bytes.data(), bytes.size());
+    std::int64_t pts = from_ns(packet.pts_ns() - origin_ns + s.shift_ns, tb);
+    std::int64_t dts = from_ns(packet.dts_ns() - origin_ns + s.shift_ns, tb);
+    if (s.last_dts != kNoTimestamp && dts <= s.last_dts) dts = s.last_dts + 1;  // coarse time bases
+    if (pts < dts) pts = dts;
+    s.last_dts = dts;
+    pkt->pts = pts;
+    pkt->dts = dts;
+    pkt->duration = packet.duration_ns() > 0 ? from_ns(packet.duration_ns(), tb) : 0;
+    pkt->flags = packet.keyframe() ? AV_PKT_FLAG_KEY : 0;
+    pkt->stream_index = index;
+    if (int ret = av_interleaved_write_frame(ctx.get(), pkt.get()); ret < 0) {
+      av_packet_unref(pkt.get());
+      return make_error(error(ret, fmt::format("writing a packet of stream {} ({})", index, packet.codec())));
+    }
+    ++stats.packets;
+    stats.bytes += bytes.size();
+    return {};
+  }
+};
+
+Muxer::Muxer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Muxer::Muxer(Muxer&&) noexcept = default;
+Muxer& Muxer::operator=(Muxer&&) noexcept = default;
+Muxer::~Muxer() = default;
+
+Result<Muxer> Muxer::open(const std::string& path, MuxerOptions options) {
+  ensure_initialized();
+  if (auto v = options.validate(); !v) return make_error(v.error().with_context(path));
+  const AVOutputFormat* ofmt = guess_format(path, options.format);
+  if (ofmt == nullptr) {
+    if (!options.format.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: unknown container format '{}'", path, options.format);
+    }
+    const std::string ext = extension_of(path);
+    if (ext.empty()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "{}: no file extension to choose a container from (use .mp4, .mov, .mkv or .webm, or set "
+                        "the format)",
+                        path);
+    }
+    return make_error(ErrorCode::kInvalidArgument,
+                      "{}: unknown container for extension '{}' (use .mp4, .mov, .mkv or .webm, or set the format)",
+                      path, ext);
+  }
+  if (options.fragmented && !is_mov_family(ofmt)) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: fragmented writing needs MP4 or MOV, not {}", path, ofmt->name);
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->path = path;
+  impl->options = std::move(options);
+  if (!impl->pkt) return make_error(ErrorCode::kInternal, "{}: out of memory", path);
+  AVFormatContext* raw = nullptr;
+  clear_last_log_error();
+  if (int ret = avformat_alloc_output_context2(&raw, ofmt, nullptr, path.c_str()); ret < 0) {
+    return make_error(av_error(ret, path));
+  }
+  impl->ctx.reset(raw);
+  for (const auto& [key, value] : impl->options.options) {
+    if (av_opt_find(raw, key.c_str(), nullptr, 0, AV_OPT_SEARCH_CHILDREN) == nullptr) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: the {} muxer has no option '{}'", path, ofmt->name, key);
+    }
+  }
+  if ((ofmt->flags & AVFMT_NOFILE) == 0) {
+    clear_last_log_error();
+    if (int ret = avio_open(&impl->ctx->pb, path.c_str(), AVIO_FLAG_WRITE); ret < 0) {
+      return make_error(av_error(ret, path));
+    }
+  }
+  return Muxer(std::move(impl));
+}
+
+Result<int> Muxer::add_stream(const CodecParameters& params) {
+  Impl& s = *impl_;
+  if (s.header_written || s.finished || !s.held.empty()) {
+    return make_error(ErrorCode::kFailedPrecondition, "{}: streams must be added before the first packet", s.path);
+  }
+  const AVCodecParameters* native = native_parameters(params.native);
+  AVCodecID id = AV_CODEC_ID_NONE;
+  if (native != nullptr) {
+    id = native->codec_id;
+  } else if (const AVCodecDescriptor* d = avcodec_descriptor_get_by_name(params.codec.c_str())) {
+    id = d->id;
+  }
+  if (id == AV_CODEC_ID_NONE)
+    return make_error(ErrorCode::kInvalidArgument, "{}: unknown codec '{}'", s.path, params.codec);
+  const AVMediaType type = params.kind == MediaKind::kVideo ? AVMEDIA_TYPE_VIDEO : AVMEDIA_TYPE_AUDIO;
+  const AVOutputFormat* ofmt = s.ctx->oformat;
+  if (avformat_query_codec(ofmt, id, FF_COMPLIANCE_NORMAL) == 0) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: codec '{}' cannot be stored in {} (it takes {})", s.path,
+                      avcodec_get_name(id), ofmt->name, accepted_codecs(ofmt, type));
+  }
+  AVStream* st = avformat_new_stream(s.ctx.get(), nullptr);
+  if (st == nullptr) return make_error(ErrorCode::kInternal, "{}: out of memory", s.path);
+  AVCodecParameters* par = st->codecpar;
+  MuxStream ms;
+  if (native != nullptr) {
+    if (int ret = avcodec_parameters_copy(par, native); ret < 0) return make_error(av_error(ret, s.path));
+    if (type == AVMEDIA_TYPE_AUDIO && native->initial_padding > 0 && native->sample_rate > 0) {
+      ms.padding_ns = samples_to_ns(native->initial_padding, native->sample_rate);
+    }
+  } else {
+    par->codec_type = type;
+    par->codec_id = id;
+    par->bit_rate = params.bit_rate;
+    if (type == AVMEDIA_TYPE_VIDEO) {
+      par->width = params.width;
+      par->height = params.height;
+      par->format = params.pixel_format.empty() ? AV_PIX_FMT_YUV420P : av_get_pix_fmt(params.pixel_format.c_str());
+    } else {
+      par->sample_rate = params.sample_rate;
+      par->frame_size = params.frame_size;
+      av_channel_layout_default(&par->ch_layout, std::max(params.channels, 1));
+    }
+    if (!params.extradata.empty()) {
+      par->extradata = static_cast<std::uint8_t*>(av_mallocz(params.extradata.size() + AV_INPUT_BUFFER_PADDING_SIZE));
+      if (par->extradata == nullptr) return make_error(ErrorCode::kInternal, "{}: out of memory", s.path);
+      std::memcpy(par->extradata, params.extradata.data(), params.extradata.size());
+      par->extradata_size = static_cast<int>(params.extradata.size());
+    }
+  }
+  par->codec_tag = 0;  // the container picks its own tag
+  // Matroska's CodecDelay says how much of an Opus stream is priming; libavformat up to 59.30
+  // writes it but does not move the blocks by it, so every stream ends up 6.5 ms out of step
+  // (newer versions move them themselves). Move them here on those versions.
+  const std::string_view container = ofmt->name;
+  if ((container == "matroska" || container == "webm") && id == AV_CODEC_ID_OPUS && ms.padding_ns > 0 &&
+      avformat_version() <= AV_VERSION_INT(59, 30, 100)) {
+    ms.shift_ns = ms.padding_ns;
+  }
+  if (type == AVMEDIA_TYPE_VIDEO) {
+    st->time_base = AVRational{1, 90000};
+    if (params.frame_rate_num > 0 && params.frame_rate_den > 0) {
+      st->avg_frame_rate = AVRational{params.frame_rate_num, params.frame_rate_den};
+      st->r_frame_rate = st->avg_frame_rate;
+    }
+  } else {
+    st->time_base = AVRational{1, par->sample_rate > 0 ? par->sample_rate : 48000};
+  }
+  ms.stream = st;
+  s.streams.push_back(ms);
+  return static_cast<int>(s.streams.size()) - 1;
+}
+
+Result<int> Muxer::add_stream(std::shared_ptr<const CodecParameters> params) {
+  if (!params) return make_error(ErrorCode::kInvalidArgument, "{}: no codec parameters", impl_->path);
+  STREAMLIB_ASSIGN_OR_RETURN(int index, add_stream(*params));
+  MuxStream& ms = impl_->streams[static_cast<std::size_t>(index)];
+  ms.params = params.get();
+  ms.keep = std::move(params);
+  return index;
+}
+
+Result<void> Muxer::write(const EncodedPacket& packet, int stream) {
+  Impl& s = *impl_;
+  if (!packet) return make_error(ErrorCode::kInvalidArgument, "{}: cannot write an empty packet", s.path);
+  if (s.finished) return make_error(ErrorCode::kFailedPrecondition, "{}: already finished", s.path);
+  if (stream < 0 || stream >= static_cast<int>(s.streams.size())) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: no stream {} ({} added)", s.path, stream, s.streams.size());
+  }
+  if (s.header_written) return s.write_now(packet, stream);
+  MuxStream& ms = s.streams[static_cast<std::size_t>(stream)];
+  const std::int64_t start = packet.pts_ns() + ms.padding_ns;
+  ms.start_ns = ms.start_ns == kNoTimestamp ? start : std::min(ms.start_ns, start);
+  s.held.emplace_back(packet, stream);
+  s.held_lo = std::min(s.held_lo, packet.pts_ns());
+  s.held_hi = std::max(s.held_hi, packet.pts_ns());
+  return s.maybe_start(false);
+}
+
+Result<void> Muxer::write(const EncodedPacket& packet) {
+  Impl& s = *impl_;
+  if (!packet) return make_error(ErrorCode::kInvalidArgument, "{}: cannot write an empty packet", s.path);
+  for (std::size_t i = 0; i < s.streams.size(); ++i) {
+    const MuxStream& ms = s.streams[i];
+    if (ms.params == packet.params().get()) return write(packet, static_cast<int>(i));
+  }
+  return make_error(ErrorCode::kInvalidArgument, "{}: the packet ({}) belongs to no stream added", s.path,
+                    packet.codec());
+}
+
+Result<void> Muxer::finish() {
+  Impl& s = *impl_;
+  if (s.finished) return {};
+  if (s.streams.empty()) {
+    s.finished = true;
+    return make_error(ErrorCode::kFailedPrecondition, "{}: nothing to write (no streams were added)", s.path);
+  }
+  STREAMLIB_RETURN_IF_ERROR(s.maybe_start(true));
+  s.finished = true;
+  clear_last_log_error();
+  if (int ret = av_write_trailer(s.ctx.get()); ret < 0) return make_error(s.error(ret, "writing the trailer"));
+  if ((s.ctx->oformat->flags & AVFMT_NOFILE) == 0) {
+    if (int ret = avio_closep(&s.ctx->pb); ret < 0) return make_error(s.error(ret, "closing"));
+  }
+  return {};
+}
+
+const std::string& Muxer::path() const { return impl_->path; }
+std::string Muxer::format_name() const { return impl_->ctx->oformat->name; }
+int Muxer::stream_count() const { return static_cast<int>(impl_->streams.size()); }
+MuxerStats Muxer::stats() const { return impl_->stats; }
+
+bool Muxer::needs_global_header(std::string_view path, std::string_view format) {
+  const AVOutputFormat* f = guess_format(path, format);
+  return f != nullptr && (f->flags & AVFMT_GLOBALHEADER) != 0;
+}
+
+}  // namespace streamlib::ffmpeg

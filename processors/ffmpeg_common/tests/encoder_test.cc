@@ -1,0 +1,322 @@
+// VideoEncoder and AudioEncoder with the real libx264, libvpx, aac and libopus.
+#include "ffmpeg_common/encoder.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+
+#include "ffmpeg_common/ffmpeg_types.h"
+#include "test_media.h"
+
+namespace streamlib::ffmpeg {
+namespace {
+
+using testing::sine_frame;
+
+constexpr std::int64_t kFrameNs = 33'333'333;
+
+VideoEncoder make_video(VideoEncoderOptions options) {
+  auto e = VideoEncoder::create(std::move(options));
+  if (!e) throw std::runtime_error(e.error().message());
+  return std::move(e).value();
+}
+
+AudioEncoder make_audio(AudioEncoderOptions options) {
+  auto e = AudioEncoder::create(std::move(options));
+  if (!e) throw std::runtime_error(e.error().message());
+  return std::move(e).value();
+}
+
+VideoFrame picture(int n, int width = 320, int height = 240, std::int64_t t0 = 0) {
+  return testing::moving_picture(n, width, height, t0);
+}
+
+std::vector<EncodedPacket> encode_all(VideoEncoder& enc, int frames, std::function<VideoFrame(int)> make) {
+  std::vector<EncodedPacket> out;
+  for (int i = 0; i < frames; ++i) {
+    auto r = enc.encode(make(i), out);
+    EXPECT_TRUE(r) << r.error().message();
+  }
+  auto r = enc.flush(out);
+  EXPECT_TRUE(r) << r.error().message();
+  return out;
+}
+
+TEST(VideoEncoder, H264EncodesEveryFrameAndFlushDrainsTheRest) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "ultrafast"});
+  EXPECT_FALSE(enc.is_open()) << "no size given: opens at the first frame";
+  std::vector<EncodedPacket> packets;
+  std::size_t before_flush = 0;
+  for (int i = 0; i < 60; ++i) ASSERT_TRUE(enc.encode(picture(i), packets));
+  before_flush = packets.size();
+  ASSERT_TRUE(enc.flush(packets));
+  EXPECT_EQ(packets.size(), 60u);
+  EXPECT_LT(before_flush, 60u) << "the encoder looks ahead";
+  ASSERT_TRUE(enc.parameters());
+  const CodecParameters& p = *enc.parameters();
+  EXPECT_EQ(p.codec, "h264");
+  EXPECT_EQ(p.kind, MediaKind::kVideo);
+  EXPECT_EQ(p.width, 320);
+  EXPECT_EQ(p.height, 240);
+  EXPECT_EQ(p.pixel_format, "yuv420p");
+  EXPECT_EQ(p.frame_rate_num, 30);
+  EXPECT_FALSE(p.extradata.empty()) << "global header: SPS/PPS in extradata";
+  ASSERT_NE(native_parameters(p.native), nullptr);
+  EXPECT_EQ(native_parameters(p.native)->codec_id, AV_CODEC_ID_H264);
+  EXPECT_TRUE(packets.front().keyframe());
+  for (const EncodedPacket& pkt : packets) {
+    EXPECT_EQ(pkt.params().get(), enc.parameters().get()) << "one shared CodecParameters";
+    EXPECT_FALSE(pkt.bytes().empty());
+  }
+  EXPECT_EQ(enc.encoder_name(), "libx264");
+}
+
+TEST(VideoEncoder, PacketTimesAreTheFramesTimesInDecodeOrder) {
+  VideoEncoder enc = make_video({.codec = "h264", .preset = "fast", .max_b_frames = 2});
+  const std::int64_t t0 = 1'234'000'000'000;  // a live clock
+  auto packets = encode_all(enc, 30, [&](int i) { return picture(i, 320, 240, t0); });
+  ASSERT_EQ(packets.size(), 30u);
+  std::set<std::int64_t> pts;
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    const EncodedPacket& p = packets[i];
+    pts.insert(p.pts_ns());
+    EXPECT_LE(p.dts_ns(), p.pts_ns());
+    EXPECT_NEAR(p.duration_ns(), kFrameNs, 20'000);
+    if (i > 0) {
+      EXPECT_GT(p.dts_ns(), packets[i - 1].dts_ns());
+    }
+  }
+  std::int64_t i = 0;
+  for (std::int64_t t : pts) EXPECT_NEAR(t, t0 + (i++) * kFrameNs, 20'000);  // 90 kHz rounding
+  const bool reordered =
+      std::any_of(packets.begin(), packets.end(), [](const auto& p) { return p.pts_ns() != p.dts_ns(); });
+  EXPECT_TRUE(reordered) << "B-frames reorder";
+}
+
+TEST(VideoEncoder, KeyframeIntervalIsRespected) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "ultrafast", .keyframe_interval = 10});
+  auto packets = encode_all(enc, 40, [](int i) { return picture(i); });
+  ASSERT_EQ(packets.size(), 40u);
+  std::sort(packets.begin(), packets.end(), [](const auto& a, const auto& b) { return a.pts_ns() < b.pts_ns(); });
+  for (std::size_t i = 0; i < packets.size(); i += 10) EXPECT_TRUE(packets[i].keyframe()) << i;
+}
+
+TEST(VideoEncoder, ARequestedKeyframeComesOnTheNextFrame) {
+  VideoEncoder enc = make_video({.codec = "libx264", .width = 320, .height = 240, .realtime = true});
+  EXPECT_TRUE(enc.is_open());
+  std::vector<EncodedPacket> packets;
+  for (int i = 0; i < 20; ++i) {
+    if (i == 13) enc.request_keyframe();
+    ASSERT_TRUE(enc.encode(picture(i), packets));
+  }
+  EXPECT_EQ(packets.size(), 20u) << "realtime: no lookahead, a packet per frame";
+  ASSERT_TRUE(enc.flush(packets));
+  ASSERT_EQ(packets.size(), 20u);
+  EXPECT_TRUE(packets[13].keyframe());
+  EXPECT_FALSE(packets[12].keyframe());
+}
+
+TEST(VideoEncoder, FramesOfAnyFormatAndSizeAreConvertedForTheEncoder) {
+  VideoEncoder enc = make_video({.codec = "libx264", .width = 160, .height = 120, .preset = "ultrafast"});
+  const PixelFormat formats[] = {PixelFormat::kRgba,  PixelFormat::kBgra,  PixelFormat::kNv12, PixelFormat::kYuyv,
+                                 PixelFormat::kRgb24, PixelFormat::kGray8, PixelFormat::kI420};
+  auto packets = encode_all(enc, 14, [&](int i) {
+    WritableVideoFrame w(320, 240, formats[i % 7]);
+    std::fill(w.plane(0).begin(), w.plane(0).end(), static_cast<std::uint8_t>(i * 10));
+    w.set_timestamp_ns(i * kFrameNs);
+    return std::move(w).freeze();
+  });
+  EXPECT_EQ(packets.size(), 14u);
+  EXPECT_EQ(enc.parameters()->width, 160);
+}
+
+TEST(VideoEncoder, Vp9EncodesInRealtimeAndGoodModes) {
+  for (bool realtime : {true, false}) {
+    VideoEncoder enc = make_video({.codec = "libvpx-vp9", .crf = 40, .realtime = realtime, .speed = 8});
+    auto packets = encode_all(enc, 30, [](int i) { return picture(i); });
+    EXPECT_EQ(packets.size(), 30u) << (realtime ? "realtime" : "good");
+    EXPECT_EQ(enc.parameters()->codec, "vp9");
+    EXPECT_TRUE(packets.front().keyframe());
+  }
+}
+
+TEST(VideoEncoder, BitrateModeAimsAtTheBitrate) {
+  VideoEncoder enc = make_video({.codec = "libx264", .bit_rate = 300'000, .preset = "ultrafast"});
+  auto packets = encode_all(enc, 60, [](int i) { return picture(i); });
+  ASSERT_EQ(packets.size(), 60u);
+  std::size_t bytes = 0;
+  for (const auto& p : packets) bytes += p.bytes().size();
+  const double bits_per_second = static_cast<double>(bytes) * 8 / 2.0;
+  EXPECT_LT(bits_per_second, 300'000 * 2.0);
+  EXPECT_EQ(enc.parameters()->bit_rate, 300'000);
+}
+
+TEST(VideoEncoder, WithoutGlobalHeaderTheConfigurationTravelsInBand) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "ultrafast", .global_header = false});
+  auto packets = encode_all(enc, 5, [](int i) { return picture(i); });
+  ASSERT_FALSE(packets.empty());
+  EXPECT_TRUE(enc.parameters()->extradata.empty());
+  const auto b = packets.front().bytes();
+  ASSERT_GT(b.size(), 5u);
+  EXPECT_TRUE(b[0] == 0 && b[1] == 0 && (b[2] == 1 || (b[2] == 0 && b[3] == 1))) << "Annex B start code";
+}
+
+TEST(VideoEncoder, AnUnknownCodecListsTheAvailableEncoders) {
+  auto e = VideoEncoder::create({.codec = "libfoo"});
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code(), ErrorCode::kNotFound);
+  EXPECT_NE(e.error().message().find("codec 'libfoo' is not available (video encoders: "), std::string::npos);
+  EXPECT_NE(e.error().message().find("libx264"), std::string::npos);
+  auto audio_as_video = VideoEncoder::create({.codec = "aac"});
+  ASSERT_FALSE(audio_as_video);
+  EXPECT_NE(audio_as_video.error().message().find("codec 'aac' is not available"), std::string::npos);
+}
+
+TEST(VideoEncoder, UnknownOptionsAndBadValuesAreNamed) {
+  auto unknown = VideoEncoder::create({.codec = "libx264", .options = {{"foo", "1"}}});
+  ASSERT_FALSE(unknown);
+  EXPECT_NE(unknown.error().message().find("codec 'libx264': unknown option 'foo'"), std::string::npos)
+      << unknown.error().message();
+  EXPECT_NE(unknown.error().message().find("x264-params"), std::string::npos) << "lists the codec's options";
+
+  auto bad = VideoEncoder::create({.codec = "libx264", .options = {{"crf", "abc"}}});
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message().find("codec 'libx264': option crf='abc'"), std::string::npos)
+      << bad.error().message();
+
+  auto no_preset = VideoEncoder::create({.codec = "libvpx-vp9", .width = 64, .height = 64, .preset = "fast"});
+  ASSERT_FALSE(no_preset);
+  EXPECT_NE(no_preset.error().message().find("has no option 'preset'"), std::string::npos)
+      << no_preset.error().message();
+
+  auto bad_preset = VideoEncoder::create({.codec = "libx264", .width = 64, .height = 64, .preset = "warp9"});
+  ASSERT_FALSE(bad_preset);
+  EXPECT_NE(bad_preset.error().message().find("codec 'libx264'"), std::string::npos) << bad_preset.error().message();
+}
+
+TEST(VideoEncoder, AnUnsupportedPixelFormatIsReportedAtCreate) {
+  auto e = VideoEncoder::create({.codec = "libx264", .pixel_format = "rgb48"});
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message().find("codec 'libx264': pixel format 'rgb48' is not supported (supported: yuv420p"),
+            std::string::npos)
+      << e.error().message();
+  VideoEncoder yuv444 = make_video({.codec = "libx264", .pixel_format = "yuv444p", .preset = "ultrafast"});
+  auto packets = encode_all(yuv444, 3, [](int i) { return picture(i); });
+  EXPECT_EQ(packets.size(), 3u);
+  EXPECT_EQ(yuv444.parameters()->pixel_format, "yuv444p");
+}
+
+TEST(VideoEncoder, ExtraOptionsReachTheEncoder) {
+  VideoEncoder enc =
+      make_video({.codec = "libx264", .width = 64, .height = 64, .options = {{"x264-params", "keyint=5"}}});
+  auto packets = encode_all(enc, 11, [](int i) { return picture(i, 64, 64); });
+  ASSERT_EQ(packets.size(), 11u);
+  std::sort(packets.begin(), packets.end(), [](const auto& a, const auto& b) { return a.pts_ns() < b.pts_ns(); });
+  EXPECT_TRUE(packets[5].keyframe());
+  EXPECT_TRUE(packets[10].keyframe());
+}
+
+TEST(VideoEncoder, EncodingAfterFlushIsAnError) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "ultrafast"});
+  std::vector<EncodedPacket> out;
+  ASSERT_TRUE(enc.encode(picture(0), out));
+  ASSERT_TRUE(enc.flush(out));
+  auto again = enc.encode(picture(1), out);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code(), ErrorCode::kFailedPrecondition);
+}
+
+// --- Audio ---
+
+std::vector<EncodedPacket> encode_tone(AudioEncoder& enc, int channels, int rate, double seconds, std::size_t block,
+                                       std::int64_t t0 = 0) {
+  std::vector<EncodedPacket> out;
+  const auto total = static_cast<std::int64_t>(seconds * rate);
+  for (std::int64_t pos = 0; pos < total; pos += static_cast<std::int64_t>(block)) {
+    const auto n = static_cast<std::size_t>(std::min<std::int64_t>(static_cast<std::int64_t>(block), total - pos));
+    auto r = enc.encode(sine_frame(channels, rate, n, pos, 1000.0, 0.5, t0 + samples_to_ns(pos, rate)), out);
+    EXPECT_TRUE(r) << r.error().message();
+  }
+  auto r = enc.flush(out);
+  EXPECT_TRUE(r) << r.error().message();
+  return out;
+}
+
+TEST(AudioEncoder, AacRechunksAnyBlockSizeIntoFramesOf1024) {
+  AudioEncoder enc = make_audio({.codec = "aac"});
+  auto packets = encode_tone(enc, 2, 44100, 2.0, 441);
+  EXPECT_EQ(enc.frame_size(), 1024);
+  ASSERT_TRUE(enc.parameters());
+  const CodecParameters& p = *enc.parameters();
+  EXPECT_EQ(p.codec, "aac");
+  EXPECT_EQ(p.kind, MediaKind::kAudio);
+  EXPECT_EQ(p.sample_rate, 44100);
+  EXPECT_EQ(p.channels, 2);
+  EXPECT_EQ(p.frame_size, 1024);
+  EXPECT_FALSE(p.extradata.empty()) << "AudioSpecificConfig";
+  // 88200 samples = 86.1 frames -> 87 packets, plus the encoder's priming frame.
+  EXPECT_EQ(packets.size(), 88u);
+  for (std::size_t i = 0; i + 1 < packets.size(); ++i) {
+    EXPECT_NEAR(packets[i + 1].pts_ns() - packets[i].pts_ns(), samples_to_ns(1024, 44100), 1) << i;
+    EXPECT_NEAR(packets[i].duration_ns(), samples_to_ns(1024, 44100), 1);
+  }
+}
+
+TEST(AudioEncoder, PacketTimesFollowTheSamplesFromTheFirstTimestamp) {
+  AudioEncoder enc = make_audio({.codec = "aac", .sample_rate = 48000, .channels = 1});
+  EXPECT_TRUE(enc.is_open());
+  const std::int64_t t0 = 5'000'000'000;
+  auto packets = encode_tone(enc, 1, 48000, 1.0, 480, t0);
+  ASSERT_FALSE(packets.empty());
+  const AVCodecParameters* native = native_parameters(enc.parameters()->native);
+  ASSERT_NE(native, nullptr);
+  EXPECT_EQ(native->initial_padding, 1024);
+  EXPECT_EQ(packets.front().pts_ns(), t0 - samples_to_ns(1024, 48000)) << "priming comes first";
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    EXPECT_NEAR(packets[i].pts_ns(), t0 + samples_to_ns(static_cast<std::int64_t>(i) * 1024 - 1024, 48000), 1) << i;
+  }
+}
+
+TEST(AudioEncoder, OpusResamplesToARateItSupports) {
+  AudioEncoder enc = make_audio({.codec = "opus", .bit_rate = 64000});
+  auto packets = encode_tone(enc, 2, 44100, 1.0, 1000);
+  EXPECT_EQ(enc.encoder_name(), "libopus");
+  EXPECT_EQ(enc.sample_rate(), 48000);
+  EXPECT_EQ(enc.frame_size(), 960);
+  EXPECT_EQ(enc.parameters()->codec, "opus");
+  // 1 s = 50 frames of 20 ms, plus priming.
+  EXPECT_GE(packets.size(), 50u);
+  EXPECT_LE(packets.size(), 52u);
+}
+
+TEST(AudioEncoder, AnUnsupportedRequestedRateListsTheSupportedOnes) {
+  auto e = AudioEncoder::create({.codec = "libopus", .sample_rate = 44100, .channels = 2});
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message().find("sample rate 44100 is not supported (supported: 48000, 24000"), std::string::npos)
+      << e.error().message();
+}
+
+TEST(AudioEncoder, AGapInTheInputIsFilledSoTimeStaysInSync) {
+  AudioEncoder enc = make_audio({.codec = "aac", .sample_rate = 48000, .channels = 1});
+  std::vector<EncodedPacket> out;
+  for (int i = 0; i < 50; ++i)
+    ASSERT_TRUE(enc.encode(sine_frame(1, 48000, 480, i * 480, 440, 0.5, i * 10'000'000), out));
+  // 0.5 s missing, then 0.5 s more.
+  for (int i = 100; i < 150; ++i)
+    ASSERT_TRUE(enc.encode(sine_frame(1, 48000, 480, i * 480, 440, 0.5, i * 10'000'000), out));
+  ASSERT_TRUE(enc.flush(out));
+  // 1.5 s of timeline = 70.3 frames of 1024 -> 71, plus priming.
+  EXPECT_EQ(out.size(), 72u);
+  EXPECT_EQ(out.back().pts_ns(), samples_to_ns(70 * 1024, 48000));
+}
+
+TEST(AudioEncoder, AnUnknownAudioCodecListsTheAudioEncoders) {
+  auto e = AudioEncoder::create({.codec = "libfoo"});
+  ASSERT_FALSE(e);
+  EXPECT_NE(e.error().message().find("(audio encoders: "), std::string::npos);
+  EXPECT_NE(e.error().message().find("libopus"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace streamlib::ffmpeg
