@@ -1,0 +1,364 @@
+#include "audio/audio_processors.h"
+
+#include <algorithm>
+#include <string>
+
+#include <fmt/format.h>
+
+namespace streamlib {
+
+// --- AudioResampler ------------------------------------------------------------------------
+
+Result<void> AudioResampler::process() {
+  Result<void> status;
+  in.drain([&](AudioFrame&& frame) {
+    if (!status) return;
+    if (frame.sample_rate() == config().sample_rate && !resampler_) {
+      out.push(std::move(frame));  // already at the rate: passed on untouched
+      return;
+    }
+    if (resampler_ &&
+        (resampler_->config().in_rate != frame.sample_rate() || resampler_->config().channels != frame.channels())) {
+      status = flush();  // the input's shape changed: the old filter's tail, then a new one
+      if (!status) return;
+    }
+    if (!resampler_) {
+      auto made = dsp::Resampler::create({.in_rate = frame.sample_rate(),
+                                          .out_rate = config().sample_rate,
+                                          .channels = frame.channels(),
+                                          .quality = config().quality});
+      if (!made) {
+        status = make_error(made.error().with_context("AudioResampler"));
+        return;
+      }
+      resampler_ = std::move(*made);
+    }
+    auto converted = resampler_->process(frame);
+    if (!converted) {
+      status = make_error(converted.error().with_context("AudioResampler: in"));
+      return;
+    }
+    if (*converted) out.push(std::move(**converted));
+    gap_frames_.store(resampler_->gap_frames(), std::memory_order_relaxed);
+  });
+  return status;
+}
+
+Result<void> AudioResampler::flush() {
+  if (!resampler_) return {};
+  auto tail = resampler_->flush();
+  resampler_.reset();
+  if (!tail) return make_error(tail.error().with_context("AudioResampler"));
+  if (*tail) out.push(std::move(**tail));
+  return {};
+}
+
+Result<void> AudioResampler::finish() { return flush(); }
+
+Result<void> AudioResampler::on_config_change(const AudioResamplerConfig& next) {
+  if (next.sample_rate != config().sample_rate || next.quality != config().quality) return flush();
+  return {};
+}
+
+nlohmann::json AudioResampler::metrics() const { return {{"gap_frames", gap_frames_.load(std::memory_order_relaxed)}}; }
+
+// --- AudioChannelConverter -------------------------------------------------------------------
+
+Result<void> AudioChannelConverter::process() {
+  Result<void> status;
+  in.drain([&](AudioFrame&& frame) {
+    if (!status) return;
+    if (converter_ && converter_->in_channels() != frame.channels()) converter_.reset();
+    if (!converter_) {
+      const auto& c = config();
+      auto made = dsp::ChannelConverter::create({.in_channels = frame.channels(),
+                                                 .out_channels = c.channels,
+                                                 .sample_rate = frame.sample_rate(),
+                                                 .mode = c.mode,
+                                                 .upmix = c.upmix,
+                                                 .lfe_gain = c.lfe_gain,
+                                                 .normalize = c.normalize});
+      if (!made) {
+        status = make_error(made.error().with_context("AudioChannelConverter"));
+        return;
+      }
+      converter_ = std::move(*made);
+    }
+    if (frame.channels() == config().channels && config().mode == dsp::ChannelMode::kAuto) {
+      out.push(std::move(frame));  // identity: passed on untouched
+      return;
+    }
+    auto converted = converter_->process(frame);
+    if (!converted) {
+      // A rate change: the helper checks the rate it was made for; make it again.
+      converter_.reset();
+      status = make_error(converted.error().with_context("AudioChannelConverter: in"));
+      return;
+    }
+    out.push(std::move(*converted));
+  });
+  return status;
+}
+
+Result<void> AudioChannelConverter::on_config_change(const AudioChannelConverterConfig&) {
+  converter_.reset();  // remade with the new matrix at the next frame
+  return {};
+}
+
+// --- BufferRechunker -------------------------------------------------------------------------
+
+Result<void> BufferRechunker::process() {
+  Result<void> status;
+  in.drain([&](AudioFrame&& frame) {
+    if (!status) return;
+    if (rechunker_ && (rechunker_->config().channels != frame.channels() ||
+                       rechunker_->config().sample_rate != frame.sample_rate())) {
+      flush_all();
+    }
+    if (!rechunker_) {
+      auto made = dsp::Rechunker::create({.channels = frame.channels(),
+                                          .sample_rate = frame.sample_rate(),
+                                          .frames_per_buffer = config().frames_per_buffer,
+                                          .flush = config().flush});
+      if (!made) {
+        status = make_error(made.error().with_context("BufferRechunker"));
+        return;
+      }
+      rechunker_ = std::move(*made);
+    }
+    if (auto r = rechunker_->push(frame); !r) {
+      status = make_error(r.error().with_context("BufferRechunker: in"));
+      return;
+    }
+    while (auto block = rechunker_->pop()) out.push(std::move(*block));
+    gap_frames_.store(rechunker_->gap_frames(), std::memory_order_relaxed);
+  });
+  return status;
+}
+
+void BufferRechunker::flush_all() {
+  if (!rechunker_) return;
+  while (auto block = rechunker_->flush()) out.push(std::move(*block));
+  rechunker_.reset();
+}
+
+Result<void> BufferRechunker::finish() {
+  flush_all();
+  return {};
+}
+
+Result<void> BufferRechunker::on_config_change(const BufferRechunkerConfig& next) {
+  if (next.frames_per_buffer != config().frames_per_buffer) flush_all();
+  return {};
+}
+
+nlohmann::json BufferRechunker::metrics() const {
+  return {{"gap_frames", gap_frames_.load(std::memory_order_relaxed)}};
+}
+
+// --- Gain ------------------------------------------------------------------------------------
+
+Result<void> Gain::process() {
+  Result<void> status;
+  in.drain([&](AudioFrame&& frame) {
+    if (!status) return;
+    if (gain_ && (gain_->config().channels != frame.channels() || gain_->config().sample_rate != frame.sample_rate())) {
+      // A new shape: keep the level reached (the target), start from it without a ramp.
+      const float db = gain_->gain_db();
+      gain_.reset();
+      auto made = dsp::Gain::create({.channels = frame.channels(),
+                                     .sample_rate = frame.sample_rate(),
+                                     .gain_db = db,
+                                     .ramp_ms = config().ramp_ms});
+      if (!made) {
+        status = make_error(made.error().with_context("Gain"));
+        return;
+      }
+      gain_ = std::move(*made);
+    }
+    if (!gain_) {
+      auto made = dsp::Gain::create({.channels = frame.channels(),
+                                     .sample_rate = frame.sample_rate(),
+                                     .gain_db = config().gain_db,
+                                     .ramp_ms = config().ramp_ms});
+      if (!made) {
+        status = make_error(made.error().with_context("Gain"));
+        return;
+      }
+      gain_ = std::move(*made);
+    }
+    auto scaled = gain_->process(frame);
+    if (!scaled) {
+      status = make_error(scaled.error().with_context("Gain: in"));
+      return;
+    }
+    out.push(std::move(*scaled));
+  });
+  return status;
+}
+
+Result<void> Gain::on_config_change(const GainConfig& next) {
+  if (gain_ && next.ramp_ms != config().ramp_ms) {
+    // The ramp length is fixed at creation: remake at the current level, then ramp to the new one.
+    const float reached = gain_->gain_db();
+    auto made = dsp::Gain::create({.channels = gain_->config().channels,
+                                   .sample_rate = gain_->config().sample_rate,
+                                   .gain_db = reached,
+                                   .ramp_ms = next.ramp_ms});
+    if (!made) return make_error(made.error().with_context("Gain"));
+    gain_ = std::move(*made);
+  }
+  if (gain_) gain_->set_gain_db(next.gain_db);
+  return {};
+}
+
+// --- AudioMixer ------------------------------------------------------------------------------
+
+Result<void> AudioMixer::declare_ports() {
+  ins_.clear();
+  for (std::uint32_t i = 0; i < config().inputs; ++i) {
+    ins_.push_back(&add_input<AudioFrame>(fmt::format("in_{}", i), "one input of the mix"));
+  }
+  return {};
+}
+
+ExecutionConfig AudioMixer::execution_config() const {
+  return {Reactive{.inputs = InputsReady::kSynchronized, .timeout = std::chrono::milliseconds(config().timeout_ms)},
+          ThreadPriority::kNormal};
+}
+
+Result<void> AudioMixer::take_input(std::size_t index) {
+  LinkInput<AudioFrame>& port = *ins_[index];
+  Result<void> status;
+  port.drain([&](AudioFrame&& frame) {
+    if (!status) return;
+    if (!mixer_) {
+      auto made = dsp::Mixer::create({.inputs = static_cast<int>(ins_.size()),
+                                      .channels = frame.channels(),
+                                      .sample_rate = frame.sample_rate(),
+                                      .frames_per_block = config().frames_per_buffer,
+                                      .mode = config().mode,
+                                      .soft_clip_knee = config().soft_clip_knee});
+      if (!made) {
+        status = make_error(made.error().with_context("AudioMixer"));
+        return;
+      }
+      mixer_ = std::move(*made);
+      rate_ = frame.sample_rate();
+      channels_ = frame.channels();
+    }
+    if (frame.sample_rate() != rate_) {
+      status = make_error(ErrorCode::kInvalidArgument,
+                          "AudioMixer: input {} carries {} Hz audio but the mix runs at {} Hz (the rate of the "
+                          "first frame); put an AudioResampler before {}",
+                          port.name(), frame.sample_rate(), rate_, port.name());
+      return;
+    }
+    if (frame.channels() != channels_) {
+      status = make_error(ErrorCode::kInvalidArgument,
+                          "AudioMixer: input {} carries {} channels but the mix has {} (the first frame's); put an "
+                          "AudioChannelConverter before {}",
+                          port.name(), frame.channels(), channels_, port.name());
+      return;
+    }
+    if (auto r = mixer_->push(static_cast<int>(index), frame); !r) {
+      status = make_error(r.error().with_context(fmt::format("AudioMixer: {}", port.name())));
+      return;
+    }
+    last_data_ns_[index] = context().now_ns();
+  });
+  return status;
+}
+
+void AudioMixer::mix_available(bool final) {
+  if (!mixer_) return;
+  const auto block = static_cast<std::int64_t>(config().frames_per_buffer);
+  const std::int64_t now = context().now_ns();
+  const std::int64_t timeout_ns = std::int64_t{config().timeout_ms} * 1'000'000;
+  for (;;) {
+    bool any_full = false;
+    bool any_left = false;
+    bool waiting = false;  // a live input without a block that has not timed out yet
+    for (std::size_t i = 0; i < ins_.size(); ++i) {
+      const std::int64_t buffered = mixer_->buffered_frames(static_cast<int>(i));
+      any_full = any_full || buffered >= block;
+      any_left = any_left || buffered > 0;
+      if (buffered >= block || final) continue;
+      LinkInput<AudioFrame>& port = *ins_[i];
+      if (!port.is_connected() || port.ended()) continue;  // gone: silence, no wait
+      const bool stalled = timeout_ns > 0 && now - last_data_ns_[i] >= timeout_ns;
+      if (!stalled) waiting = true;
+    }
+    if (final ? !any_left : (!any_full || waiting)) break;
+    auto mixed = mixer_->mix();
+    if (!mixed) break;
+    out.push(std::move(*mixed));
+  }
+  publish_stats();
+}
+
+Result<void> AudioMixer::process() {
+  for (std::size_t i = 0; i < ins_.size(); ++i) {
+    if (!anchored_ && ins_[i]->has_data()) {
+      // The mix starts: every input's wait is counted from here.
+      anchored_ = true;
+      last_data_ns_.fill(context().now_ns());
+    }
+    STREAMLIB_RETURN_IF_ERROR(take_input(i));
+  }
+  mix_available(false);
+  return {};
+}
+
+Result<void> AudioMixer::finish() {
+  for (std::size_t i = 0; i < ins_.size(); ++i) STREAMLIB_RETURN_IF_ERROR(take_input(i));
+  mix_available(true);
+  return {};
+}
+
+void AudioMixer::publish_stats() {
+  if (!mixer_) return;
+  for (std::size_t i = 0; i < ins_.size() && i < kMaxInputs; ++i) {
+    const dsp::MixerInputStats s = mixer_->input_stats(static_cast<int>(i));
+    starved_[i].store(starved_base_[i] + s.starved_blocks, std::memory_order_relaxed);
+    missing_[i].store(missing_base_[i] + s.missing_frames, std::memory_order_relaxed);
+    late_[i].store(late_base_[i] + s.late_frames, std::memory_order_relaxed);
+  }
+}
+
+Result<void> AudioMixer::on_config_change(const AudioMixerConfig& next) {
+  if (next.inputs != config().inputs || next.frames_per_buffer != config().frames_per_buffer ||
+      next.mode != config().mode || next.soft_clip_knee != config().soft_clip_knee) {
+    // The mixer is remade at the next frame; its counts carry over.
+    if (mixer_) {
+      mix_available(true);
+      for (std::size_t i = 0; i < kMaxInputs; ++i) {
+        starved_base_[i] = starved_[i].load(std::memory_order_relaxed);
+        missing_base_[i] = missing_[i].load(std::memory_order_relaxed);
+        late_base_[i] = late_[i].load(std::memory_order_relaxed);
+      }
+    }
+    mixer_.reset();
+    anchored_ = false;
+  }
+  return {};
+}
+
+std::uint64_t AudioMixer::starved_blocks(std::size_t input) const {
+  return input < kMaxInputs ? starved_[input].load(std::memory_order_relaxed) : 0;
+}
+
+nlohmann::json AudioMixer::metrics() const {
+  nlohmann::json starved = nlohmann::json::array();
+  nlohmann::json missing = nlohmann::json::array();
+  nlohmann::json late = nlohmann::json::array();
+  const std::size_t n = std::min<std::size_t>(config().inputs, kMaxInputs);
+  for (std::size_t i = 0; i < n; ++i) {
+    starved.push_back(starved_[i].load(std::memory_order_relaxed));
+    missing.push_back(missing_[i].load(std::memory_order_relaxed));
+    late.push_back(late_[i].load(std::memory_order_relaxed));
+  }
+  return {{"starved_blocks", starved}, {"missing_frames", missing}, {"late_frames", late}};
+}
+
+}  // namespace streamlib

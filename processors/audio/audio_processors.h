@@ -1,0 +1,210 @@
+// The audio transforms of the `audio` component (streamlib::audio), over processors/audio_dsp:
+//
+//   AudioResampler         in -> out   to `sample_rate` (libswresample, `quality`)
+//   AudioChannelConverter  in -> out   to `channels` (duplicate mono, pick left/right, downmix)
+//   BufferRechunker        in -> out   blocks of exactly `frames_per_buffer` frames
+//   Gain                   in -> out   `gain_db`, ramped when it changes live
+//   AudioMixer             in_0..in_{N-1} -> out   `inputs`, `mode` (sum/normalized/soft_clip)
+//
+//   auto rs  = rt.add_processor<AudioResampler>({.sample_rate = 44100}).value();
+//   auto mix = rt.add_processor<AudioMixer>({.inputs = 3, .mode = dsp::MixMode::kSoftClip}).value();
+//   rt.connect("rs.out", "mix.in_0");
+//
+// Every transform takes its input's shape (channels, rate) from the frames themselves and
+// builds its DSP object on the first frame, again when the shape changes. Time stays
+// sample-accurate: output frames carry the sample_position and timestamp the DSP layer
+// computes from the first input (never by adding durations). At the end of the stream each one
+// puts out what it still holds (the resampler's filter tail, the rechunker's last partial
+// block, the mixer's buffered input) in finish(), before its output ends.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "audio_dsp/channel_converter.h"
+#include "audio_dsp/gain.h"
+#include "audio_dsp/mixer.h"
+#include "audio_dsp/rechunker.h"
+#include "audio_dsp/resampler.h"
+#include "streamlib/frames/audio_frame.h"
+#include "streamlib/processor.h"
+
+namespace streamlib {
+
+// --- AudioResampler ------------------------------------------------------------------------
+
+struct AudioResamplerConfig {
+  int sample_rate = 48000;  // output rate
+  dsp::ResampleQuality quality = dsp::ResampleQuality::kMedium;
+  Result<void> validate() const { return check_range("sample_rate", sample_rate, 1, 768000); }
+};
+STREAMLIB_CONFIG(AudioResamplerConfig, sample_rate, quality);
+
+class AudioResampler : public Processor<AudioResamplerConfig> {
+ public:
+  STREAMLIB_PROCESSOR(AudioResampler, "Converts audio to another sample rate", Reactive{});
+  LinkInput<AudioFrame> in{this, "in", "audio at any rate"};
+  LinkOutput<AudioFrame> out{this, "out", "audio at sample_rate"};
+
+  Result<void> process() override;
+  Result<void> finish() override;
+  // A new rate or quality: what the old filter holds is put out first, then a new one starts.
+  Result<void> on_config_change(const AudioResamplerConfig& next) override;
+  nlohmann::json metrics() const override;
+
+ private:
+  Result<void> flush();
+  std::unique_ptr<dsp::Resampler> resampler_;
+  std::atomic<std::int64_t> gap_frames_{0};
+};
+
+// --- AudioChannelConverter -------------------------------------------------------------------
+
+struct AudioChannelConverterConfig {
+  int channels = 2;  // output channels, 1..8
+  // auto: same count passes, mono is duplicated, more channels are downmixed (ITU-R BS.775),
+  // stereo is upmixed per `upmix`; pick_left / pick_right: every output channel is input 0 / 1.
+  dsp::ChannelMode mode = dsp::ChannelMode::kAuto;
+  dsp::UpmixMode upmix = dsp::UpmixMode::kFront;
+  float lfe_gain = 0.0f;
+  bool normalize = false;  // scale rows so the mix cannot clip
+  Result<void> validate() const { return check_range("channels", channels, 1, kMaxAudioChannels); }
+};
+STREAMLIB_CONFIG(AudioChannelConverterConfig, channels, mode, upmix, lfe_gain, normalize);
+
+class AudioChannelConverter : public Processor<AudioChannelConverterConfig> {
+ public:
+  STREAMLIB_PROCESSOR(AudioChannelConverter, "Converts audio to another channel count", Reactive{});
+  LinkInput<AudioFrame> in{this, "in", "audio with 1..8 channels"};
+  LinkOutput<AudioFrame> out{this, "out", "audio with `channels` channels"};
+
+  Result<void> process() override;
+  Result<void> on_config_change(const AudioChannelConverterConfig& next) override;
+
+ private:
+  std::unique_ptr<dsp::ChannelConverter> converter_;
+};
+
+// --- BufferRechunker -------------------------------------------------------------------------
+
+struct BufferRechunkerConfig {
+  std::uint32_t frames_per_buffer = 480;
+  dsp::FlushMode flush = dsp::FlushMode::kPad;  // the last partial block: pad, short or drop
+  Result<void> validate() const {
+    return check_range<std::uint32_t>("frames_per_buffer", frames_per_buffer, 1, 1u << 20);
+  }
+};
+STREAMLIB_CONFIG(BufferRechunkerConfig, frames_per_buffer, flush);
+
+class BufferRechunker : public Processor<BufferRechunkerConfig> {
+ public:
+  STREAMLIB_PROCESSOR(BufferRechunker, "Cuts audio into blocks of frames_per_buffer frames", Reactive{});
+  LinkInput<AudioFrame> in{this, "in", "audio in blocks of any size"};
+  LinkOutput<AudioFrame> out{this, "out", "audio in blocks of frames_per_buffer"};
+
+  Result<void> process() override;
+  // The last partial block, per `flush`.
+  Result<void> finish() override;
+  // A new block size: what is buffered goes out (per `flush`) and the new size starts there.
+  Result<void> on_config_change(const BufferRechunkerConfig& next) override;
+  nlohmann::json metrics() const override;
+
+ private:
+  void flush_all();
+  std::unique_ptr<dsp::Rechunker> rechunker_;
+  std::atomic<std::int64_t> gap_frames_{0};
+};
+
+// --- Gain ------------------------------------------------------------------------------------
+
+struct GainConfig {
+  float gain_db = 0.0f;   // -inf (or <= -144) is silence
+  float ramp_ms = 10.0f;  // a live change ramps over this long; 0: at once
+  Result<void> validate() const {
+    if (gain_db > 96.0f) return make_error(ErrorCode::kInvalidArgument, "gain_db: {} is above 96 dB", gain_db);
+    return check_range("ramp_ms", ramp_ms, 0.0f, 10000.0f);
+  }
+};
+STREAMLIB_CONFIG(GainConfig, gain_db, ramp_ms);
+
+class Gain : public Processor<GainConfig> {
+ public:
+  STREAMLIB_PROCESSOR(Gain, "Changes the level of audio by gain_db", Reactive{});
+  LinkInput<AudioFrame> in{this, "in", "audio"};
+  LinkOutput<AudioFrame> out{this, "out", "audio times gain_db"};
+
+  Result<void> process() override;
+  // Hot reload: a new gain_db ramps from the level reached, without a click.
+  Result<void> on_config_change(const GainConfig& next) override;
+
+ private:
+  std::unique_ptr<dsp::Gain> gain_;
+};
+
+// --- AudioMixer ------------------------------------------------------------------------------
+
+struct AudioMixerConfig {
+  std::uint32_t inputs = 2;  // in_0 .. in_{inputs-1}
+  dsp::MixMode mode = dsp::MixMode::kSum;
+  std::uint32_t frames_per_buffer = 480;  // frames per mixed block
+  // How long the mix waits for a silent input before it goes on without it (its part is
+  // silence, counted in the metrics as starved blocks); 0 waits for ever. Live.
+  std::uint32_t timeout_ms = 100;
+  float soft_clip_knee = 0.5f;
+  Result<void> validate() const {
+    STREAMLIB_RETURN_IF_ERROR(check_range<std::uint32_t>("inputs", inputs, 1, 64));
+    STREAMLIB_RETURN_IF_ERROR(check_range<std::uint32_t>("frames_per_buffer", frames_per_buffer, 1, 1u << 20));
+    return check_range("soft_clip_knee", soft_clip_knee, 0.01f, 0.99f);
+  }
+};
+STREAMLIB_CONFIG(AudioMixerConfig, inputs, mode, frames_per_buffer, timeout_ms, soft_clip_knee);
+
+// Mixes its inputs, aligned by sample position, in blocks of frames_per_buffer. The first frame
+// on any input fixes the mix's rate and channel count; a frame of another rate or channel
+// count is an error that names its port. It waits for every connected input (synchronized
+// readiness); an input silent for longer than timeout_ms, or ended, is mixed as silence and
+// counted per input ("starved_blocks").
+class AudioMixer : public Processor<AudioMixerConfig> {
+ public:
+  STREAMLIB_PROCESSOR(AudioMixer, "Mixes N audio inputs into one",
+                      Reactive{.inputs = InputsReady::kSynchronized, .timeout = std::chrono::milliseconds(100)});
+  LinkOutput<AudioFrame> out{this, "out", "the mix"};
+
+  Result<void> declare_ports() override;
+  ExecutionConfig execution_config() const override;
+  Result<void> process() override;
+  Result<void> finish() override;
+  // mode, timeout_ms and soft_clip_knee change live; inputs too (ports come and go, the mix
+  // restarts at the next frame); frames_per_buffer restarts the mix.
+  Result<void> on_config_change(const AudioMixerConfig& next) override;
+  // {"starved_blocks": [per input], "missing_frames": [...], "late_frames": [...]}
+  nlohmann::json metrics() const override;
+
+  std::uint64_t starved_blocks(std::size_t input) const;
+
+ private:
+  static constexpr std::size_t kMaxInputs = 64;
+  Result<void> take_input(std::size_t index);
+  void publish_stats();
+  void mix_available(bool final);
+  std::array<std::int64_t, kMaxInputs> last_data_ns_{};
+  bool anchored_ = false;
+
+  std::vector<LinkInput<AudioFrame>*> ins_;
+  std::unique_ptr<dsp::Mixer> mixer_;
+  int rate_ = 0;
+  int channels_ = 0;
+  // Per input, published for metrics() (any thread); counted over mixers remade.
+  std::array<std::atomic<std::uint64_t>, kMaxInputs> starved_{};
+  std::array<std::atomic<std::int64_t>, kMaxInputs> missing_{};
+  std::array<std::atomic<std::int64_t>, kMaxInputs> late_{};
+  std::array<std::uint64_t, kMaxInputs> starved_base_{};
+  std::array<std::int64_t, kMaxInputs> missing_base_{};
+  std::array<std::int64_t, kMaxInputs> late_base_{};
+};
+
+}  // namespace streamlib

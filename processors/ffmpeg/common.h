@@ -1,0 +1,34 @@
+// Helpers shared by the FFmpeg processors: error naming and pacing. Private to the component.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include <fmt/format.h>
+
+#include "streamlib/processor.h"
+#include "streamlib/result.h"
+
+namespace streamlib::internal {
+
+// "FileWriter 'writer_0': <message>": every error a processor returns names it (the runtime
+// also names the processor in its event, but a harness or a log line read alone should too).
+inline Error named_error(const ProcessorBase& p, const Error& error) {
+  return error.with_context(fmt::format("{} '{}'", p.type_name(), p.context().processor_id()));
+}
+
+// Nanoseconds of frame `n` at fps_num/fps_den frames a second, without drift.
+inline std::int64_t frame_time_ns(std::uint64_t n, int fps_num, int fps_den) {
+  const auto num = static_cast<std::uint64_t>(fps_num);
+  const auto den = static_cast<std::uint64_t>(fps_den);
+  const std::uint64_t whole = n / num;  // whole groups of `num` frames last `den` seconds
+  const std::uint64_t rest = n % num;
+  return static_cast<std::int64_t>(whole * den * 1'000'000'000ULL + rest * den * 1'000'000'000ULL / num);
+}
+
+// Nanoseconds of sample `position` at `rate` samples a second, without drift.
+inline std::int64_t sample_time_ns(std::int64_t position, int rate) {
+  return position / rate * 1'000'000'000LL + position % rate * 1'000'000'000LL / rate;
+}
+
+}  // namespace streamlib::internal

@@ -1,0 +1,141 @@
+#include "encoders.h"
+
+#include "common.h"
+
+namespace streamlib {
+
+namespace internal {
+
+namespace {
+std::string video_encoder_name(const std::string& codec) {
+  if (codec == "h264" || codec == "avc") return "libx264";
+  if (codec == "vp9") return "libvpx-vp9";
+  return codec;
+}
+std::string audio_encoder_name(const std::string& codec) {
+  if (codec == "opus") return "libopus";
+  return codec;
+}
+}  // namespace
+
+ffmpeg::VideoEncoderOptions video_encoder_options(const VideoEncoderConfig& c) {
+  ffmpeg::VideoEncoderOptions o;
+  o.codec = video_encoder_name(c.codec);
+  o.width = c.width;
+  o.height = c.height;
+  o.frame_rate_num = c.fps;
+  o.frame_rate_den = 1;
+  o.bit_rate = c.bitrate;
+  o.crf = c.crf;
+  o.preset = c.preset;
+  o.tune = c.tune;
+  o.keyframe_interval = c.keyframe_interval;
+  o.threads = c.threads;
+  o.realtime = c.realtime;
+  return o;
+}
+
+ffmpeg::AudioEncoderOptions audio_encoder_options(const AudioEncoderConfig& c) {
+  ffmpeg::AudioEncoderOptions o;
+  o.codec = audio_encoder_name(c.codec);
+  o.bit_rate = c.bitrate;
+  o.sample_rate = c.sample_rate;
+  o.channels = c.channels;
+  return o;
+}
+
+}  // namespace internal
+
+// --- VideoEncoder ------------------------------------------------------------------------------
+
+Result<void> VideoEncoderConfig::validate() const {
+  if (codec.empty()) return make_error(ErrorCode::kInvalidArgument, "codec: must not be empty");
+  STREAMLIB_RETURN_IF_ERROR(check_range("crf", crf, -1, 63));
+  STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("bitrate", bitrate, 0, 1'000'000'000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("keyframe_interval", keyframe_interval, 0, 100000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("threads", threads, 0, 64));
+  STREAMLIB_RETURN_IF_ERROR(check_range("fps", fps, 1, 1000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("width", width, 0, 16384));
+  return check_range("height", height, 0, 16384);
+}
+
+Result<void> VideoEncoder::setup(RuntimeContext&) {
+  auto encoder = ffmpeg::VideoEncoder::create(internal::video_encoder_options(config()));
+  if (!encoder) return make_error(internal::named_error(*this, encoder.error()));
+  encoder_.emplace(std::move(*encoder));
+  return {};
+}
+
+Result<void> VideoEncoder::send(Result<void> encoded) {
+  if (!encoded) return make_error(internal::named_error(*this, encoded.error()));
+  for (EncodedPacket& p : packets_) out.push(std::move(p));
+  packets_out_.fetch_add(packets_.size(), std::memory_order_relaxed);
+  packets_.clear();
+  return {};
+}
+
+Result<void> VideoEncoder::process() {
+  while (auto frame = in.read()) {
+    frames_in_.fetch_add(1, std::memory_order_relaxed);
+    STREAMLIB_RETURN_IF_ERROR(send(encoder_->encode(*frame, packets_)));
+  }
+  return {};
+}
+
+Result<void> VideoEncoder::finish() {
+  if (!encoder_ || !encoder_->is_open()) return {};
+  return send(encoder_->flush(packets_));
+}
+
+void VideoEncoder::teardown() { encoder_.reset(); }
+
+nlohmann::json VideoEncoder::metrics() const {
+  return {{"frames", frames_in_.load(std::memory_order_relaxed)},
+          {"packets", packets_out_.load(std::memory_order_relaxed)}};
+}
+
+// --- AudioEncoder ------------------------------------------------------------------------------
+
+Result<void> AudioEncoderConfig::validate() const {
+  if (codec.empty()) return make_error(ErrorCode::kInvalidArgument, "codec: must not be empty");
+  STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("bitrate", bitrate, 1000, 10'000'000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 0, 384000));
+  return check_range("channels", channels, 0, kMaxAudioChannels);
+}
+
+Result<void> AudioEncoder::setup(RuntimeContext&) {
+  auto encoder = ffmpeg::AudioEncoder::create(internal::audio_encoder_options(config()));
+  if (!encoder) return make_error(internal::named_error(*this, encoder.error()));
+  encoder_.emplace(std::move(*encoder));
+  return {};
+}
+
+Result<void> AudioEncoder::send(Result<void> encoded) {
+  if (!encoded) return make_error(internal::named_error(*this, encoded.error()));
+  for (EncodedPacket& p : packets_) out.push(std::move(p));
+  packets_out_.fetch_add(packets_.size(), std::memory_order_relaxed);
+  packets_.clear();
+  return {};
+}
+
+Result<void> AudioEncoder::process() {
+  while (auto frame = in.read()) {
+    frames_in_.fetch_add(1, std::memory_order_relaxed);
+    STREAMLIB_RETURN_IF_ERROR(send(encoder_->encode(*frame, packets_)));
+  }
+  return {};
+}
+
+Result<void> AudioEncoder::finish() {
+  if (!encoder_ || !encoder_->is_open()) return {};
+  return send(encoder_->flush(packets_));
+}
+
+void AudioEncoder::teardown() { encoder_.reset(); }
+
+nlohmann::json AudioEncoder::metrics() const {
+  return {{"frames", frames_in_.load(std::memory_order_relaxed)},
+          {"packets", packets_out_.load(std::memory_order_relaxed)}};
+}
+
+}  // namespace streamlib

@@ -1,0 +1,107 @@
+// VideoEncoder and AudioEncoder: raw frames in, EncodedPackets out (FFmpeg: libx264 H.264,
+// libvpx VP9, AAC, Opus), for a FileWriter's `video_packets` / `audio_packets` or any other
+// consumer of packets. Both drain the codec in finish(), so the last frames reach the file.
+//
+//   auto enc = rt.add_processor<VideoEncoder>({.codec = "h264", .preset = "veryfast", .crf = 23}).value();
+//   rt.connect(src.output(&VideoTestSource::video), enc.input(&VideoEncoder::in));
+//   rt.connect(enc.output(&VideoEncoder::out), writer.input(&FileWriter::video_packets));
+//
+// The codec opens at the first frame (its size, rate and channel count come from it unless
+// set); an unknown codec or option is an error at setup naming the processor and the codec.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ffmpeg_common/encoder.h"
+#include "streamlib/frames/audio_frame.h"
+#include "streamlib/frames/encoded_packet.h"
+#include "streamlib/frames/video_frame.h"
+#include "streamlib/processor.h"
+
+namespace streamlib {
+
+struct VideoEncoderConfig {
+  std::string codec = "h264";  // "h264" (libx264), "vp9" (libvpx-vp9), or any FFmpeg encoder name
+  std::string preset;          // x264: ultrafast..placebo; "": the codec's default
+  std::string tune;            // x264: film, animation, zerolatency, ...
+  int crf = -1;                // constant quality (x264 0..51, vp9 0..63); -1: the codec's default
+  std::int64_t bitrate = 0;    // bits a second; 0: constant quality
+  int keyframe_interval = 0;   // frames between keyframes; 0: the codec's default
+  int threads = 0;             // encoder threads; 0: the codec picks
+  int fps = 30;                // nominal frame rate (rate control; packets keep the frames' times)
+  int width = 0;               // encoded size; 0: the first frame's
+  int height = 0;
+  bool realtime = false;  // low latency (no B-frames, x264 zerolatency, VP9 realtime)
+
+  Result<void> validate() const;
+};
+STREAMLIB_CONFIG(VideoEncoderConfig, codec, preset, tune, crf, bitrate, keyframe_interval, threads, fps, width, height,
+                 realtime);
+
+class VideoEncoder : public Processor<VideoEncoderConfig> {
+ public:
+  STREAMLIB_PROCESSOR(VideoEncoder, "Encodes video frames (H.264 with libx264, VP9 with libvpx) into packets",
+                      Reactive{});
+
+  LinkInput<VideoFrame> in{this, "in", "Frames to encode, any size and pixel format"};
+  LinkOutput<EncodedPacket> out{this, "out", "Encoded packets in decode order"};
+
+  Result<void> setup(RuntimeContext& ctx) override;
+  Result<void> process() override;
+  Result<void> finish() override;
+  void teardown() override;
+  nlohmann::json metrics() const override;
+
+ private:
+  Result<void> send(Result<void> encoded);
+
+  std::optional<ffmpeg::VideoEncoder> encoder_;
+  std::vector<EncodedPacket> packets_;
+  std::atomic<std::uint64_t> frames_in_{0};
+  std::atomic<std::uint64_t> packets_out_{0};
+};
+
+struct AudioEncoderConfig {
+  std::string codec = "aac";      // "aac", "opus" (libopus), or any FFmpeg encoder name
+  std::int64_t bitrate = 128000;  // bits a second
+  int sample_rate = 0;            // encoded rate; 0: the first frame's (the nearest the codec takes)
+  int channels = 0;               // encoded channels; 0: the first frame's
+
+  Result<void> validate() const;
+};
+STREAMLIB_CONFIG(AudioEncoderConfig, codec, bitrate, sample_rate, channels);
+
+class AudioEncoder : public Processor<AudioEncoderConfig> {
+ public:
+  STREAMLIB_PROCESSOR(AudioEncoder, "Encodes audio (AAC, Opus) into packets", Reactive{});
+
+  LinkInput<AudioFrame> in{this, "in", "Audio to encode, any rate and channel count"};
+  LinkOutput<EncodedPacket> out{this, "out", "Encoded packets, sample-accurate times"};
+
+  Result<void> setup(RuntimeContext& ctx) override;
+  Result<void> process() override;
+  Result<void> finish() override;
+  void teardown() override;
+  nlohmann::json metrics() const override;
+
+ private:
+  Result<void> send(Result<void> encoded);
+
+  std::optional<ffmpeg::AudioEncoder> encoder_;
+  std::vector<EncodedPacket> packets_;
+  std::atomic<std::uint64_t> frames_in_{0};
+  std::atomic<std::uint64_t> packets_out_{0};
+};
+
+namespace internal {
+// The FFmpeg layer's options for the processors' (and FileWriter's) settings. Codec names users
+// type ("h264", "vp9", "opus") map to the encoders StreamLib is tested with.
+ffmpeg::VideoEncoderOptions video_encoder_options(const VideoEncoderConfig& config);
+ffmpeg::AudioEncoderOptions audio_encoder_options(const AudioEncoderConfig& config);
+}  // namespace internal
+
+}  // namespace streamlib

@@ -1,0 +1,79 @@
+#include "file_source.h"
+
+#include "common.h"
+
+namespace streamlib {
+namespace {
+// A live source checks the clock this often (frames are sent at most this late).
+constexpr std::chrono::microseconds kLiveWakeup{1000};
+// Frames sent per call: live, at most this many overdue ones; fast, one call reads this many.
+constexpr int kBatch = 8;
+}  // namespace
+
+Result<void> FileSourceConfig::validate() const {
+  if (path.empty()) return make_error(ErrorCode::kInvalidArgument, "path: must not be empty");
+  STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 0, 384000));
+  return check_range("channels", channels, 0, kMaxAudioChannels);
+}
+
+ExecutionConfig FileSource::execution_config() const {
+  return ExecutionConfig{Continuous{config().live ? kLiveWakeup : std::chrono::microseconds(0)}};
+}
+
+Result<void> FileSource::setup(RuntimeContext&) {
+  const FileSourceConfig& c = config();
+  auto reader = ffmpeg::MediaReader::open(c.path, {.video = c.video,
+                                                   .audio = c.audio,
+                                                   .video_format = c.format,
+                                                   .sample_rate = c.sample_rate,
+                                                   .channels = c.channels,
+                                                   .loop = c.loop});
+  if (!reader) return make_error(internal::named_error(*this, reader.error()));
+  reader_.emplace(std::move(*reader));
+  return {};
+}
+
+void FileSource::send(const ffmpeg::DecodedFrame& f) {
+  if (const VideoFrame* v = f.video()) {
+    video.push(*v);
+    video_frames_.fetch_add(1, std::memory_order_relaxed);
+  } else if (const AudioFrame* a = f.audio()) {
+    audio.push(*a);
+    audio_blocks_.fetch_add(1, std::memory_order_relaxed);
+  }
+}
+
+Result<void> FileSource::process() {
+  for (int i = 0; i < kBatch; ++i) {
+    if (!held_) {
+      auto next = reader_->read();
+      if (!next) return make_error(internal::named_error(*this, next.error()));
+      if (next->end_of_stream()) {
+        end_stream();
+        return {};
+      }
+      held_ = std::move(*next);
+    }
+    if (config().live) {
+      const std::int64_t now = context().now_ns();
+      if (!start_ns_) start_ns_ = now - held_->timestamp_ns();
+      if (*start_ns_ + held_->timestamp_ns() > now) return {};  // not yet its time
+    }
+    send(*held_);
+    held_.reset();
+    if (!config().live) return {};  // one per call: a blocked link paces the reading
+  }
+  return {};
+}
+
+void FileSource::teardown() {
+  held_.reset();
+  reader_.reset();
+}
+
+nlohmann::json FileSource::metrics() const {
+  return {{"video_frames", video_frames_.load(std::memory_order_relaxed)},
+          {"audio_blocks", audio_blocks_.load(std::memory_order_relaxed)}};
+}
+
+}  // namespace streamlib

@@ -1,0 +1,199 @@
+#include "file_writer.h"
+
+#include <algorithm>
+
+#include "common.h"
+#include "encoders.h"
+
+namespace streamlib {
+
+Result<void> FileWriterConfig::validate() const {
+  if (path.empty()) return make_error(ErrorCode::kInvalidArgument, "path: must not be empty");
+  STREAMLIB_RETURN_IF_ERROR(check_range("crf", crf, -1, 63));
+  STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("bitrate", bitrate, 0, 1'000'000'000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("keyframe_interval", keyframe_interval, 0, 100000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("threads", threads, 0, 64));
+  STREAMLIB_RETURN_IF_ERROR(check_range("fps", fps, 1, 1000));
+  STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("audio_bitrate", audio_bitrate, 1000, 10'000'000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("sync_timeout_ms", sync_timeout_ms, 0, 3'600'000));
+  return check_range("start_timeout_ms", start_timeout_ms, 0, 3'600'000);
+}
+
+namespace internal {
+
+ExecutionConfig FileWriterCore::execution_config() const {
+  if (config().sync_timeout_ms == 0) return ExecutionConfig{Reactive{}};
+  return ExecutionConfig{Reactive{.inputs = InputsReady::kSynchronized,
+                                  .timeout = std::chrono::milliseconds(config().sync_timeout_ms),
+                                  .go_on_when_full = true}};  // one producer (a FileSource) may feed both inputs
+}
+
+Error FileWriterCore::named(const Error& e) const { return named_error(*this, e); }
+
+Result<void> FileWriterCore::setup(RuntimeContext&) {
+  const FileWriterConfig& c = config();
+  auto muxer = ffmpeg::Muxer::open(c.path, {.format = c.format, .fragmented = c.fragmented});
+  if (!muxer) return make_error(named(muxer.error()));
+  muxer_.emplace(std::move(*muxer));
+  const bool webm = muxer_->format_name() == "webm";
+  // The encoders for raw input are made now (so an unknown codec fails here) and open at their
+  // first frame.
+  VideoEncoderConfig v{.codec = c.video_codec.empty() ? (webm ? "vp9" : "h264") : c.video_codec,
+                       .preset = c.preset,
+                       .tune = c.tune,
+                       .crf = c.crf,
+                       .bitrate = c.bitrate,
+                       .keyframe_interval = c.keyframe_interval,
+                       .threads = c.threads,
+                       .fps = c.fps};
+  auto venc = ffmpeg::VideoEncoder::create(video_encoder_options(v));
+  if (!venc) return make_error(named(venc.error().with_context(c.path)));
+  AudioEncoderConfig a{.codec = c.audio_codec.empty() ? (webm ? "opus" : "aac") : c.audio_codec,
+                       .bitrate = c.audio_bitrate};
+  auto aenc = ffmpeg::AudioEncoder::create(audio_encoder_options(a));
+  if (!aenc) return make_error(named(aenc.error().with_context(c.path)));
+  video_.video_encoder.emplace(std::move(*venc));
+  audio_.audio_encoder.emplace(std::move(*aenc));
+  return {};
+}
+
+Result<void> FileWriterCore::take_inputs() {
+  if (ports_.video->is_connected() && ports_.video_packets->is_connected()) {
+    return make_error(named(Error(ErrorCode::kInvalidArgument,
+                                  fmt::format("{}: connect `video` or `video_packets`, not both", config().path))));
+  }
+  if (ports_.audio->is_connected() && ports_.audio_packets->is_connected()) {
+    return make_error(named(Error(ErrorCode::kInvalidArgument,
+                                  fmt::format("{}: connect `audio` or `audio_packets`, not both", config().path))));
+  }
+  auto queue = [](Stream& s, std::vector<EncodedPacket>& packets) {
+    for (EncodedPacket& p : packets) s.pending.push_back(std::move(p));
+    packets.clear();
+  };
+  while (auto frame = ports_.video->read()) {
+    auto r = video_.video_encoder->encode(*frame, scratch_);
+    if (!r) return make_error(named(r.error().with_context(config().path)));
+    if (!video_.params) video_.params = video_.video_encoder->parameters();
+    queue(video_, scratch_);
+  }
+  while (auto frame = ports_.audio->read()) {
+    auto r = audio_.audio_encoder->encode(*frame, scratch_);
+    if (!r) return make_error(named(r.error().with_context(config().path)));
+    if (!audio_.params) audio_.params = audio_.audio_encoder->parameters();
+    queue(audio_, scratch_);
+  }
+  for (auto [port, stream] : {std::pair{ports_.video_packets, &video_}, std::pair{ports_.audio_packets, &audio_}}) {
+    while (auto packet = port->read()) {
+      if (!stream->params) stream->params = packet->params();
+      stream->pending.push_back(std::move(*packet));
+    }
+  }
+  video_.connected = ports_.video->is_connected() || ports_.video_packets->is_connected();
+  audio_.connected = ports_.audio->is_connected() || ports_.audio_packets->is_connected();
+  video_.ended = ports_.video->ended() || ports_.video_packets->ended();
+  audio_.ended = ports_.audio->ended() || ports_.audio_packets->ended();
+  return {};
+}
+
+// The muxer needs every stream before the first packet: start once each connected input has
+// told its codec or ended, or (force) at the end, or when packets have waited start_timeout_ms
+// on the runtime's clock for an input that says nothing (a stalled live input).
+Result<void> FileWriterCore::start_file(bool force) {
+  if (started_) return {};
+  const bool any_pending = !video_.pending.empty() || !audio_.pending.empty();
+  if (any_pending && !first_pending_ns_) first_pending_ns_ = context().now_ns();
+  const bool waited_too_long =
+      config().start_timeout_ms > 0 && first_pending_ns_ &&
+      context().now_ns() - *first_pending_ns_ >= std::int64_t{config().start_timeout_ms} * 1'000'000;
+  auto settled = [](const Stream& s) { return s.params || !s.connected || s.ended; };
+  if (!force && !waited_too_long && !(settled(video_) && settled(audio_))) return {};
+  if (!video_.params && !audio_.params) {
+    if (!force) return {};
+    return make_error(named(Error(ErrorCode::kFailedPrecondition,
+                                  fmt::format("{}: nothing to write (no frames or packets arrived)", config().path))));
+  }
+  for (Stream* s : {&video_, &audio_}) {
+    if (!s->params) continue;
+    auto index = muxer_->add_stream(s->params);
+    if (!index) return make_error(named(index.error()));
+    s->index = *index;
+  }
+  started_ = true;
+  return {};
+}
+
+Result<void> FileWriterCore::write_pending() {
+  if (!started_) return {};
+  for (Stream* s : {&video_, &audio_}) {
+    while (!s->pending.empty()) {
+      EncodedPacket p = std::move(s->pending.front());
+      s->pending.pop_front();
+      if (s->index < 0) {  // this input came too late for the file
+        dropped_.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      auto r = muxer_->write(p, s->index);
+      if (!r) return make_error(named(r.error()));
+      written_.fetch_add(1, std::memory_order_relaxed);
+    }
+  }
+  return {};
+}
+
+Result<void> FileWriterCore::process() {
+  if (closed_) return {};
+  STREAMLIB_RETURN_IF_ERROR(take_inputs());
+  STREAMLIB_RETURN_IF_ERROR(start_file(false));
+  return write_pending();
+}
+
+Result<void> FileWriterCore::close(bool drain) {
+  if (closed_ || !muxer_) return {};
+  closed_ = true;
+  Result<void> result;
+  if (drain) {
+    result = take_inputs();
+    // Drain the encoders: their last packets (x264's look-ahead, the last partial AAC frame).
+    if (result && video_.video_encoder && video_.video_encoder->is_open()) {
+      if (auto r = video_.video_encoder->flush(scratch_); !r) result = make_error(named(r.error()));
+      for (EncodedPacket& p : scratch_) video_.pending.push_back(std::move(p));
+      scratch_.clear();
+    }
+    if (result && audio_.audio_encoder && audio_.audio_encoder->is_open()) {
+      if (auto r = audio_.audio_encoder->flush(scratch_); !r) result = make_error(named(r.error()));
+      for (EncodedPacket& p : scratch_) audio_.pending.push_back(std::move(p));
+      scratch_.clear();
+    }
+  }
+  if (result) result = start_file(true);
+  if (result) result = write_pending();
+  if (started_) {
+    if (auto r = muxer_->finish(); !r && result) result = make_error(named(r.error()));
+  }
+  return result;
+}
+
+Result<void> FileWriterCore::finish() { return close(true); }
+
+Result<void> FileWriterCore::on_config_change(const FileWriterConfig& next) {
+  if (next == config()) return {};
+  return make_error(named(Error(ErrorCode::kFailedPrecondition,
+                                fmt::format("{}: settings cannot change while the file is written (remove the writer, "
+                                            "which closes the file, and add a new one)",
+                                            config().path))));
+}
+
+void FileWriterCore::teardown() {
+  // Removed live (no finish()): close the file with what it has.
+  (void)close(true);
+  muxer_.reset();
+  video_.video_encoder.reset();
+  audio_.audio_encoder.reset();
+}
+
+nlohmann::json FileWriterCore::metrics() const {
+  return {{"packets", written_.load(std::memory_order_relaxed)}, {"dropped", dropped_.load(std::memory_order_relaxed)}};
+}
+
+}  // namespace internal
+}  // namespace streamlib

@@ -1,0 +1,155 @@
+// FileWriter (also registered as Mp4Writer): writes video and audio into a container file —
+// MP4, MOV, Matroska or WebM, chosen by the path's extension.
+//
+//   auto w = rt.add_processor<FileWriter>({.path = "out.mp4", .crf = 23}).value();
+//   rt.connect(cam.output(&VideoTestSource::video), w.input(&FileWriter::video));        // raw: encoded here
+//   rt.connect(enc.output(&AudioEncoder::out), w.input(&FileWriter::audio_packets));      // or packets
+//
+// Inputs: `video` / `audio` take raw frames and encode them with `video_codec` / `audio_codec`
+// (the same encoder code as VideoEncoder/AudioEncoder; "" picks H.264 + AAC, or VP9 + Opus for
+// WebM) and `preset`/`tune`/`crf`/`bitrate`/`keyframe_interval`; `video_packets` /
+// `audio_packets` take encoded packets as they are. Use one input of each kind.
+//
+// Timing: every input is taken as it comes and the muxer interleaves the packets by time (it
+// holds the early ones of one stream until the others catch up), so no producer ever waits on
+// the writer for another input's sake. `sync_timeout_ms` > 0 reads the inputs together instead
+// (InputsReady::kSynchronized, going on without an input silent that long, and with a full
+// input as soon as it is full, so one producer feeding both inputs — a FileSource — never
+// waits on the writer for the other's sake). The file
+// starts once every connected input has told its codec (its first packet, or a raw input's
+// encoder opened at its first frame, or its end); an input that has not when the others' packets
+// have waited `start_timeout_ms` (on the runtime's clock) is left out of the file, and what it
+// sends later is dropped (counted). With 0 the writer waits as long as it takes, holding the
+// other inputs' packets in memory. Times are rebased so the file starts at 0
+// with the streams' offsets kept (A/V sync).
+//
+// Finalizing: finish() — end of stream on every input, or the runtime's stop — drains the
+// encoders and writes the trailer; removing the writer live closes the file in teardown().
+// `fragmented` (MP4/MOV) writes self-contained fragments, so the file plays up to the last
+// complete one even after `kill -9`.
+//
+// Errors name the processor and the file: an unwritable path or unknown extension fails at
+// setup, as does an unknown codec.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+
+#include "ffmpeg_common/encoder.h"
+#include "ffmpeg_common/muxer.h"
+#include "streamlib/frames/audio_frame.h"
+#include "streamlib/frames/encoded_packet.h"
+#include "streamlib/frames/video_frame.h"
+#include "streamlib/processor.h"
+
+namespace streamlib {
+
+struct FileWriterConfig {
+  std::string path;                     // output file; its extension picks the container
+  std::string format;                   // FFmpeg muxer name to override the extension ("mp4", "matroska")
+  std::string video_codec;              // raw `video`: "h264", "vp9", ...; "": by container
+  std::string audio_codec;              // raw `audio`: "aac", "opus", ...; "": by container
+  std::string preset;                   // video encoder preset (x264: ultrafast..placebo)
+  std::string tune;                     // x264 tune
+  int crf = -1;                         // video constant quality; -1: the codec's default
+  std::int64_t bitrate = 0;             // video bits a second; 0: constant quality
+  int keyframe_interval = 0;            // frames between keyframes; 0: the codec's default
+  int threads = 0;                      // video encoder threads; 0: the codec picks
+  int fps = 30;                         // nominal video frame rate
+  std::int64_t audio_bitrate = 128000;  // bits a second
+  bool fragmented = false;              // fragmented MP4/MOV (survives a crash)
+  int sync_timeout_ms = 0;              // > 0: read inputs together, going on without one silent this long
+  int start_timeout_ms = 10000;         // leave out an input silent this long at the start; 0: wait
+
+  Result<void> validate() const;
+  friend bool operator==(const FileWriterConfig&, const FileWriterConfig&) = default;
+};
+STREAMLIB_CONFIG(FileWriterConfig, path, format, video_codec, audio_codec, preset, tune, crf, bitrate,
+                 keyframe_interval, threads, fps, audio_bitrate, fragmented, sync_timeout_ms, start_timeout_ms);
+
+namespace internal {
+
+// What FileWriter and Mp4Writer do; they differ only in the name they register under (two
+// classes, so that `&Mp4Writer::video` names a member of Mp4Writer itself).
+class FileWriterCore : public Processor<FileWriterConfig> {
+ public:
+  ExecutionConfig execution_config() const override;
+  Result<void> setup(RuntimeContext& ctx) override;
+  Result<void> process() override;
+  Result<void> finish() override;
+  void teardown() override;
+  // Refused: a rebuild would reopen (and truncate) the file mid-recording. Remove the writer
+  // (which closes its file) and add a new one instead.
+  Result<void> on_config_change(const FileWriterConfig& next) override;
+  nlohmann::json metrics() const override;
+
+ protected:
+  struct Ports {
+    LinkInput<VideoFrame>* video;
+    LinkInput<AudioFrame>* audio;
+    LinkInput<EncodedPacket>* video_packets;
+    LinkInput<EncodedPacket>* audio_packets;
+  };
+  explicit FileWriterCore(Ports ports) : ports_(ports) {}
+
+ private:
+  struct Stream {
+    MediaKind kind = MediaKind::kVideo;
+    std::optional<ffmpeg::VideoEncoder> video_encoder;  // raw video input
+    std::optional<ffmpeg::AudioEncoder> audio_encoder;  // raw audio input
+    std::shared_ptr<const CodecParameters> params;      // known once its codec is
+    std::deque<EncodedPacket> pending;                  // before the file starts
+    int index = -1;                                     // in the file; -1: not (yet) in it
+    bool connected = false;
+    bool ended = false;
+  };
+
+  Result<void> take_inputs();
+  Result<void> start_file(bool force);
+  Result<void> write_pending();
+  Result<void> close(bool drain);
+  Error named(const Error& e) const;
+
+  Ports ports_;
+  std::optional<ffmpeg::Muxer> muxer_;
+  Stream video_{.kind = MediaKind::kVideo};
+  Stream audio_{.kind = MediaKind::kAudio};
+  std::vector<EncodedPacket> scratch_;
+  std::optional<std::int64_t> first_pending_ns_;  // when a packet first waited for the file to start
+  bool started_ = false;
+  bool closed_ = false;
+  std::atomic<std::uint64_t> written_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+};
+
+}  // namespace internal
+
+class FileWriter final : public internal::FileWriterCore {
+ public:
+  STREAMLIB_PROCESSOR(FileWriter, "Writes video and audio to MP4/MOV/MKV/WebM (by extension), encoding raw input",
+                      Reactive{});
+
+  LinkInput<VideoFrame> video{this, "video", "Raw video, encoded with video_codec"};
+  LinkInput<AudioFrame> audio{this, "audio", "Raw audio, encoded with audio_codec"};
+  LinkInput<EncodedPacket> video_packets{this, "video_packets", "Encoded video (from a VideoEncoder)"};
+  LinkInput<EncodedPacket> audio_packets{this, "audio_packets", "Encoded audio (from an AudioEncoder)"};
+
+  FileWriter() : FileWriterCore({&video, &audio, &video_packets, &audio_packets}) {}
+};
+
+class Mp4Writer final : public internal::FileWriterCore {
+ public:
+  STREAMLIB_PROCESSOR(Mp4Writer, "FileWriter under its MP4 name: MP4/MOV/MKV/WebM by extension", Reactive{});
+
+  LinkInput<VideoFrame> video{this, "video", "Raw video, encoded with video_codec"};
+  LinkInput<AudioFrame> audio{this, "audio", "Raw audio, encoded with audio_codec"};
+  LinkInput<EncodedPacket> video_packets{this, "video_packets", "Encoded video (from a VideoEncoder)"};
+  LinkInput<EncodedPacket> audio_packets{this, "audio_packets", "Encoded audio (from an AudioEncoder)"};
+
+  Mp4Writer() : FileWriterCore({&video, &audio, &video_packets, &audio_packets}) {}
+};
+
+}  // namespace streamlib

@@ -1,0 +1,329 @@
+#include "test_sources.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <cstring>
+#include <numbers>
+
+#include "common.h"
+
+namespace streamlib {
+namespace {
+
+using internal::frame_time_ns;
+using internal::sample_time_ns;
+
+// Live sources wake up this many times per period, so a frame is late by at most a fraction of
+// one even when a wake-up is late; a call sends every frame whose time has come.
+constexpr int kWakeupsPerPeriod = 4;
+// A call sends at most this many overdue frames (after a long stall the rest follow next call).
+constexpr int kMaxCatchUp = 8;
+
+struct Rgb {
+  std::uint8_t r, g, b;
+};
+
+void fill_span(std::uint8_t* row, int x0, int x1, Rgb c) {
+  for (int x = x0; x < x1; ++x) {
+    std::uint8_t* p = row + static_cast<std::size_t>(x) * 4;
+    p[0] = c.r;
+    p[1] = c.g;
+    p[2] = c.b;
+    p[3] = 255;
+  }
+}
+
+void fill_rows(WritableVideoFrame& f, int y0, int y1, const std::uint8_t* pattern_row) {
+  auto plane = f.plane(0);
+  for (int y = y0; y < y1; ++y) {
+    std::memcpy(plane.data() + static_cast<std::size_t>(y) * static_cast<std::size_t>(f.stride(0)), pattern_row,
+                static_cast<std::size_t>(f.width()) * 4);
+  }
+}
+
+// The counter band's geometry, shared by the writer and the reader.
+struct CounterBand {
+  int block_width;
+  int height;
+};
+CounterBand counter_band(int width, int height) {
+  return {width / VideoTestSource::kCounterBits, std::max(8, (height / 12) & ~1)};
+}
+
+}  // namespace
+
+// --- VideoTestSource ---------------------------------------------------------------------------
+
+Result<void> VideoTestSourceConfig::validate() const {
+  if (width < 64 || width > 8192 || width % 2 != 0) {
+    return make_error(ErrorCode::kInvalidArgument, "width: {} must be even and in [64, 8192]", width);
+  }
+  if (height < 32 || height > 8192 || height % 2 != 0) {
+    return make_error(ErrorCode::kInvalidArgument, "height: {} must be even and in [32, 8192]", height);
+  }
+  return check_range("fps", fps, 1, 1000);
+}
+
+ExecutionConfig VideoTestSource::execution_config() const {
+  if (!config().live) return ExecutionConfig{Continuous{}};
+  const auto period = std::chrono::nanoseconds(frame_time_ns(1, config().fps, 1));
+  return ExecutionConfig{
+      Continuous{std::max(std::chrono::microseconds(100),
+                          std::chrono::duration_cast<std::chrono::microseconds>(period / kWakeupsPerPeriod))}};
+}
+
+Result<void> VideoTestSource::setup(RuntimeContext&) {
+  if (config().format != PixelFormat::kRgba) {
+    auto scaler = ffmpeg::Scaler::create({.format = config().format});
+    if (!scaler) return make_error(internal::named_error(*this, scaler.error()));
+    scaler_.emplace(std::move(*scaler));
+  }
+  pool_.reserve(2, config().width, config().height, PixelFormat::kRgba);
+  return {};
+}
+
+Result<void> VideoTestSource::process() {
+  const VideoTestSourceConfig& c = config();
+  if (c.frames != 0 && next_ >= c.frames) {
+    end_stream();
+    return {};
+  }
+  if (!c.live) {
+    STREAMLIB_RETURN_IF_ERROR(emit(next_, frame_time_ns(next_, c.fps, 1)));
+  } else {
+    const std::int64_t now = context().now_ns();
+    if (!start_ns_) start_ns_ = now;
+    for (int i = 0; i < kMaxCatchUp && (c.frames == 0 || next_ < c.frames); ++i) {
+      const std::int64_t due = *start_ns_ + frame_time_ns(next_, c.fps, 1);
+      if (due > now) break;
+      STREAMLIB_RETURN_IF_ERROR(emit(next_, due));
+    }
+  }
+  if (c.frames != 0 && next_ >= c.frames) end_stream();
+  return {};
+}
+
+Result<void> VideoTestSource::emit(std::uint64_t n, std::int64_t timestamp_ns) {
+  const VideoTestSourceConfig& c = config();
+  WritableVideoFrame w = pool_.acquire(c.width, c.height, PixelFormat::kRgba);
+  render(w, n);
+  w.set_timestamp_ns(timestamp_ns);
+  w.set_duration_ns(frame_time_ns(n + 1, c.fps, 1) - frame_time_ns(n, c.fps, 1));
+  w.set_frame_number(n);
+  w.set_keyframe(true);
+  w.set_color(ColorRange::kFull, ColorMatrix::kUnknown);
+  VideoFrame frame = std::move(w).freeze();
+  if (scaler_) {
+    auto converted = scaler_->convert(frame);
+    if (!converted) return make_error(internal::named_error(*this, converted.error()));
+    frame = std::move(*converted);
+  }
+  video.push(std::move(frame));
+  next_ = n + 1;
+  emitted_.store(next_, std::memory_order_relaxed);
+  return {};
+}
+
+void VideoTestSource::render(WritableVideoFrame& f, std::uint64_t n) const {
+  const int w = f.width();
+  const int h = f.height();
+  std::vector<std::uint8_t> row(static_cast<std::size_t>(w) * 4);
+  auto plane = f.plane(0);
+  const auto stride = static_cast<std::size_t>(f.stride(0));
+  switch (config().pattern) {
+    case VideoPattern::kBars: {
+      // SMPTE ECR 1-1978 colour bars, approximately: 75% bars, castellations, -I/white/+Q/black.
+      static constexpr std::array<Rgb, 7> kTop = {
+          {{191, 191, 191}, {191, 191, 0}, {0, 191, 191}, {0, 191, 0}, {191, 0, 191}, {191, 0, 0}, {0, 0, 191}}};
+      static constexpr std::array<Rgb, 7> kMiddle = {
+          {{0, 0, 191}, {19, 19, 19}, {191, 0, 191}, {19, 19, 19}, {0, 191, 191}, {19, 19, 19}, {191, 191, 191}}};
+      const int top = h * 2 / 3;
+      const int middle = h * 3 / 4;
+      for (int i = 0; i < 7; ++i) fill_span(row.data(), w * i / 7, w * (i + 1) / 7, kTop[static_cast<std::size_t>(i)]);
+      fill_rows(f, 0, top, row.data());
+      for (int i = 0; i < 7; ++i) {
+        fill_span(row.data(), w * i / 7, w * (i + 1) / 7, kMiddle[static_cast<std::size_t>(i)]);
+      }
+      fill_rows(f, top, middle, row.data());
+      const int q = w * 5 / 28;
+      fill_span(row.data(), 0, q, {0, 33, 76});
+      fill_span(row.data(), q, 2 * q, {255, 255, 255});
+      fill_span(row.data(), 2 * q, 3 * q, {50, 0, 106});
+      fill_span(row.data(), 3 * q, w, {19, 19, 19});
+      fill_rows(f, middle, h, row.data());
+      break;
+    }
+    case VideoPattern::kBall: {
+      fill_span(row.data(), 0, w, {24, 32, 48});
+      fill_rows(f, 0, h, row.data());
+      const int r = std::max(4, std::min(w, h) / 10);
+      // Bounce: a triangle wave over the free range, 5 px/frame across and 3 px/frame down.
+      auto bounce = [](std::uint64_t t, int range) {
+        if (range <= 0) return 0;
+        const auto period = static_cast<std::uint64_t>(2 * range);
+        const auto p = static_cast<int>(t % period);
+        return p <= range ? p : 2 * range - p;
+      };
+      const int cx = r + bounce(n * 5, w - 2 * r);
+      const int cy = r + bounce(n * 3, h - 2 * r);
+      for (int y = std::max(0, cy - r); y < std::min(h, cy + r + 1); ++y) {
+        const int dy = y - cy;
+        const int half = static_cast<int>(std::sqrt(static_cast<double>(r * r - dy * dy)));
+        fill_span(plane.data() + static_cast<std::size_t>(y) * stride, std::max(0, cx - half),
+                  std::min(w, cx + half + 1), {240, 220, 40});
+      }
+      break;
+    }
+    case VideoPattern::kGradient: {
+      const auto blue = static_cast<std::uint8_t>((n * 4) & 0xff);
+      for (int y = 0; y < h; ++y) {
+        std::uint8_t* p = plane.data() + static_cast<std::size_t>(y) * stride;
+        const auto g = static_cast<std::uint8_t>(y * 255 / (h - 1));
+        for (int x = 0; x < w; ++x, p += 4) {
+          p[0] = static_cast<std::uint8_t>(x * 255 / (w - 1));
+          p[1] = g;
+          p[2] = blue;
+          p[3] = 255;
+        }
+      }
+      break;
+    }
+  }
+  if (config().counter) {
+    const CounterBand band = counter_band(w, h);
+    for (int bit = 0; bit < kCounterBits; ++bit) {
+      const bool one = ((n >> (kCounterBits - 1 - bit)) & 1U) != 0;
+      const Rgb c = one ? Rgb{255, 255, 255} : Rgb{0, 0, 0};
+      for (int y = 0; y < band.height; ++y) {
+        fill_span(plane.data() + static_cast<std::size_t>(y) * stride, bit * band.block_width,
+                  (bit + 1) * band.block_width, c);
+      }
+    }
+  }
+}
+
+nlohmann::json VideoTestSource::metrics() const { return {{"emitted", emitted_.load(std::memory_order_relaxed)}}; }
+
+std::optional<std::uint64_t> read_frame_counter(const VideoFrame& frame) {
+  if (!frame || frame.width() < 64 || frame.height() < 32) return std::nullopt;
+  const CounterBand band = counter_band(frame.width(), frame.height());
+  auto luma = [&](int x, int y) -> std::optional<int> {
+    const auto row = static_cast<std::size_t>(y) * static_cast<std::size_t>(frame.stride(0));
+    const auto p = frame.plane(0);
+    const auto ux = static_cast<std::size_t>(x);
+    switch (frame.format()) {
+      case PixelFormat::kRgba:
+      case PixelFormat::kBgra:
+        return (p[row + ux * 4] + p[row + ux * 4 + 1] + p[row + ux * 4 + 2]) / 3;
+      case PixelFormat::kRgb24:
+        return (p[row + ux * 3] + p[row + ux * 3 + 1] + p[row + ux * 3 + 2]) / 3;
+      case PixelFormat::kI420:
+      case PixelFormat::kNv12:
+      case PixelFormat::kGray8:
+        return p[row + ux];
+      case PixelFormat::kYuyv:
+        return p[row + ux * 2];
+    }
+    return std::nullopt;
+  };
+  std::uint64_t n = 0;
+  for (int bit = 0; bit < VideoTestSource::kCounterBits; ++bit) {
+    auto y = luma(bit * band.block_width + band.block_width / 2, band.height / 2);
+    if (!y) return std::nullopt;
+    n = (n << 1) | (*y >= 128 ? 1U : 0U);
+  }
+  return n;
+}
+
+// --- AudioTestSource ---------------------------------------------------------------------------
+
+Result<void> AudioTestSourceConfig::validate() const {
+  STREAMLIB_RETURN_IF_ERROR(check_range("frequency", frequency, 1.0, 96000.0));
+  STREAMLIB_RETURN_IF_ERROR(check_range("amplitude", amplitude, 0.0, 1.0));
+  STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 1000, 384000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("channels", channels, 1, kMaxAudioChannels));
+  STREAMLIB_RETURN_IF_ERROR(check_range("frames_per_buffer", frames_per_buffer, 1, 1 << 20));
+  return check_range("duration", duration, 0.0, 1e7);
+}
+
+ExecutionConfig AudioTestSource::execution_config() const {
+  if (!config().live) return ExecutionConfig{Continuous{}};
+  const auto period = std::chrono::nanoseconds(sample_time_ns(config().frames_per_buffer, config().sample_rate));
+  return ExecutionConfig{
+      Continuous{std::max(std::chrono::microseconds(100),
+                          std::chrono::duration_cast<std::chrono::microseconds>(period / kWakeupsPerPeriod))}};
+}
+
+std::int64_t AudioTestSource::total_samples() const {
+  return static_cast<std::int64_t>(std::llround(config().duration * config().sample_rate));
+}
+
+Result<void> AudioTestSource::process() {
+  const std::int64_t total = total_samples();
+  auto done = [&] { return total != 0 && position_ >= total; };
+  if (!done()) {
+    if (!config().live) {
+      emit();
+    } else {
+      const std::int64_t now = context().now_ns();
+      if (!start_ns_) start_ns_ = now;
+      for (int i = 0; i < kMaxCatchUp && !done(); ++i) {
+        if (*start_ns_ + sample_time_ns(position_, config().sample_rate) > now) break;
+        emit();
+      }
+    }
+  }
+  if (done()) end_stream();
+  return {};
+}
+
+void AudioTestSource::emit() {
+  const AudioTestSourceConfig& c = config();
+  const std::int64_t total = total_samples();
+  std::int64_t frames = c.frames_per_buffer;
+  if (total != 0) frames = std::min(frames, total - position_);
+  WritableAudioFrame w = pool_.acquire(c.channels, c.sample_rate, static_cast<std::size_t>(frames));
+  auto samples = w.samples();
+  const auto channels = static_cast<std::size_t>(c.channels);
+  const auto amp = static_cast<float>(c.amplitude);
+  constexpr double kTwoPi = 2.0 * std::numbers::pi;
+  // Phase from the absolute sample position, so blocks join without a click and any block can
+  // be recomputed (fmod keeps the argument small over long runs).
+  auto tone = [&](double hz, std::int64_t pos) {
+    const double cycles = std::fmod(static_cast<double>(pos) * hz / c.sample_rate, 1.0);
+    return std::sin(kTwoPi * cycles);
+  };
+  std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+  for (std::int64_t i = 0; i < frames; ++i) {
+    const std::int64_t pos = position_ + i;
+    float v = 0.0f;
+    switch (c.wave) {
+      case AudioWave::kSine:
+        v = amp * static_cast<float>(tone(c.frequency, pos));
+        break;
+      case AudioWave::kChord:  // C4, E4, G4
+        v = amp * static_cast<float>((tone(261.6256, pos) + tone(329.6276, pos) + tone(391.9954, pos)) / 3.0);
+        break;
+      case AudioWave::kNoise:
+        v = amp * uniform(noise_);
+        break;
+      case AudioWave::kSilence:
+        break;
+    }
+    for (std::size_t ch = 0; ch < channels; ++ch) samples[static_cast<std::size_t>(i) * channels + ch] = v;
+  }
+  w.set_sample_position(position_);
+  const std::int64_t offset = sample_time_ns(position_, c.sample_rate);
+  w.set_timestamp_ns(c.live ? *start_ns_ + offset : offset);
+  w.set_frame_number(blocks_++);
+  audio.push(std::move(w).freeze());
+  position_ += frames;
+  emitted_samples_.store(position_, std::memory_order_relaxed);
+}
+
+nlohmann::json AudioTestSource::metrics() const {
+  return {{"samples", emitted_samples_.load(std::memory_order_relaxed)}};
+}
+
+}  // namespace streamlib

@@ -1,0 +1,236 @@
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <fstream>
+#include <iterator>
+
+#include "ffmpeg/encoders.h"
+#include "ffmpeg/file_writer.h"
+#include "ffmpeg/test_sources.h"
+#include "ffmpeg_test_util.h"
+
+namespace streamlib {
+namespace {
+
+using testing::decode_file;
+using testing::ffprobe;
+using ::testing::HasSubstr;
+using testing::out_path;
+using testing::probe_int;
+using testing::probe_number;
+using testing::probe_stream;
+using testing::run_to_end;
+
+std::vector<VideoFrame> test_frames(std::uint64_t n, int width = 320, int height = 240) {
+  ProcessorHarness<VideoTestSource> src(
+      {.width = width, .height = height, .pattern = VideoPattern::kBall, .live = false, .frames = n});
+  EXPECT_TRUE(src.start());
+  run_to_end(src);
+  return src.take<VideoFrame>("video");
+}
+
+std::vector<AudioFrame> test_audio(double seconds) {
+  ProcessorHarness<AudioTestSource> src({.duration = seconds, .live = false});
+  EXPECT_TRUE(src.start());
+  run_to_end(src);
+  return src.take<AudioFrame>("audio");
+}
+
+// Pushes video and audio alternately by time, as a runtime would deliver them, then ends both.
+// Both inputs get their first message before the first run (in a runtime both are linked from
+// the start; a harness links an input at its first push).
+template <class W>
+void feed(ProcessorHarness<W>& h, const std::vector<VideoFrame>& video, const std::vector<AudioFrame>& audio) {
+  std::size_t v = 0;
+  std::size_t a = 0;
+  if (!video.empty()) {
+    ASSERT_TRUE(h.push("video", video[v++]));
+  }
+  if (!audio.empty()) {
+    ASSERT_TRUE(h.push("audio", audio[a++]));
+  }
+  while (v < video.size() || a < audio.size()) {
+    if (a >= audio.size() || (v < video.size() && video[v].timestamp_ns() <= audio[a].timestamp_ns())) {
+      ASSERT_TRUE(h.push("video", video[v++]));
+    } else {
+      ASSERT_TRUE(h.push("audio", audio[a++]));
+    }
+    ASSERT_TRUE(h.run());
+  }
+  if (!video.empty()) {
+    ASSERT_TRUE(h.end_input("video"));
+  }
+  if (!audio.empty()) {
+    ASSERT_TRUE(h.end_input("audio"));
+  }
+  ASSERT_TRUE(h.run());
+  ASSERT_TRUE(h.finished());
+}
+
+TEST(FileWriter, EncodesRawVideoAndAudioIntoAnMp4ThatFfprobeReadsExactly) {
+  const std::string path = out_path("raw.mp4");
+  ProcessorHarness<FileWriter> h({.path = path, .preset = "ultrafast", .crf = 28, .keyframe_interval = 15});
+  ASSERT_TRUE(h.start());
+  feed(h, test_frames(45), test_audio(1.5));
+  const auto probe = ffprobe(path);
+  const auto v = probe_stream(probe, "video");
+  const auto a = probe_stream(probe, "audio");
+  ASSERT_FALSE(v.is_null());
+  ASSERT_FALSE(a.is_null());
+  EXPECT_EQ(v["codec_name"], "h264");
+  EXPECT_EQ(v["width"], 320);
+  EXPECT_EQ(v["height"], 240);
+  EXPECT_EQ(probe_int(v, "nb_read_frames"), 45);
+  EXPECT_EQ(a["codec_name"], "aac");
+  EXPECT_EQ(a["channels"], 2);
+  EXPECT_EQ(probe_int(a, "sample_rate"), 48000);
+  EXPECT_NEAR(probe_number(probe["format"], "duration"), 1.5, 0.1);
+  EXPECT_THAT(std::string(probe["format"]["format_name"]), HasSubstr("mp4"));
+}
+
+TEST(FileWriter, TheFrameCounterReadsBackFromTheDecodedFile) {
+  const std::string path = out_path("counter.mkv");
+  ProcessorHarness<FileWriter> h({.path = path, .preset = "ultrafast", .crf = 20});
+  ASSERT_TRUE(h.start());
+  feed(h, test_frames(40), {});
+  const auto decoded = decode_file(path);
+  ASSERT_EQ(decoded.video.size(), 40u);
+  for (std::size_t i = 0; i < decoded.video.size(); ++i) {
+    EXPECT_EQ(read_frame_counter(decoded.video[i]), i) << "decoded frame " << i;
+    EXPECT_NEAR(static_cast<double>(decoded.video[i].timestamp_ns()), static_cast<double>(i) * 1e9 / 30, 1e6);
+  }
+}
+
+TEST(FileWriter, WritesEncodedPacketsAsTheyAre) {
+  ProcessorHarness<VideoEncoder> venc({.codec = "h264", .preset = "ultrafast"});
+  ProcessorHarness<AudioEncoder> aenc({.codec = "aac"});
+  ASSERT_TRUE(venc.start());
+  ASSERT_TRUE(aenc.start());
+  for (const auto& f : test_frames(30)) ASSERT_TRUE(venc.push("in", f));
+  for (const auto& a : test_audio(1.0)) ASSERT_TRUE(aenc.push("in", a));
+  ASSERT_TRUE(venc.end_input("in"));
+  ASSERT_TRUE(aenc.end_input("in"));
+  ASSERT_TRUE(venc.run());
+  ASSERT_TRUE(aenc.run());
+  const std::string path = out_path("packets.mov");
+  ProcessorHarness<Mp4Writer> h({.path = path});
+  ASSERT_TRUE(h.start());
+  for (const auto& p : venc.take<EncodedPacket>("out")) ASSERT_TRUE(h.push("video_packets", p));
+  for (const auto& p : aenc.take<EncodedPacket>("out")) ASSERT_TRUE(h.push("audio_packets", p));
+  ASSERT_TRUE(h.end_input("video_packets"));
+  ASSERT_TRUE(h.end_input("audio_packets"));
+  ASSERT_TRUE(h.run());
+  ASSERT_TRUE(h.finished());
+  const auto probe = ffprobe(path);
+  EXPECT_EQ(probe_stream(probe, "video")["codec_name"], "h264");
+  EXPECT_EQ(probe_int(probe_stream(probe, "video"), "nb_read_frames"), 30);
+  EXPECT_EQ(probe_stream(probe, "audio")["codec_name"], "aac");
+  EXPECT_THAT(std::string(probe["format"]["format_name"]), HasSubstr("mov"));
+}
+
+TEST(FileWriter, WebmGetsVp9AndOpusByDefault) {
+  const std::string path = out_path("av.webm");
+  ProcessorHarness<FileWriter> h({.path = path, .bitrate = 300'000});
+  ASSERT_TRUE(h.start());
+  feed(h, test_frames(15, 160, 120), test_audio(0.5));
+  const auto probe = ffprobe(path);
+  EXPECT_EQ(probe_stream(probe, "video")["codec_name"], "vp9");
+  EXPECT_EQ(probe_int(probe_stream(probe, "video"), "nb_read_frames"), 15);
+  EXPECT_EQ(probe_stream(probe, "audio")["codec_name"], "opus");
+  EXPECT_THAT(std::string(probe["format"]["format_name"]), HasSubstr("webm"));
+}
+
+TEST(FileWriter, FragmentedMp4IsWrittenInFragmentsAndPlaysWhole) {
+  const std::string path = out_path("fragmented.mp4");
+  ProcessorHarness<FileWriter> h({.path = path, .preset = "ultrafast", .keyframe_interval = 10, .fragmented = true});
+  ASSERT_TRUE(h.start());
+  feed(h, test_frames(30, 160, 120), test_audio(1.0));
+  std::ifstream file(path, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  EXPECT_NE(bytes.find("moof"), std::string::npos);
+  EXPECT_EQ(probe_int(probe_stream(ffprobe(path), "video"), "nb_read_frames"), 30);
+}
+
+TEST(FileWriter, StopFinalizesTheFileEvenWithoutAnEndOfStream) {
+  const std::string path = out_path("stopped.mp4");
+  {
+    ProcessorHarness<FileWriter> h({.path = path, .preset = "ultrafast"});
+    ASSERT_TRUE(h.start());
+    for (const auto& f : test_frames(20, 160, 120)) ASSERT_TRUE(h.push("video", f));
+    ASSERT_TRUE(h.run());
+    ASSERT_TRUE(h.stop());
+  }
+  EXPECT_EQ(probe_int(probe_stream(ffprobe(path), "video"), "nb_read_frames"), 20);
+}
+
+TEST(FileWriter, SynchronizedInputsGoOnWithoutAStalledOneAfterTheTimeout) {
+  const std::string path = out_path("stalled.mp4");
+  ProcessorHarness<FileWriter> h({.path = path, .preset = "ultrafast", .sync_timeout_ms = 200});
+  ASSERT_TRUE(h.start());
+  const auto video = test_frames(20, 160, 120);
+  const auto audio = test_audio(0.2);
+  ASSERT_TRUE(h.push("video", video[0]));
+  ASSERT_TRUE(h.push("audio", audio[0]));
+  ASSERT_TRUE(h.run());
+  for (std::size_t i = 1; i < video.size(); ++i) ASSERT_TRUE(h.push("video", video[i]));  // audio goes silent
+  ASSERT_TRUE(h.run());
+  EXPECT_EQ(h.input_stalls(), 0u);  // waiting for audio
+  h.advance(std::chrono::milliseconds(250));
+  ASSERT_TRUE(h.run());
+  EXPECT_EQ(h.input_stalls(), 1u);  // went on without it
+  for (std::size_t i = 1; i < audio.size(); ++i) ASSERT_TRUE(h.push("audio", audio[i]));
+  ASSERT_TRUE(h.end_input("video"));
+  ASSERT_TRUE(h.end_input("audio"));
+  ASSERT_TRUE(h.run());
+  ASSERT_TRUE(h.finished());
+  const auto probe = ffprobe(path);
+  EXPECT_EQ(probe_int(probe_stream(probe, "video"), "nb_read_frames"), 20);
+  EXPECT_EQ(probe_stream(probe, "audio")["codec_name"], "aac");
+}
+
+TEST(FileWriter, RefusesALiveConfigChangeRatherThanReopenTheFile) {
+  const std::string path = out_path("kept.mp4");
+  ProcessorHarness<FileWriter> h({.path = path, .preset = "ultrafast"}, "writer");
+  ASSERT_TRUE(h.start());
+  const auto frames = test_frames(10, 160, 120);
+  for (std::size_t i = 0; i < 5; ++i) ASSERT_TRUE(h.push("video", frames[i]));
+  ASSERT_TRUE(h.run());
+  auto r = h.set_config({.path = out_path("other.mp4")});
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("FileWriter 'writer'"));
+  EXPECT_EQ(h.config().path, path);
+  for (std::size_t i = 5; i < 10; ++i) ASSERT_TRUE(h.push("video", frames[i]));
+  ASSERT_TRUE(h.end_input("video"));
+  ASSERT_TRUE(h.run());
+  EXPECT_EQ(probe_int(probe_stream(ffprobe(path), "video"), "nb_read_frames"), 10);
+}
+
+TEST(FileWriter, AnUnwritablePathIsAnErrorNamingTheProcessorAndTheFile) {
+  ProcessorHarness<FileWriter> h({.path = "/nonexistent_dir/out.mp4"}, "writer");
+  auto r = h.start();
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("FileWriter 'writer'"));
+  EXPECT_THAT(r.error().message(), HasSubstr("/nonexistent_dir/out.mp4"));
+}
+
+TEST(FileWriter, AnUnknownExtensionIsAnErrorNamingTheProcessorAndTheFile) {
+  const std::string path = out_path("out.nosuchcontainer");
+  ProcessorHarness<Mp4Writer> h({.path = path}, "mp4");
+  auto r = h.start();
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("Mp4Writer 'mp4'"));
+  EXPECT_THAT(r.error().message(), HasSubstr(path));
+}
+
+TEST(FileWriter, AnUnknownCodecIsAnErrorNamingTheProcessorTheFileAndTheCodec) {
+  const std::string path = out_path("codec.mp4");
+  ProcessorHarness<FileWriter> h({.path = path, .video_codec = "nosuchcodec"}, "writer");
+  auto r = h.start();
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("FileWriter 'writer'"));
+  EXPECT_THAT(r.error().message(), HasSubstr(path));
+  EXPECT_THAT(r.error().message(), HasSubstr("nosuchcodec"));
+}
+
+}  // namespace
+}  // namespace streamlib

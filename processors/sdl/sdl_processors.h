@@ -1,0 +1,155 @@
+// The live I/O processors of the `sdl` component (streamlib::sdl), over processors/sdl_common:
+//
+//   AudioOutput   in `audio`    plays on an SDL audio device, driven by the device's callback
+//   AudioCapture  out `audio`   records from an SDL capture device, driven by its callback
+//   Display       in `video`    shows frames in an SDL window
+//
+// AudioOutput and AudioCapture are device-driven (Manual): their port I/O runs on SDL's audio
+// thread inside RuntimeContext::begin_cycle(), with no queue or thread hop in between. The
+// device is opened in setup() (paused), runs between start_streaming() and stop_streaming()
+// (so a paused runtime pauses the device) and is closed in teardown(). A cycle the runtime
+// cannot grant (it is reconfiguring the processor at that moment) plays silence / drops the
+// captured buffer, and is counted.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "sdl_common/audio_device.h"
+#include "sdl_common/scaling.h"
+#include "sdl_common/window.h"
+#include "streamlib/frames/audio_frame.h"
+#include "streamlib/frames/video_frame.h"
+#include "streamlib/processor.h"
+
+namespace streamlib {
+
+struct SdlAudioConfig {
+  std::string device;  // an SDL device name; empty: the default device
+  int sample_rate = 48000;
+  int channels = 2;
+  std::uint32_t frames_per_buffer = 1024;  // frames per device callback
+  Result<void> validate() const {
+    STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 8000, 384000));
+    STREAMLIB_RETURN_IF_ERROR(check_range("channels", channels, 1, kMaxAudioChannels));
+    return check_range<std::uint32_t>("frames_per_buffer", frames_per_buffer, 16, 65536);
+  }
+};
+STREAMLIB_CONFIG(SdlAudioConfig, device, sample_rate, channels, frames_per_buffer);
+using AudioOutputConfig = SdlAudioConfig;
+using AudioCaptureConfig = SdlAudioConfig;
+
+// Plays `audio` (at the configured rate and channel count: put an AudioResampler /
+// AudioChannelConverter before it) on the device. A callback that finds too little audio after
+// playback began plays silence for the rest and counts an underrun. Audio of another rate or
+// channel count fails the processor with an error that says so.
+class AudioOutput : public Processor<AudioOutputConfig> {
+ public:
+  STREAMLIB_PROCESSOR(AudioOutput, "Plays audio on an SDL audio device", Manual{});
+  LinkInput<AudioFrame> audio{this, "audio", "audio to play"};
+
+  Result<void> setup(RuntimeContext& ctx) override;
+  Result<void> start_streaming() override;
+  void stop_streaming() override;
+  Result<void> process() override { return {}; }
+  void teardown() override;
+  // {"frames_played", "underruns", "silent_frames", "skipped_cycles"}
+  nlohmann::json metrics() const override;
+
+  std::uint64_t frames_played() const { return played_.load(std::memory_order_relaxed); }
+  std::uint64_t underruns() const { return underruns_.load(std::memory_order_relaxed); }
+
+ private:
+  // SDL's audio thread.
+  void on_device(std::span<float> samples);
+
+  std::unique_ptr<sdl::AudioDevice> device_;
+  // Device thread only (rt): the frame being played and how far.
+  struct {
+    AudioFrame current;
+    std::size_t offset = 0;  // frames of `current` already played
+    bool started = false;    // audio has begun to flow (underruns count from here)
+    int channels = 0;        // the device's shape, fixed in setup()
+    int sample_rate = 0;
+    bool failed = false;
+  } rt_;
+  std::atomic<std::uint64_t> played_{0};
+  std::atomic<std::uint64_t> underruns_{0};
+  std::atomic<std::uint64_t> silent_{0};
+  std::atomic<std::uint64_t> skipped_{0};
+};
+
+// Records from the device into `audio`: one frame per callback, stamped by sample position
+// (continuous from 0) and a timestamp anchored on the clock at the first callback.
+class AudioCapture : public Processor<AudioCaptureConfig> {
+ public:
+  STREAMLIB_PROCESSOR(AudioCapture, "Records audio from an SDL capture device", Manual{});
+  LinkOutput<AudioFrame> audio{this, "audio", "captured audio"};
+
+  Result<void> setup(RuntimeContext& ctx) override;
+  Result<void> start_streaming() override;
+  void stop_streaming() override;
+  Result<void> process() override { return {}; }
+  void teardown() override;
+  // {"frames_captured", "dropped_buffers"}
+  nlohmann::json metrics() const override;
+
+  std::uint64_t frames_captured() const { return captured_.load(std::memory_order_relaxed); }
+
+ private:
+  void on_device(std::span<const float> samples);
+
+  std::unique_ptr<sdl::AudioDevice> device_;
+  AudioFramePool pool_;  // acquired on the device thread only
+  struct {
+    int channels = 0;  // the device's shape, fixed in setup()
+    int sample_rate = 0;
+    std::int64_t position = 0;
+    std::int64_t anchor_ns = 0;
+    bool anchored = false;
+    std::uint64_t frame_number = 0;
+  } rt_;
+  std::atomic<std::uint64_t> captured_{0};
+  std::atomic<std::uint64_t> dropped_{0};
+};
+
+struct DisplayConfig {
+  std::string title = "StreamLib";
+  int width = 1280;
+  int height = 720;
+  sdl::ScalingMode scaling = sdl::ScalingMode::kLetterbox;
+  bool fullscreen = false;
+  bool vsync = false;
+  std::string renderer;  // SDL render driver; empty: SDL's choice
+  Result<void> validate() const {
+    STREAMLIB_RETURN_IF_ERROR(check_range("width", width, 1, 16384));
+    return check_range("height", height, 1, 16384);
+  }
+};
+STREAMLIB_CONFIG(DisplayConfig, title, width, height, scaling, fullscreen, vsync, renderer);
+
+// Shows the newest frame of `video` in a window (on the process's SDL video thread, see
+// sdl::Window). No display is an error at setup ("no display: ..."). When the user closes
+// the window the processor ends its stream; it notices at the next frame that arrives.
+// title, size, scaling and fullscreen change live; renderer and vsync rebuild the window.
+class Display : public Processor<DisplayConfig> {
+ public:
+  STREAMLIB_PROCESSOR(Display, "Shows video in a window", Reactive{});
+  LinkInput<VideoFrame> video{this, "video", "frames to show"};
+
+  Result<void> setup(RuntimeContext& ctx) override;
+  Result<void> process() override;
+  Result<void> on_config_change(const DisplayConfig& next) override;
+  void teardown() override;
+  // {"frames_received"}
+  nlohmann::json metrics() const override;
+
+ private:
+  static sdl::WindowConfig window_config(const DisplayConfig& c);
+  std::unique_ptr<sdl::Window> window_;
+  std::atomic<std::uint64_t> received_{0};
+};
+
+}  // namespace streamlib
