@@ -101,5 +101,6 @@ extern const Command kValidateCommand;
 extern const Command kDotCommand;
 extern const Command kProcessorsCommand;
 extern const Command kPlanCommand;
+extern const Command kRunCommand;
 
 }  // namespace streamlib::cli

@@ -1,5 +1,6 @@
 // streamlib: the command-line tool (SPEC §6).
 //
+//   streamlib run FILE [...]           run a graph file (see run.cc)
 //   streamlib validate FILE            check a graph file, print a one-line summary
 //   streamlib dot FILE [-o OUT]        Graphviz DOT of a graph file
 //   streamlib processors [NAME]        the processor catalogue, or one type's ports and config
@@ -25,7 +26,8 @@ namespace streamlib::cli {
 
 namespace {
 
-constexpr std::array<const Command*, 4> kCommands{&kValidateCommand, &kDotCommand, &kProcessorsCommand, &kPlanCommand};
+constexpr std::array<const Command*, 5> kCommands{&kRunCommand, &kValidateCommand, &kDotCommand, &kProcessorsCommand,
+                                                  &kPlanCommand};
 
 const Command* find_command(std::string_view name) {
   for (const Command* c : kCommands) {
