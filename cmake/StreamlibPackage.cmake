@@ -38,3 +38,14 @@ write_basic_package_version_file(${PROJECT_BINARY_DIR}/streamlibConfigVersion.cm
   COMPATIBILITY SameMinorVersion)
 install(FILES ${PROJECT_BINARY_DIR}/streamlibConfig.cmake ${PROJECT_BINARY_DIR}/streamlibConfigVersion.cmake
   DESTINATION ${CMAKE_INSTALL_LIBDIR}/cmake/streamlib)
+
+# pkg-config: the core library (the installed prefix is substituted at install time).
+install(CODE "
+  set(CMAKE_INSTALL_PREFIX \"\${CMAKE_INSTALL_PREFIX}\")
+  set(CMAKE_INSTALL_LIBDIR \"${CMAKE_INSTALL_LIBDIR}\")
+  set(CMAKE_INSTALL_INCLUDEDIR \"${CMAKE_INSTALL_INCLUDEDIR}\")
+  set(PROJECT_VERSION \"${PROJECT_VERSION}\")
+  configure_file(\"${PROJECT_SOURCE_DIR}/cmake/streamlib.pc.in\" \"${PROJECT_BINARY_DIR}/streamlib.pc.installed\" @ONLY)
+  file(INSTALL \"${PROJECT_BINARY_DIR}/streamlib.pc.installed\" DESTINATION \"\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/pkgconfig\"
+       RENAME streamlib.pc)
+")

@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdarg>
 #include <cstdio>
+#include <cstdlib>
 #include <mutex>
 #include <span>
 #include <vector>
@@ -50,7 +51,12 @@ std::string trim(std::string s) {
 
 void ensure_initialized() {
   static std::once_flag once;
-  std::call_once(once, [] { av_log_set_callback(&log_callback); });
+  std::call_once(once, [] {
+    av_log_set_callback(&log_callback);
+    // FFmpeg's own chatter (libx264's banner and summary) stays out of a user's terminal;
+    // warnings and errors still show. STREAMLIB_FFMPEG_LOG=info (set_log_level) brings it back.
+    if (std::getenv("STREAMLIB_FFMPEG_LOG") == nullptr) av_log_set_level(AV_LOG_WARNING);
+  });
 }
 
 std::string last_log_error() {
