@@ -397,13 +397,15 @@ void ProcessorCore::finish_stream() {
   } catch (...) {
     r = make_error(ErrorCode::kProcessorFailed, "finish() threw: {}", what_was_thrown(std::current_exception()));
   }
-  // Downstream learns the end in order, after everything finish() pushed.
-  for (OutputPortBase* out : rt_.instance->outputs()) out->end_stream();
+  // State before the end goes out: whoever sees the end downstream (a sink finishing, and so
+  // the runtime's end of stream) also sees this processor Finished or in Error.
   if (!r) {
     fail("finish failed: " + r.error().message());
   } else {
     set_state(ProcessorState::kFinished);
   }
+  // Downstream learns the end in order, after everything finish() pushed.
+  for (OutputPortBase* out : rt_.instance->outputs()) out->end_stream();
   if (finishes_) finishes_->processor_finished(node_.id);
 }
 
@@ -684,9 +686,12 @@ Result<void> ProcessorCore::call_setup() {
     r = make_error(ErrorCode::kProcessorFailed, "setup() threw: {}", what_was_thrown(std::current_exception()));
   }
   if (!r) {
+    setup_error_code_.store(r.error().code(), std::memory_order_release);
     fail("setup failed: " + r.error().message());
-    return make_error(ErrorCode::kProcessorFailed, "processor '{}' ({}): setup failed: {}", node_.id, node_.type,
-                      r.error().message());
+    // The processor's own code is kept: a missing file or device (kNotFound) is the caller's
+    // input, a device that refuses (kIo) is not, and a tool maps them to different exit codes.
+    return make_error(Error(r.error().code(), fmt::format("processor '{}' ({}): setup failed: {}", node_.id, node_.type,
+                                                          r.error().message())));
   }
   rt_.setup_ok = true;
   return {};

@@ -146,6 +146,9 @@ class ProcessorCore final : public RuntimeContext,
   std::uint64_t process_calls() const { return process_calls_.load(std::memory_order_relaxed); }
   ProcessorStats stats() const;
   std::string last_error() const;
+  // The code of the error setup() returned (kProcessorFailed if it threw): a missing file or
+  // device stays kNotFound on its way to the caller of start() or add_processor().
+  ErrorCode setup_error_code() const { return setup_error_code_.load(std::memory_order_acquire); }
   // The node this core runs, updated after a live config change. Control thread.
   void set_node_config(nlohmann::json config, std::uint64_t checksum);
 
@@ -273,7 +276,8 @@ class ProcessorCore final : public RuntimeContext,
   // Counters and reports (written by the processor thread, read by stats()).
   std::atomic<std::uint64_t> process_calls_{0};
   mutable std::mutex report_mutex_;
-  std::string last_error_;                             // GUARDED_BY(report_mutex_)
+  std::string last_error_;  // GUARDED_BY(report_mutex_)
+  std::atomic<ErrorCode> setup_error_code_{ErrorCode::kProcessorFailed};
   bool priority_applied_ = true;                       // GUARDED_BY(report_mutex_)
   std::string priority_error_;                         // GUARDED_BY(report_mutex_)
   std::string execution_text_;                         // GUARDED_BY(report_mutex_)

@@ -197,11 +197,10 @@ void SimpleExecutor::spawn_processors(const std::vector<ProcessorId>& ids, const
       continue;
     }
     if (core->state() == ProcessorState::kError) {
-      report.failures.push_back(
-          {core->id(),
-           {},
-           Error(ErrorCode::kProcessorFailed,
-                 fmt::format("processor '{}' ({}): {}", core->id(), core->node().type, core->last_error()))});
+      report.failures.push_back({core->id(),
+                                 {},
+                                 Error(core->setup_error_code(), fmt::format("processor '{}' ({}): {}", core->id(),
+                                                                             core->node().type, core->last_error()))});
       if (!options.keep_failed_processors) {
         discard_processor(core, "did not stop after its setup failed");
         continue;

@@ -86,7 +86,7 @@ TEST_F(FailureTest, AFailingSetupIsReportedByStartAndTheRestRuns) {
   ASSERT_TRUE(rt.connect(src.output(&TestSource::out), sink.input(&TestSink::in)));
   auto r = rt.start();
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code(), ErrorCode::kProcessorFailed);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);  // setup()'s own code, kept
   EXPECT_EQ(r.error().message(), "processor 'cam' (FailingSetup): setup failed: no such device /dev/video9");
   EXPECT_TRUE(log.wait_for(EventKind::kError, "processor 'cam' (FailingSetup): setup failed"));
   EXPECT_TRUE(log.wait_for(EventKind::kRuntimeFailed, "processor 'cam' (FailingSetup): setup failed"));

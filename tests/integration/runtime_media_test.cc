@@ -57,6 +57,26 @@ TEST_F(MediaTest, EndOfStreamTravelsThroughAChainAndAFanOutAndTheRuntimeSaysSo) 
   EXPECT_EQ(probe("a").config_changes.load(), 1u);  // stop() does not finish twice
 }
 
+// The runtime's end of stream is seen after every processor upstream of the sinks has said it
+// finished: a caller that waited for the end reads every processor as Finished, never a source
+// still "running" whose end has already reached its sinks.
+TEST_F(MediaTest, WhenTheRuntimeHasFinishedEveryProcessorReadsFinished) {
+  for (int round = 0; round < 20; ++round) {
+    StreamRuntime rt;
+    ASSERT_TRUE(rt.add_processor<FiniteSource>({.interval_us = 1, .count = 3}, "src"));
+    ASSERT_TRUE(rt.add_processor<DrainingRelay>({}, "relay"));
+    ASSERT_TRUE(rt.add_processor<EndAwareSink>({}, "sink"));
+    ASSERT_TRUE(rt.connect("src.out", "relay.in"));
+    ASSERT_TRUE(rt.connect("relay.out", "sink.in"));
+    ASSERT_TRUE(rt.start());
+    ASSERT_TRUE(rt.wait_until_finished(std::chrono::seconds(10)));
+    for (const ProcessorStats& p : rt.stats().processors) {
+      EXPECT_EQ(p.state, ProcessorState::kFinished) << p.id << " in round " << round;
+    }
+    ASSERT_TRUE(rt.stop());
+  }
+}
+
 TEST_F(MediaTest, ALiveEditIsNotAnEndOfStream) {
   StreamRuntime rt;
   ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 300}, "src"));

@@ -214,6 +214,61 @@ TEST(LinkChannelTest, AResizeHandsOverWhileBothSidesRunAndKeepsOrder) {
   EXPECT_EQ(ch->stats().depth, 0u);
 }
 
+// A producer thread's context on which the test raises a waiting live change: the next look
+// at it takes it (a push blocked at that moment spills), as a control command would be.
+class SpillingContext final : public internal::ThreadContext {
+ public:
+  void raise_change() { change_.store(true); }
+  bool stopping() const noexcept override { return false; }
+  bool change_waiting() const noexcept override { return change_.exchange(false); }
+  void run_port_commands() override {}
+
+ private:
+  mutable std::atomic<bool> change_{false};
+};
+
+TEST(LinkChannelTest, AProducerBlockedAfterSpillingIsWokenWhenTheConsumerMakesRoom) {
+  // Spills hand the producer over to larger rings while the consumer still reads older ones,
+  // and a producer that blocks again then sleeps and wakes once per message the consumer takes
+  // from an older ring. It must be woken when room appears, however its going to sleep and the
+  // consumer's pops interleave: a lost wake-up shows as a push that waits out the block
+  // timeout and is dropped.
+  auto ch = make_channel({.capacity = 2, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::seconds(20)});
+  constexpr std::uint64_t kCount = 8000;
+  constexpr std::uint64_t kPhase = 200;
+  std::vector<std::uint64_t> got;
+  got.reserve(kCount);
+  std::atomic<bool> pushed_all{false};
+  std::thread consumer([&] {
+    while (!pushed_all.load() || ch->has_data()) {
+      if (auto f = ch->pop()) {
+        got.push_back(f->frame_number());
+        // A consumer slower than the producer (about 20 us a message, without sleeping), so
+        // that older rings hold hundreds of messages while the producer waits.
+        const auto until = std::chrono::steady_clock::now() + std::chrono::microseconds(20);
+        while (std::chrono::steady_clock::now() < until) {
+        }
+      }
+    }
+  });
+  // Changes keep coming for kPhase pushes (each push that blocks spills), then none for kPhase
+  // (the producer sleeps on a full ring while the consumer reads the older ones).
+  SpillingContext ctx;
+  internal::t_thread_context = &ctx;
+  for (std::uint64_t i = 0; i < kCount; ++i) {
+    if ((i / kPhase) % 2 == 0) ctx.raise_change();
+    ch->push(frame(i));
+  }
+  internal::t_thread_context = nullptr;
+  pushed_all = true;
+  consumer.join();
+  ASSERT_EQ(got.size(), kCount);
+  for (std::uint64_t i = 0; i < kCount; ++i) ASSERT_EQ(got[i], i);
+  const LinkStats s = ch->stats();
+  EXPECT_GT(s.spilled, 0u);
+  EXPECT_EQ(s.dropped, 0u);
+}
+
 TEST(LinkChannelTest, LatencyIsSampledWhileTheConsumerSleeps) {
   auto notifier = std::make_shared<Notifier>();
   auto ch = std::make_shared<internal::LinkChannel<DataFrame>>(

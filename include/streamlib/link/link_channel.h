@@ -582,9 +582,14 @@ class LinkChannel final : public LinkChannelBase {
       if (Notifier::Clock::now() >= deadline) return PushOutcome::kDropped;
       space_waiting_.store(1, std::memory_order_relaxed);
       heavy_fence();  // the consumer's pop pays only a light fence (see delivered())
+      // The consumer taking the flag back (space_waiting_ == 0) ends the wait too: it wakes us
+      // on its own measure of room (while it still reads an older ring it wakes on every
+      // message), and its notify() may come before this thread sleeps. Had we slept on with
+      // the flag gone, no later pop would wake us: the loop re-checks and re-arms it.
       producer_notifier_->wait(
           [&] {
-            return half_free() || consumer_failed_.load(std::memory_order_relaxed) ||
+            return space_waiting_.load(std::memory_order_relaxed) == 0 || half_free() ||
+                   consumer_failed_.load(std::memory_order_relaxed) ||
                    (ctx != nullptr && (ctx->stopping() || ctx->change_waiting() || ctx->has_port_commands()));
           },
           deadline);
