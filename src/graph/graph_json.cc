@@ -6,6 +6,7 @@
 #include <memory>
 #include <system_error>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "streamlib/graph/graph.h"
 #include "streamlib/registry.h"
@@ -133,6 +134,29 @@ Result<Graph> Graph::from_json(std::string_view text, const ProcessorFactory& fa
   return from_json_value(nlohmann::json::parse(text.begin(), text.end()), factory);
 }
 
+namespace {
+
+// The errors of one graph file, each with its JSON location: loading goes on after an error in
+// one processor or link so that a user fixing a file sees every mistake in one go, not one per
+// run (as a compiler does).
+class ErrorList {
+ public:
+  void add(const Error& e) { errors_.push_back(e); }
+  bool empty() const { return errors_.empty(); }
+  // One error: itself. Several: the first's code, and a message listing them all, one a line.
+  Error combined() const {
+    if (errors_.size() == 1) return errors_.front();
+    std::string message = fmt::format("{} errors:", errors_.size());
+    for (const Error& e : errors_) message += "\n  " + e.message();
+    return Error(errors_.front().code(), std::move(message));
+  }
+
+ private:
+  std::vector<Error> errors_;
+};
+
+}  // namespace
+
 Result<Graph> Graph::from_json_value(const nlohmann::json& json, const ProcessorFactory& factory) {
   if (!json.is_object()) {
     return make_error(ErrorCode::kInvalidArgument,
@@ -141,7 +165,11 @@ Result<Graph> Graph::from_json_value(const nlohmann::json& json, const Processor
   }
   STREAMLIB_RETURN_IF_ERROR(check_keys(json, "graph", {"processors", "links"}));
   Graph graph;
+  ErrorList errors;
   std::unordered_map<std::string, std::size_t> first_seen;
+  // Ids of processors that are in the file but could not be loaded: links to them are not
+  // checked (their processor's error says what is wrong).
+  std::unordered_set<std::string> unloaded;
 
   if (auto procs = json.find("processors"); procs != json.end()) {
     if (!procs->is_array()) {
@@ -151,79 +179,99 @@ Result<Graph> Graph::from_json_value(const nlohmann::json& json, const Processor
     for (std::size_t i = 0; i < procs->size(); ++i) {
       const nlohmann::json& p = (*procs)[i];
       const std::string path = fmt::format("processors[{}]", i);
-      if (!p.is_object()) {
-        return make_error(ErrorCode::kInvalidArgument, "{}: expected object, got {}", path,
-                          internal::json_type_name(p));
-      }
-      STREAMLIB_RETURN_IF_ERROR(check_keys(p, path, {"id", "type", "config"}));
-      STREAMLIB_ASSIGN_OR_RETURN(std::string id, required_string(p, path, "id"));
-      STREAMLIB_ASSIGN_OR_RETURN(std::string type, required_string(p, path, "type"));
-      if (!is_valid_processor_id(id)) {
-        return make_error(ErrorCode::kInvalidArgument,
-                          "{}.id: '{}' is not a valid processor id (letters, digits, '_' and '-')", path, id);
-      }
-      if (auto seen = first_seen.find(id); seen != first_seen.end()) {
-        return make_error(ErrorCode::kAlreadyExists, "{}.id: duplicate processor id '{}' (also processors[{}])", path,
-                          id, seen->second);
-      }
-      if (auto known = factory.lookup(type); !known) return make_error(known.error().with_context(path + ".type"));
-      nlohmann::json config = nlohmann::json::object();
-      if (auto c = p.find("config"); c != p.end()) config = *c;
-      STREAMLIB_ASSIGN_OR_RETURN(ProcessorNode node,
-                                 factory.make_node(ProcessorId(id), type, config, path + ".config"));
-      STREAMLIB_RETURN_IF_ERROR(graph.add_processor(std::move(node)));
-      first_seen.emplace(id, i);
+      auto load = [&]() -> Result<void> {
+        if (!p.is_object()) {
+          return make_error(ErrorCode::kInvalidArgument, "{}: expected object, got {}", path,
+                            internal::json_type_name(p));
+        }
+        if (auto id = p.find("id"); id != p.end() && id->is_string() && !first_seen.count(id->get<std::string>())) {
+          unloaded.insert(id->get<std::string>());
+        }
+        STREAMLIB_RETURN_IF_ERROR(check_keys(p, path, {"id", "type", "config"}));
+        STREAMLIB_ASSIGN_OR_RETURN(std::string id, required_string(p, path, "id"));
+        STREAMLIB_ASSIGN_OR_RETURN(std::string type, required_string(p, path, "type"));
+        if (!is_valid_processor_id(id)) {
+          return make_error(ErrorCode::kInvalidArgument,
+                            "{}.id: '{}' is not a valid processor id (letters, digits, '_' and '-')", path, id);
+        }
+        if (auto seen = first_seen.find(id); seen != first_seen.end()) {
+          return make_error(ErrorCode::kAlreadyExists, "{}.id: duplicate processor id '{}' (also processors[{}])", path,
+                            id, seen->second);
+        }
+        if (auto known = factory.lookup(type); !known) return make_error(known.error().with_context(path + ".type"));
+        nlohmann::json config = nlohmann::json::object();
+        if (auto c = p.find("config"); c != p.end()) config = *c;
+        STREAMLIB_ASSIGN_OR_RETURN(ProcessorNode node,
+                                   factory.make_node(ProcessorId(id), type, config, path + ".config"));
+        STREAMLIB_RETURN_IF_ERROR(graph.add_processor(std::move(node)));
+        first_seen.emplace(id, i);
+        unloaded.erase(id);
+        return {};
+      };
+      if (auto loaded = load(); !loaded) errors.add(loaded.error());
     }
   }
 
   if (auto links = json.find("links"); links != json.end()) {
     if (!links->is_array()) {
-      return make_error(ErrorCode::kInvalidArgument, "links: expected array, got {}", internal::json_type_name(*links));
+      errors.add(Error(ErrorCode::kInvalidArgument,
+                       fmt::format("links: expected array, got {}", internal::json_type_name(*links))));
+      return make_error(errors.combined());
     }
     std::unordered_map<std::string, std::size_t> link_seen;
     for (std::size_t i = 0; i < links->size(); ++i) {
       const nlohmann::json& l = (*links)[i];
       const std::string path = fmt::format("links[{}]", i);
-      if (!l.is_object()) {
-        return make_error(ErrorCode::kInvalidArgument, "{}: expected object, got {}", path,
-                          internal::json_type_name(l));
-      }
-      STREAMLIB_ASSIGN_OR_RETURN(LinkConfig config, LinkConfig::from_json(l, path, {"id", "from", "to"}));
-      STREAMLIB_ASSIGN_OR_RETURN(std::string from_text, required_string(l, path, "from"));
-      STREAMLIB_ASSIGN_OR_RETURN(std::string to_text, required_string(l, path, "to"));
-      auto from = LinkPortAddress::parse(from_text);
-      if (!from) return make_error(from.error().with_context(path + ".from"));
-      auto to = LinkPortAddress::parse(to_text);
-      if (!to) return make_error(to.error().with_context(path + ".to"));
-      LinkId id;
-      if (auto it = l.find("id"); it != l.end()) {
-        if (!it->is_string() || it->get<std::string>().empty()) {
-          return make_error(ErrorCode::kInvalidArgument, "{}.id: expected a non-empty string", path);
+      auto load = [&]() -> Result<void> {
+        if (!l.is_object()) {
+          return make_error(ErrorCode::kInvalidArgument, "{}: expected object, got {}", path,
+                            internal::json_type_name(l));
         }
-        id = LinkId(it->get<std::string>());
-      }
-      Link link{id.empty() ? default_link_id(*from, *to) : id, *from, *to, config};
-      if (auto seen = link_seen.find(link.id.str()); seen != link_seen.end()) {
-        return make_error(ErrorCode::kAlreadyExists, "{}: duplicate link '{}' (also links[{}])", path, link.id,
-                          seen->second);
-      }
-      if (const Link* existing = graph.link_into(*to)) {
-        return make_error(ErrorCode::kAlreadyExists,
-                          "{}.to: input {} already has a link (links[{}]); an input takes one link (use a mixer to "
-                          "combine)",
-                          path, to->str(), link_seen.at(existing->id.str()));
-      }
-      link_seen.emplace(link.id.str(), i);
-      LinkEnd bad_end = LinkEnd::kNone;
-      if (auto checked = graph.check_link(link, &bad_end); !checked) {
-        const char* where = bad_end == LinkEnd::kSource ? ".from" : bad_end == LinkEnd::kTarget ? ".to" : "";
-        return make_error(checked.error().with_context(path + where));
-      }
-      if (auto added = graph.add_link(std::move(link)); !added) return make_error(added.error().with_context(path));
+        STREAMLIB_ASSIGN_OR_RETURN(LinkConfig config, LinkConfig::from_json(l, path, {"id", "from", "to"}));
+        STREAMLIB_ASSIGN_OR_RETURN(std::string from_text, required_string(l, path, "from"));
+        STREAMLIB_ASSIGN_OR_RETURN(std::string to_text, required_string(l, path, "to"));
+        auto from = LinkPortAddress::parse(from_text);
+        if (!from) return make_error(from.error().with_context(path + ".from"));
+        auto to = LinkPortAddress::parse(to_text);
+        if (!to) return make_error(to.error().with_context(path + ".to"));
+        if (unloaded.count(from->processor.str()) || unloaded.count(to->processor.str())) return {};
+        LinkId id;
+        if (auto it = l.find("id"); it != l.end()) {
+          if (!it->is_string() || it->get<std::string>().empty()) {
+            return make_error(ErrorCode::kInvalidArgument, "{}.id: expected a non-empty string", path);
+          }
+          id = LinkId(it->get<std::string>());
+        }
+        Link link{id.empty() ? default_link_id(*from, *to) : id, *from, *to, config};
+        if (auto seen = link_seen.find(link.id.str()); seen != link_seen.end()) {
+          return make_error(ErrorCode::kAlreadyExists, "{}: duplicate link '{}' (also links[{}])", path, link.id,
+                            seen->second);
+        }
+        if (const Link* existing = graph.link_into(*to)) {
+          return make_error(ErrorCode::kAlreadyExists,
+                            "{}.to: input {} already has a link (links[{}]); an input takes one link (use a mixer "
+                            "to combine)",
+                            path, to->str(), link_seen.at(existing->id.str()));
+        }
+        link_seen.emplace(link.id.str(), i);
+        LinkEnd bad_end = LinkEnd::kNone;
+        if (auto checked = graph.check_link(link, &bad_end); !checked) {
+          const char* where = bad_end == LinkEnd::kSource ? ".from" : bad_end == LinkEnd::kTarget ? ".to" : "";
+          return make_error(checked.error().with_context(path + where));
+        }
+        if (auto added = graph.add_link(std::move(link)); !added) return make_error(added.error().with_context(path));
+        return {};
+      };
+      if (auto loaded = load(); !loaded) errors.add(loaded.error());
     }
   }
 
-  STREAMLIB_RETURN_IF_ERROR(graph.validate());
+  // Whole-graph checks only on a graph that loaded whole (a missing processor or link would
+  // show up again here as a second, misleading error).
+  if (errors.empty()) {
+    if (auto valid = graph.validate(); !valid) errors.add(valid.error());
+  }
+  if (!errors.empty()) return make_error(errors.combined());
   return graph;
 }
 

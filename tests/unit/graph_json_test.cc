@@ -18,6 +18,7 @@ namespace {
 
 using testing::GraphFixture;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class GraphJsonTest : public GraphFixture {
  protected:
@@ -212,6 +213,37 @@ TEST_F(GraphJsonTest, StructuralErrorsGiveTheJsonLocation) {
             "links[0].from: 'a' is not a port address (expected \"processor.port\")");
   EXPECT_EQ(error_of(R"({"links": [{"from": "a.out", "to": "b.in"}]})", ErrorCode::kNotFound),
             "links[0].from: no processor 'a' (from a.out)");
+}
+
+// A file with several mistakes reports all of them, each with its location, so that a user
+// fixes the file in one pass; a link to a processor that failed to load is not reported again,
+// and a link to a processor that is not in the file at all is.
+TEST_F(GraphJsonTest, EveryErrorInTheFileIsReportedNotOnlyTheFirst) {
+  const std::string msg = error_of(R"({
+    "processors": [{"id": "src", "type": "TestSorce"},
+                   {"id": "seq", "type": "SequenceSource", "config": {"interval_us": "fast"}},
+                   {"id": "relay", "type": "TestRelay"},
+                   {"id": "sink", "type": "TestSink"},
+                   {"id": "sink", "type": "TestSink"}],
+    "links": [{"from": "src.out", "to": "relay.in"},
+              {"from": "seq.out", "to": "sink.in"},
+              {"from": "relay.out", "to": "sink.inn"},
+              {"from": "ghost.out", "to": "sink.in", "capacity": 0}]})",
+                                   ErrorCode::kNotFound);
+  std::vector<std::string> lines;
+  std::istringstream in(msg);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  ASSERT_EQ(lines.size(), 6u) << msg;
+  EXPECT_EQ(lines[0], "5 errors:");
+  EXPECT_THAT(lines[1], HasSubstr("  processors[0].type: unknown processor type 'TestSorce'"));
+  EXPECT_EQ(lines[2], "  processors[1].config.interval_us: expected integer, got string");
+  EXPECT_EQ(lines[3], "  processors[4].id: duplicate processor id 'sink' (also processors[3])");
+  EXPECT_THAT(lines[4], HasSubstr("  links[2].to: "));
+  EXPECT_THAT(lines[4], HasSubstr("inn"));
+  EXPECT_EQ(lines[5], "  links[3].capacity: 0 is out of range [1, 1048576]");
+  // src and seq failed to load: their links are not reported a second time.
+  EXPECT_THAT(msg, Not(HasSubstr("links[0]")));
+  EXPECT_THAT(msg, Not(HasSubstr("links[1]")));
 }
 
 TEST_F(GraphJsonTest, ExampleGraphsLoad) {
