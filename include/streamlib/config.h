@@ -45,14 +45,40 @@
 namespace streamlib {
 
 // One field of a config schema, as the CLI and `streamlib processors NAME` show it.
+// How a change of one config field reaches a running processor (shown by `streamlib processors
+// NAME`, as gst-inspect shows a property's flags).
+enum class ConfigReload {
+  kUnknown,  // not documented
+  kLive,     // applied by on_config_change while the processor runs, no gap
+  kRestart,  // accepted; the processor reopens what it holds (a device, a codec) to apply it
+  kRefused,  // cannot change while running: the change is refused with an error
+};
+std::string_view to_string(ConfigReload reload);
+
+// The documentation of one config field, declared beside the struct with
+// STREAMLIB_CONFIG_DOCS: what it means, the values it takes (a range, a list, a unit), and how
+// a live change of it is applied.
+struct ConfigFieldDoc {
+  std::string_view name;
+  std::string_view description;
+  std::string_view range;  // "" when the type says it all
+  ConfigReload reload = ConfigReload::kUnknown;
+};
+
 struct ConfigFieldSchema {
   std::string name;
   std::string type;  // "bool", "int", "uint", "float", "string", "enum(a|b)", "array<T>", ...
   nlohmann::json default_value;
+  std::string description;  // from STREAMLIB_CONFIG_DOCS, empty if none
+  std::string range;
+  ConfigReload reload = ConfigReload::kUnknown;
 };
 
 struct ConfigSchema {
   std::vector<ConfigFieldSchema> fields;
+  // Names in STREAMLIB_CONFIG_DOCS that match no field (a typo or a renamed field): empty in
+  // a correct config; the catalogue's tests check it.
+  std::vector<std::string> stray_docs;
   nlohmann::json to_json() const;
 };
 
@@ -451,6 +477,10 @@ Result<C> config_from_json(const nlohmann::json& json, std::string_view path) {
   return config;
 }
 
+// Found by argument-dependent lookup next to a config struct (STREAMLIB_CONFIG_DOCS); this
+// deleted overload only gives the name a declaration here.
+void streamlib_config_docs(const void*) = delete;
+
 template <ConfigStruct C>
 ConfigSchema config_schema() {
   ConfigSchema schema;
@@ -465,6 +495,19 @@ ConfigSchema config_schema() {
          ...);
       },
       internal::fields_of<C>());
+  if constexpr (requires { streamlib_config_docs(static_cast<const C*>(nullptr)); }) {
+    for (const ConfigFieldDoc& doc : streamlib_config_docs(static_cast<const C*>(nullptr))) {
+      bool matched = false;
+      for (ConfigFieldSchema& f : schema.fields) {
+        if (f.name != doc.name) continue;
+        f.description = std::string(doc.description);
+        f.range = std::string(doc.range);
+        f.reload = doc.reload;
+        matched = true;
+      }
+      if (!matched) schema.stray_docs.emplace_back(doc.name);
+    }
+  }
   return schema;
 }
 
@@ -482,6 +525,17 @@ ConfigSchema config_schema() {
   static_assert(true, "")
 #define STREAMLIB_INTERNAL_CONFIG_FIELD(Type, field) \
   ::streamlib::internal::ConfigField<Type, decltype(Type::field)> { #field, &Type::field }
+
+// Documents the fields of a config struct, after STREAMLIB_CONFIG, in the same namespace:
+//   STREAMLIB_CONFIG_DOCS(GainConfig,
+//       {"gain", "Linear gain applied to every sample", "[0, 16]", streamlib::ConfigReload::kLive},
+//       {"label", "Shown in stats"});
+// Every name must be a field of the struct (the registry's tests check it for the catalogue).
+#define STREAMLIB_CONFIG_DOCS(Type, ...)                              \
+  [[maybe_unused]] inline auto streamlib_config_docs(const Type*) {   \
+    return std::to_array<::streamlib::ConfigFieldDoc>({__VA_ARGS__}); \
+  }                                                                   \
+  static_assert(true, "")
 
 // Names the values of an enum for configs and JSON, in the enum's namespace:
 //   STREAMLIB_ENUM_NAMES(Pattern, {Pattern::kBars, "bars"}, {Pattern::kBall, "ball"});

@@ -166,6 +166,11 @@ Result<void> ProcessorFactory::register_type() {
       for (const OutputPortBase* out : proto.outputs()) d.outputs.push_back(out->info());
     }
     d.config_schema = config_schema<Config>();
+    if (!d.config_schema.stray_docs.empty()) {
+      return make_error(ErrorCode::kInvalidArgument,
+                        "{}: STREAMLIB_CONFIG_DOCS names '{}', which is not a field of its config", d.type_name,
+                        d.config_schema.stray_docs.front());
+    }
     d.default_config = config_to_json(Config{});
     d.cpp_type = std::type_index(typeid(P));
     d.construct = [] { return std::unique_ptr<ProcessorBase>(new P()); };

@@ -113,7 +113,7 @@ Result<void> BufferRechunker::process() {
     if (!status) return;
     if (rechunker_ && (rechunker_->config().channels != frame.channels() ||
                        rechunker_->config().sample_rate != frame.sample_rate())) {
-      flush_all();
+      flush_all(dsp::FlushMode::kShort);  // mid-stream: nothing added, nothing lost
     }
     if (!rechunker_) {
       auto made = dsp::Rechunker::create({.channels = frame.channels(),
@@ -136,19 +136,26 @@ Result<void> BufferRechunker::process() {
   return status;
 }
 
-void BufferRechunker::flush_all() {
+void BufferRechunker::flush_all(dsp::FlushMode mode) {
   if (!rechunker_) return;
+  rechunker_->set_flush_mode(mode);
   while (auto block = rechunker_->flush()) out.push(std::move(*block));
   rechunker_.reset();
 }
 
 Result<void> BufferRechunker::finish() {
-  flush_all();
+  flush_all(config().flush);
   return {};
 }
 
 Result<void> BufferRechunker::on_config_change(const BufferRechunkerConfig& next) {
-  if (next.frames_per_buffer != config().frames_per_buffer) flush_all();
+  // Mid-stream the remainder goes out as a short block: padding here would put silence in the
+  // middle of the stream, over samples still to come. `flush` applies at the end of the stream.
+  if (next.frames_per_buffer != config().frames_per_buffer) {
+    flush_all(dsp::FlushMode::kShort);
+  } else if (rechunker_) {
+    rechunker_->set_flush_mode(next.flush);
+  }
   return {};
 }
 

@@ -43,6 +43,11 @@ struct AudioResamplerConfig {
   Result<void> validate() const { return check_range("sample_rate", sample_rate, 1, 768000); }
 };
 STREAMLIB_CONFIG(AudioResamplerConfig, sample_rate, quality);
+STREAMLIB_CONFIG_DOCS(AudioResamplerConfig,
+                      {"sample_rate", "Output sample rate in Hz; audio already at this rate passes untouched",
+                       "[1, 768000]", ConfigReload::kLive},
+                      {"quality", "Resampling filter: fast (cheapest), medium or high (cleanest)", "",
+                       ConfigReload::kLive});
 
 class AudioResampler : public Processor<AudioResamplerConfig> {
  public:
@@ -75,6 +80,15 @@ struct AudioChannelConverterConfig {
   Result<void> validate() const { return check_range("channels", channels, 1, kMaxAudioChannels); }
 };
 STREAMLIB_CONFIG(AudioChannelConverterConfig, channels, mode, upmix, lfe_gain, normalize);
+STREAMLIB_CONFIG_DOCS(
+    AudioChannelConverterConfig, {"channels", "Output channel count", "[1, 8]", ConfigReload::kLive},
+    {"mode", "auto: pass, duplicate mono, downmix or upmix; pick_left/pick_right: every channel is input 0/1", "",
+     ConfigReload::kLive},
+    {"upmix", "Stereo to more channels: front (L/R only, rest silent) or surround (also centre and surrounds)", "",
+     ConfigReload::kLive},
+    {"lfe_gain", "Linear gain of the LFE mixed into the front channels when the output has none; 0: dropped", "",
+     ConfigReload::kLive},
+    {"normalize", "Scale each output channel's mix down so that it cannot clip (quieter)", "", ConfigReload::kLive});
 
 class AudioChannelConverter : public Processor<AudioChannelConverterConfig> {
  public:
@@ -99,6 +113,11 @@ struct BufferRechunkerConfig {
   }
 };
 STREAMLIB_CONFIG(BufferRechunkerConfig, frames_per_buffer, flush);
+STREAMLIB_CONFIG_DOCS(BufferRechunkerConfig,
+                      {"frames_per_buffer", "Frames (per channel) in each output block", "[1, 1048576]",
+                       ConfigReload::kLive},
+                      {"flush", "The last partial block at the end: pad (with silence), short (sent as is) or drop", "",
+                       ConfigReload::kLive});
 
 class BufferRechunker : public Processor<BufferRechunkerConfig> {
  public:
@@ -109,12 +128,14 @@ class BufferRechunker : public Processor<BufferRechunkerConfig> {
   Result<void> process() override;
   // The last partial block, per `flush`.
   Result<void> finish() override;
-  // A new block size: what is buffered goes out (per `flush`) and the new size starts there.
+  // A new block size: what is buffered goes out as a short block and the new size starts
+  // there; a new `flush` applies at the end.
   Result<void> on_config_change(const BufferRechunkerConfig& next) override;
   nlohmann::json metrics() const override;
 
  private:
-  void flush_all();
+  // Sends what is buffered (the remainder per `mode`) and drops the rechunker.
+  void flush_all(dsp::FlushMode mode);
   std::unique_ptr<dsp::Rechunker> rechunker_;
   std::atomic<std::int64_t> gap_frames_{0};
 };
@@ -130,6 +151,9 @@ struct GainConfig {
   }
 };
 STREAMLIB_CONFIG(GainConfig, gain_db, ramp_ms);
+STREAMLIB_CONFIG_DOCS(GainConfig, {"gain_db", "Gain in dB; -144 or below: silence", "<= 96", ConfigReload::kLive},
+                      {"ramp_ms", "A live gain change ramps over this long, in milliseconds; 0: at once", "[0, 10000]",
+                       ConfigReload::kLive});
 
 class Gain : public Processor<GainConfig> {
  public:
@@ -162,6 +186,15 @@ struct AudioMixerConfig {
   }
 };
 STREAMLIB_CONFIG(AudioMixerConfig, inputs, mode, frames_per_buffer, timeout_ms, soft_clip_knee);
+STREAMLIB_CONFIG_DOCS(
+    AudioMixerConfig, {"inputs", "Number of inputs, in_0 .. in_{inputs-1}", "[1, 64]", ConfigReload::kLive},
+    {"mode", "sum: add; normalized: add, divide by the input count; soft_clip: add, bend peaks above the knee", "",
+     ConfigReload::kLive},
+    {"frames_per_buffer", "Frames (per channel) in each mixed block", "[1, 1048576]", ConfigReload::kLive},
+    {"timeout_ms", "How long to wait for a silent input before mixing it as silence, in milliseconds; 0: for ever", "",
+     ConfigReload::kLive},
+    {"soft_clip_knee", "soft_clip: level (of full scale) up to which samples pass unchanged", "[0.01, 0.99]",
+     ConfigReload::kLive});
 
 // Mixes its inputs, aligned by sample position, in blocks of frames_per_buffer. The first frame
 // on any input fixes the mix's rate and channel count; a frame of another rate or channel

@@ -60,6 +60,8 @@ class Rechunker {
   // FlushMode, else nothing. Call until it returns nothing; then the timeline starts afresh.
   std::optional<AudioFrame> flush();
   void reset();
+  // What flush() does with the last partial block, from the next flush() on.
+  void set_flush_mode(FlushMode mode) { config_.flush = mode; }
 
   std::size_t buffered_frames() const { return fifo_.frames(); }
   std::int64_t gap_frames() const { return gap_frames_; }

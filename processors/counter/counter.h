@@ -17,6 +17,8 @@ struct CounterConfig {
   bool expect_sequence = true;
 };
 STREAMLIB_CONFIG(CounterConfig, expect_sequence);
+STREAMLIB_CONFIG_DOCS(CounterConfig, {"expect_sequence", "Count gaps and reorders in frame_number (else only count)",
+                                      "", ConfigReload::kLive});
 
 class Counter : public Processor<CounterConfig> {
  public:

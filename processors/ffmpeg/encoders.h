@@ -41,6 +41,21 @@ struct VideoEncoderConfig {
 };
 STREAMLIB_CONFIG(VideoEncoderConfig, codec, preset, tune, crf, bitrate, keyframe_interval, threads, fps, width, height,
                  realtime);
+STREAMLIB_CONFIG_DOCS(
+    VideoEncoderConfig,
+    {"codec", "h264 (libx264), vp9 (libvpx-vp9) or any FFmpeg encoder name", "not empty", ConfigReload::kRestart},
+    {"preset", "Encoder preset (x264: ultrafast..placebo); empty: the codec's default", "", ConfigReload::kRestart},
+    {"tune", "Encoder tune (x264: film, animation, zerolatency, ...); empty: none", "", ConfigReload::kRestart},
+    {"crf", "Constant quality, lower is better (x264 0-51, vp9 0-63); -1: the codec's default", "[-1, 63]",
+     ConfigReload::kRestart},
+    {"bitrate", "Target bitrate in bits per second; 0: constant quality", "[0, 1000000000]", ConfigReload::kRestart},
+    {"keyframe_interval", "Frames between keyframes; 0: the codec's default", "[0, 100000]", ConfigReload::kRestart},
+    {"threads", "Encoder threads; 0: the codec picks", "[0, 64]", ConfigReload::kRestart},
+    {"fps", "Nominal frame rate in frames per second, for rate control (packets keep their times)", "[1, 1000]",
+     ConfigReload::kRestart},
+    {"width", "Encoded width in pixels; 0: the first frame's", "[0, 16384]", ConfigReload::kRestart},
+    {"height", "Encoded height in pixels; 0: the first frame's", "[0, 16384]", ConfigReload::kRestart},
+    {"realtime", "Low latency: no B-frames, x264 zerolatency, VP9 realtime deadline", "", ConfigReload::kRestart});
 
 class VideoEncoder : public Processor<VideoEncoderConfig> {
  public:
@@ -74,6 +89,12 @@ struct AudioEncoderConfig {
   Result<void> validate() const;
 };
 STREAMLIB_CONFIG(AudioEncoderConfig, codec, bitrate, sample_rate, channels);
+STREAMLIB_CONFIG_DOCS(AudioEncoderConfig,
+                      {"codec", "aac, opus (libopus) or any FFmpeg encoder name", "not empty", ConfigReload::kRestart},
+                      {"bitrate", "Bitrate in bits per second", "[1000, 10000000]", ConfigReload::kRestart},
+                      {"sample_rate", "Encoded sample rate in Hz; 0: the first frame's (the nearest the codec takes)",
+                       "[0, 384000]", ConfigReload::kRestart},
+                      {"channels", "Encoded channel count; 0: the first frame's", "[0, 8]", ConfigReload::kRestart});
 
 class AudioEncoder : public Processor<AudioEncoderConfig> {
  public:

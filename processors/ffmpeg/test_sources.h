@@ -45,6 +45,15 @@ struct VideoTestSourceConfig {
   Result<void> validate() const;
 };
 STREAMLIB_CONFIG(VideoTestSourceConfig, width, height, fps, pattern, format, live, frames, counter);
+STREAMLIB_CONFIG_DOCS(
+    VideoTestSourceConfig, {"width", "Picture width in pixels", "even, [64, 8192]", ConfigReload::kRestart},
+    {"height", "Picture height in pixels", "even, [32, 8192]", ConfigReload::kRestart},
+    {"fps", "Frame rate in frames per second", "[1, 1000]", ConfigReload::kRestart},
+    {"pattern", "bars (SMPTE colour bars), ball (a moving ball) or gradient", "", ConfigReload::kRestart},
+    {"format", "Pixel format of the frames sent", "", ConfigReload::kRestart},
+    {"live", "Pace frames on the runtime's clock at fps; false: as fast as the links take", "", ConfigReload::kRestart},
+    {"frames", "Frames to send before the end of stream; 0: unlimited", "", ConfigReload::kRestart},
+    {"counter", "Burn the frame number into a band of blocks across the top", "", ConfigReload::kRestart});
 
 class VideoTestSource : public Processor<VideoTestSourceConfig> {
  public:
@@ -93,6 +102,15 @@ struct AudioTestSourceConfig {
 };
 STREAMLIB_CONFIG(AudioTestSourceConfig, wave, frequency, amplitude, sample_rate, channels, frames_per_buffer, duration,
                  live);
+STREAMLIB_CONFIG_DOCS(
+    AudioTestSourceConfig, {"wave", "sine, chord (C4+E4+G4), noise (white) or silence", "", ConfigReload::kRestart},
+    {"frequency", "Frequency of the sine in Hz", "[1, 96000]", ConfigReload::kRestart},
+    {"amplitude", "Peak level, linear (1: full scale)", "[0, 1]", ConfigReload::kRestart},
+    {"sample_rate", "Sample rate in Hz", "[1000, 384000]", ConfigReload::kRestart},
+    {"channels", "Channel count, every channel the same signal", "[1, 8]", ConfigReload::kRestart},
+    {"frames_per_buffer", "Frames (per channel) in each block", "[1, 1048576]", ConfigReload::kRestart},
+    {"duration", "Length of the stream in seconds, then it ends; 0: endless", "[0, 10000000]", ConfigReload::kRestart},
+    {"live", "Pace blocks on the runtime's clock; false: as fast as the links take", "", ConfigReload::kRestart});
 
 class AudioTestSource : public Processor<AudioTestSourceConfig> {
  public:

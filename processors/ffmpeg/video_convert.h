@@ -29,6 +29,17 @@ struct VideoConvertConfig {
   Result<void> validate() const;
 };
 STREAMLIB_CONFIG(VideoConvertConfig, width, height, format, scaling, quality);
+STREAMLIB_CONFIG_DOCS(VideoConvertConfig,
+                      {"width", "Output width in pixels; 0: the input's, or from height and the input's aspect",
+                       "[0, 16384]", ConfigReload::kLive},
+                      {"height", "Output height in pixels; 0: the input's, or from width and the input's aspect",
+                       "[0, 16384]", ConfigReload::kLive},
+                      {"format", "Output pixel format; unset: the input's", "", ConfigReload::kLive},
+                      {"scaling",
+                       "stretch (fill, aspect lost), letterbox (aspect kept, black bars) or crop (fill, cut overflow)",
+                       "", ConfigReload::kLive},
+                      {"quality", "swscale filter, from fastest (nearest) to sharpest (lanczos)", "",
+                       ConfigReload::kLive});
 
 class VideoConvert : public Processor<VideoConvertConfig> {
  public:

@@ -37,6 +37,12 @@ struct Lv2EffectConfig {
   Result<void> validate() const { return check_range<std::uint32_t>("max_block", max_block, 16, 1u << 16); }
 };
 STREAMLIB_CONFIG(Lv2EffectConfig, plugin, controls, max_block);
+STREAMLIB_CONFIG_DOCS(Lv2EffectConfig, {"plugin", "URI of an installed LV2 plugin", "", ConfigReload::kRestart},
+                      {"controls",
+                       "Control-port symbol -> value, clamped to the port's range; a control left out: its default", "",
+                       ConfigReload::kLive},
+                      {"max_block", "Frames per plugin run (longer frames are split)", "[16, 65536]",
+                       ConfigReload::kRestart});
 
 class Lv2Effect : public Processor<Lv2EffectConfig> {
  public:

@@ -38,6 +38,12 @@ struct SdlAudioConfig {
   }
 };
 STREAMLIB_CONFIG(SdlAudioConfig, device, sample_rate, channels, frames_per_buffer);
+STREAMLIB_CONFIG_DOCS(
+    SdlAudioConfig, {"device", "SDL audio device name; empty: the default device", "", ConfigReload::kRestart},
+    {"sample_rate", "Device sample rate in Hz (AudioOutput: the audio must match)", "[8000, 384000]",
+     ConfigReload::kRestart},
+    {"channels", "Device channel count (AudioOutput: the audio must match)", "[1, 8]", ConfigReload::kRestart},
+    {"frames_per_buffer", "Frames (per channel) per device callback", "[16, 65536]", ConfigReload::kRestart});
 using AudioOutputConfig = SdlAudioConfig;
 using AudioCaptureConfig = SdlAudioConfig;
 
@@ -129,6 +135,16 @@ struct DisplayConfig {
   }
 };
 STREAMLIB_CONFIG(DisplayConfig, title, width, height, scaling, fullscreen, vsync, renderer);
+STREAMLIB_CONFIG_DOCS(
+    DisplayConfig, {"title", "Window title", "", ConfigReload::kLive},
+    {"width", "Window width in screen coordinates (not in fullscreen)", "[1, 16384]", ConfigReload::kLive},
+    {"height", "Window height in screen coordinates (not in fullscreen)", "[1, 16384]", ConfigReload::kLive},
+    {"scaling", "stretch (fill, aspect lost), letterbox (aspect kept, black bars) or crop (fill, cut overflow)", "",
+     ConfigReload::kLive},
+    {"fullscreen", "Desktop fullscreen (no video mode change)", "", ConfigReload::kLive},
+    {"vsync", "Wait for the vertical blank when presenting", "", ConfigReload::kRestart},
+    {"renderer", "SDL render driver (opengl, opengles2, software, ...); empty: SDL's choice", "",
+     ConfigReload::kRestart});
 
 // Shows the newest frame of `video` in a window (on the process's SDL video thread, see
 // sdl::Window). No display is an error at setup ("no display: ..."). When the user closes

@@ -23,6 +23,12 @@ struct SequenceSourceConfig {
   Result<void> validate() const;
 };
 STREAMLIB_CONFIG(SequenceSourceConfig, interval_us, count, payload_bytes, schema);
+STREAMLIB_CONFIG_DOCS(SequenceSourceConfig,
+                      {"interval_us", "Time between two frames in microseconds; 0: as fast as the link takes", "",
+                       ConfigReload::kLive},
+                      {"count", "Frames to emit before the end of stream; 0: unlimited", "", ConfigReload::kLive},
+                      {"payload_bytes", "Size of each frame's payload in bytes", "[8, 67108864]", ConfigReload::kLive},
+                      {"schema", "Schema name carried by every frame", "", ConfigReload::kLive});
 
 class SequenceSource : public Processor<SequenceSourceConfig> {
  public:

@@ -56,6 +56,16 @@ struct CameraConfig {
   }
 };
 STREAMLIB_CONFIG(CameraConfig, device, width, height, fps, format, buffers);
+STREAMLIB_CONFIG_DOCS(CameraConfig, {"device", "V4L2 device node (/dev/videoN)", "not empty", ConfigReload::kRestart},
+                      {"width", "Width asked for in pixels (the driver may settle on another; metrics say)",
+                       "[1, 16384]", ConfigReload::kRestart},
+                      {"height", "Height asked for in pixels (the driver may settle on another; metrics say)",
+                       "[1, 16384]", ConfigReload::kRestart},
+                      {"fps", "Frame rate asked for in frames per second", "[0.1, 1000]", ConfigReload::kRestart},
+                      {"format", "Preferred pixel format: yuyv (zero copy), mjpeg (decoded to I420) or auto", "",
+                       ConfigReload::kRestart},
+                      {"buffers", "Driver (mmap) buffers: how many frames downstream may hold at once", "[2, 32]",
+                       ConfigReload::kRestart});
 
 // Makes the Device a Camera opens for `path`. Empty (the default): the real device
 // (v4l2::LinuxDevice). A test seam: tests install a factory of v4l2::FakeDevice.

@@ -32,6 +32,16 @@ struct Everything {
 };
 STREAMLIB_CONFIG(Everything, enabled, small, port, gain, name, shape, taps, limit, params, inner);
 
+struct Documented {
+  double gain = 1.0;
+  std::string device;
+  int undocumented = 0;
+};
+STREAMLIB_CONFIG(Documented, gain, device, undocumented);
+STREAMLIB_CONFIG_DOCS(Documented, {"gain", "Linear gain", "[0, 16]", streamlib::ConfigReload::kLive},
+                      {"device", "Device to open", "", streamlib::ConfigReload::kRestart},
+                      {"gian", "A typo: matches no field"});
+
 }  // namespace cfgtest
 
 namespace streamlib {
@@ -127,6 +137,28 @@ TEST(ConfigTest, SchemaListsNamesTypesAndDefaults) {
   EXPECT_EQ(s.fields[9].type, "object");
   EXPECT_EQ(s.fields[9].default_value, nlohmann::json({{"depth", 2}}));
   EXPECT_TRUE(config_schema<EmptyConfig>().fields.empty());
+}
+
+// Field documentation reaches the schema (and `streamlib processors NAME`); a field without it
+// keeps empty text and an unknown reload, and a doc naming no field is reported, not dropped.
+TEST(ConfigTest, DocsGiveEachFieldADescriptionRangeAndReload) {
+  const ConfigSchema s = config_schema<cfgtest::Documented>();
+  ASSERT_EQ(s.fields.size(), 3u);
+  EXPECT_EQ(s.fields[0].description, "Linear gain");
+  EXPECT_EQ(s.fields[0].range, "[0, 16]");
+  EXPECT_EQ(s.fields[0].reload, ConfigReload::kLive);
+  EXPECT_EQ(s.fields[1].reload, ConfigReload::kRestart);
+  EXPECT_EQ(s.fields[1].range, "");
+  EXPECT_EQ(s.fields[2].description, "");
+  EXPECT_EQ(s.fields[2].reload, ConfigReload::kUnknown);
+  EXPECT_EQ(s.stray_docs, std::vector<std::string>{"gian"});
+  const nlohmann::json j = s.to_json();
+  EXPECT_EQ(j[0]["description"], "Linear gain");
+  EXPECT_EQ(j[0]["range"], "[0, 16]");
+  EXPECT_EQ(j[0]["reload"], "live");
+  EXPECT_EQ(j[1]["reload"], "restart");
+  EXPECT_FALSE(j[2].contains("description"));
+  EXPECT_TRUE(config_schema<Everything>().stray_docs.empty());
 }
 
 TEST(ConfigTest, LinkConfigParsesAndRejectsLikeAProcessorConfig) {

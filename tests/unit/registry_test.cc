@@ -155,3 +155,33 @@ TEST(RegistryTest, AModuleLinkedIntoTheProgramRegistersItsProcessorsInTheGlobalF
 
 }  // namespace
 }  // namespace streamlib
+
+// Config docs that name a field the config does not have (a typo, a renamed field) keep the
+// type out of the registry with an error naming both, rather than showing a wrong schema.
+namespace registry_docs_test {
+struct MisdocumentedConfig {
+  int level = 1;
+};
+STREAMLIB_CONFIG(MisdocumentedConfig, level);
+STREAMLIB_CONFIG_DOCS(MisdocumentedConfig, {"levle", "Output level"});
+class Misdocumented : public streamlib::Processor<MisdocumentedConfig> {
+ public:
+  STREAMLIB_PROCESSOR(Misdocumented, "Its docs name a field it does not have", streamlib::Reactive{});
+  streamlib::Result<void> process() override { return {}; }
+};
+}  // namespace registry_docs_test
+
+namespace streamlib {
+namespace {
+
+TEST(RegistryTest, ConfigDocsNamingNoFieldKeepTheTypeOut) {
+  ProcessorFactory f;
+  auto r = f.register_type<registry_docs_test::Misdocumented>();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().message(),
+            "Misdocumented: STREAMLIB_CONFIG_DOCS names 'levle', which is not a field of its config");
+  EXPECT_EQ(f.find("Misdocumented"), nullptr);
+}
+
+}  // namespace
+}  // namespace streamlib

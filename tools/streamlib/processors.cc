@@ -34,6 +34,7 @@ std::string format_table(const std::vector<std::vector<std::string>>& rows, std:
         out += fmt::format("{:<{}}  ", row[c], widths[c]);
       }
     }
+    while (!out.empty() && out.back() == ' ') out.pop_back();  // an empty last column
     out += "\n";
   }
   return out;
@@ -70,8 +71,13 @@ std::string format_descriptor(const ProcessorDescriptor& d) {
   out += ports.size() == 1 ? "  none\n" : format_table(ports, "  ");
 
   out += "\nconfig:\n";
-  std::vector<std::vector<std::string>> fields{{"FIELD", "TYPE", "DEFAULT"}};
-  for (const ConfigFieldSchema& f : d.config_schema.fields) fields.push_back({f.name, f.type, f.default_value.dump()});
+  // LIVE: how a change reaches the running processor (live: applied between two calls, no gap;
+  // restart: the processor reopens what it holds; refused: not while running).
+  std::vector<std::vector<std::string>> fields{{"FIELD", "TYPE", "DEFAULT", "RANGE", "LIVE", "DESCRIPTION"}};
+  for (const ConfigFieldSchema& f : d.config_schema.fields) {
+    fields.push_back({f.name, f.type, f.default_value.dump(), f.range.empty() ? "-" : f.range,
+                      f.reload == ConfigReload::kUnknown ? "-" : std::string(to_string(f.reload)), f.description});
+  }
   out += fields.size() == 1 ? "  none\n" : format_table(fields, "  ");
   return out;
 }
@@ -104,9 +110,10 @@ const Command kProcessorsCommand{
     "list processor types, or describe one",
     "Without NAME, lists every registered processor type with its input and output ports\n"
     "and a description. With NAME, shows that type's execution mode, its ports (name,\n"
-    "direction, message type, default link config, description) and its config schema\n"
-    "(field, type, default). --json prints the same as JSON. An unknown NAME exits 2 and\n"
-    "lists the known types.\n",
+    "direction, message type, default link config, description) and its config schema:\n"
+    "each field's type, default, range, whether a live change applies while it runs (live),\n"
+    "reopens its device or codec (restart) or is refused, and its description. --json\n"
+    "prints the same as JSON. An unknown NAME exits 2 and lists the known types.\n",
     run_processors,
 };
 

@@ -37,6 +37,43 @@ TEST(GainProcessor, ScalesByGainDbExactlyAndRampsToALiveChange) {
   for (float s : out[2].samples()) ASSERT_FLOAT_EQ(s, target);
 }
 
+// A live change of the block size sends what is buffered as a short block (no silence in the
+// middle of the stream: every sample keeps its position), and a live change of `flush` alone
+// decides what the end of the stream does with the last partial block.
+TEST(BufferRechunkerProcessor, LiveChangesOfBlockSizeAndFlushKeepTheTimelineWhole) {
+  ProcessorHarness<BufferRechunker> h({.frames_per_buffer = 480, .flush = dsp::FlushMode::kPad});
+  ASSERT_TRUE(h.start());
+  std::int64_t pos = 0;
+  auto push = [&](std::size_t n) {
+    WritableAudioFrame w(1, 48000, n);
+    for (std::size_t i = 0; i < n; ++i) w.samples()[i] = static_cast<float>(pos + static_cast<std::int64_t>(i) + 1);
+    w.set_sample_position(pos);
+    w.set_timestamp_ns(pos * 1'000'000'000 / 48000);
+    ASSERT_TRUE(h.push("in", std::move(w).freeze()));
+    pos += static_cast<std::int64_t>(n);
+  };
+  push(700);  // one block of 480, 220 buffered
+  ASSERT_TRUE(h.run());
+  ASSERT_TRUE(h.set_config({.frames_per_buffer = 256, .flush = dsp::FlushMode::kPad}));
+  push(600);  // 2 blocks of 256, 88 buffered
+  ASSERT_TRUE(h.run());
+  ASSERT_TRUE(h.set_config({.frames_per_buffer = 256, .flush = dsp::FlushMode::kDrop}));
+  ASSERT_TRUE(h.end_input("in"));
+  ASSERT_TRUE(h.run());
+  const auto out = h.take<AudioFrame>("out");
+  std::vector<std::size_t> sizes;
+  for (const AudioFrame& f : out) sizes.push_back(f.frame_count());
+  EXPECT_EQ(sizes, (std::vector<std::size_t>{480, 220, 256, 256}));  // the last 88 dropped, per `flush`
+  std::int64_t expected = 0;
+  for (const AudioFrame& f : out) {
+    EXPECT_EQ(f.sample_position(), expected);
+    for (std::size_t i = 0; i < f.frame_count(); ++i) {
+      ASSERT_EQ(f.samples()[i], static_cast<float>(expected + static_cast<std::int64_t>(i) + 1)) << "no silence";
+    }
+    expected += static_cast<std::int64_t>(f.frame_count());
+  }
+}
+
 TEST(BufferRechunkerProcessor, CutsFixedBlocksWithContinuousPositionsAndTimestampsAndFlushesTheTail) {
   ProcessorHarness<BufferRechunker> h({.frames_per_buffer = 480, .flush = dsp::FlushMode::kPad});
   ASSERT_TRUE(h.start());
