@@ -43,7 +43,33 @@ void FileSource::send(const ffmpeg::DecodedFrame& f) {
   }
 }
 
+// Connected outputs none of which can carry anything (`video` from a WAV, or turned off in the
+// config) are a mistake in the graph, not an empty stream: say so rather than end quietly. One
+// connected output the file has no stream for is fine while another plays (a video-only file
+// through a graph that also takes audio). Checked at the first call, when the links are wired.
+Result<void> FileSource::check_outputs() const {
+  const ffmpeg::MediaInfo& info = reader_->info();
+  const bool video_plays = video.is_connected() && info.video.has_value();
+  const bool audio_plays = audio.is_connected() && info.audio.has_value();
+  if (video_plays || audio_plays) return {};
+  for (auto [port, wanted] :
+       {std::pair<const OutputPortBase*, bool>{&video, config().video}, {&audio, config().audio}}) {
+    if (!port->is_connected()) continue;
+    return make_error(internal::named_error(
+        *this, Error(ErrorCode::kNotFound,
+                     wanted ? fmt::format("{}: output `{}` is connected, but the file has no {} stream", config().path,
+                                          port->name(), port->name())
+                            : fmt::format("{}: output `{}` is connected, but `{}` is false in the config",
+                                          config().path, port->name(), port->name()))));
+  }
+  return {};  // nothing connected
+}
+
 Result<void> FileSource::process() {
+  if (!outputs_checked_) {
+    STREAMLIB_RETURN_IF_ERROR(check_outputs());
+    outputs_checked_ = true;
+  }
   for (int i = 0; i < kBatch; ++i) {
     if (!held_) {
       auto next = reader_->read();

@@ -9,7 +9,9 @@
 // none). `loop` starts again at the end with the timeline going on; otherwise the stream ends at
 // the end of the file. Video is zero-copy when the decoder's pixel format is one of StreamLib's,
 // unless `format` asks for another; audio is float at `sample_rate`/`channels` (0: the file's).
-// A file that cannot be opened is an error at setup naming the processor and the file.
+// A file that cannot be opened is an error at setup naming the processor and the file; so is,
+// at the first call, a graph whose connected outputs the file has no stream for (only `video`
+// connected, from a WAV). One connected output without a stream, while another plays, just ends.
 #pragma once
 
 #include <atomic>
@@ -37,6 +39,15 @@ struct FileSourceConfig {
   Result<void> validate() const;
 };
 STREAMLIB_CONFIG(FileSourceConfig, path, loop, live, format, sample_rate, channels, video, audio);
+STREAMLIB_CONFIG_DOCS(
+    FileSourceConfig, {"path", "The media file to play (any FFmpeg reads)", "not empty", ConfigReload::kRestart},
+    {"loop", "Start again at the end, the timeline going on; false: the stream ends", "", ConfigReload::kRestart},
+    {"live", "Pace frames on the runtime's clock; false: as fast as the links take", "", ConfigReload::kRestart},
+    {"format", "Pixel format of the video frames; unset: as decoded", "", ConfigReload::kRestart},
+    {"sample_rate", "Audio sample rate in Hz; 0: the file's", "[0, 384000]", ConfigReload::kRestart},
+    {"channels", "Audio channel count; 0: the file's", "[0, 8]", ConfigReload::kRestart},
+    {"video", "Decode the file's video stream, if any", "", ConfigReload::kRestart},
+    {"audio", "Decode the file's audio stream, if any", "", ConfigReload::kRestart});
 
 class FileSource : public Processor<FileSourceConfig> {
  public:
@@ -56,10 +67,12 @@ class FileSource : public Processor<FileSourceConfig> {
 
  private:
   void send(const ffmpeg::DecodedFrame& f);
+  Result<void> check_outputs() const;
 
   std::optional<ffmpeg::MediaReader> reader_;
   std::optional<ffmpeg::DecodedFrame> held_;  // live: read, waiting for its time
   std::optional<std::int64_t> start_ns_;
+  bool outputs_checked_ = false;
   std::atomic<std::uint64_t> video_frames_{0};
   std::atomic<std::uint64_t> audio_blocks_{0};
 };

@@ -20,6 +20,12 @@ Result<void> FileWriterConfig::validate() const {
 }
 
 namespace internal {
+namespace {
+// Fragmented files are also cut at least this often, not only at keyframes: with an encoder's
+// default keyframe interval (x264: 250 frames, over 8 s at 30 fps) a recording killed in its
+// first seconds would otherwise hold no complete fragment, and a later one lose that much.
+constexpr std::int64_t kFragmentDurationNs = 1'000'000'000;
+}  // namespace
 
 ExecutionConfig FileWriterCore::execution_config() const {
   if (config().sync_timeout_ms == 0) return ExecutionConfig{Reactive{}};
@@ -32,7 +38,8 @@ Error FileWriterCore::named(const Error& e) const { return named_error(*this, e)
 
 Result<void> FileWriterCore::setup(RuntimeContext&) {
   const FileWriterConfig& c = config();
-  auto muxer = ffmpeg::Muxer::open(c.path, {.format = c.format, .fragmented = c.fragmented});
+  auto muxer = ffmpeg::Muxer::open(
+      c.path, {.format = c.format, .fragmented = c.fragmented, .fragment_duration_ns = kFragmentDurationNs});
   if (!muxer) return make_error(named(muxer.error()));
   muxer_.emplace(std::move(*muxer));
   const bool webm = muxer_->format_name() == "webm";

@@ -25,8 +25,8 @@
 //
 // Finalizing: finish() — end of stream on every input, or the runtime's stop — drains the
 // encoders and writes the trailer; removing the writer live closes the file in teardown().
-// `fragmented` (MP4/MOV) writes self-contained fragments, so the file plays up to the last
-// complete one even after `kill -9`.
+// `fragmented` (MP4/MOV) writes self-contained fragments — one at each keyframe, and at least
+// one a second — so the file plays up to the last complete one even after `kill -9`.
 //
 // Errors name the processor and the file: an unwritable path or unknown extension fails at
 // setup, as does an unknown codec.
@@ -69,6 +69,33 @@ struct FileWriterConfig {
 };
 STREAMLIB_CONFIG(FileWriterConfig, path, format, video_codec, audio_codec, preset, tune, crf, bitrate,
                  keyframe_interval, threads, fps, audio_bitrate, fragmented, sync_timeout_ms, start_timeout_ms);
+STREAMLIB_CONFIG_DOCS(
+    FileWriterConfig,
+    {"path", "Output file; its extension picks the container (.mp4, .mov, .mkv, .webm)", "not empty",
+     ConfigReload::kRefused},
+    {"format", "FFmpeg muxer name overriding the extension (mp4, matroska, ...); empty: by extension", "",
+     ConfigReload::kRefused},
+    {"video_codec", "Encoder for raw `video`: h264, vp9, ...; empty: by container", "", ConfigReload::kRefused},
+    {"audio_codec", "Encoder for raw `audio`: aac, opus, ...; empty: by container", "", ConfigReload::kRefused},
+    {"preset", "Video encoder preset (x264: ultrafast..placebo); empty: the codec's default", "",
+     ConfigReload::kRefused},
+    {"tune", "Video encoder tune (x264: film, animation, zerolatency, ...); empty: none", "", ConfigReload::kRefused},
+    {"crf", "Video constant quality, lower is better; -1: the codec's default", "[-1, 63]", ConfigReload::kRefused},
+    {"bitrate", "Video bitrate in bits per second; 0: constant quality", "[0, 1000000000]", ConfigReload::kRefused},
+    {"keyframe_interval", "Frames between video keyframes; 0: the codec's default", "[0, 100000]",
+     ConfigReload::kRefused},
+    {"threads", "Video encoder threads; 0: the codec picks", "[0, 64]", ConfigReload::kRefused},
+    {"fps", "Nominal video frame rate in frames per second", "[1, 1000]", ConfigReload::kRefused},
+    {"audio_bitrate", "Audio bitrate in bits per second", "[1000, 10000000]", ConfigReload::kRefused},
+    {"fragmented",
+     "Write a fragmented MP4/MOV (a fragment at each keyframe, at least every second), playable after a crash", "",
+     ConfigReload::kRefused},
+    {"sync_timeout_ms",
+     "Read the inputs together, going on without one silent this long, in milliseconds; 0: each as it comes",
+     "[0, 3600000]", ConfigReload::kRefused},
+    {"start_timeout_ms",
+     "Start the file without an input still silent after this long, in milliseconds; 0: wait for it", "[0, 3600000]",
+     ConfigReload::kRefused});
 
 namespace internal {
 

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -11,6 +12,7 @@
 #include <cstdio>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -115,6 +117,27 @@ std::string live_view(const IntervalStats& s, double elapsed, std::optional<doub
   return out;
 }
 
+// Without --watch nothing brings a failed processor back (a new config is its only way), and
+// what it fed waits for an end of stream that will not come. True when every processor has
+// finished, failed, or is fed (directly or through others) by one that failed: nothing is left
+// that can end by itself, or go on without the failed one.
+bool only_failures_left(const RuntimeStats& stats, const Graph& graph) {
+  std::set<std::string> stuck;
+  for (const ProcessorStats& p : stats.processors) {
+    if (p.state == ProcessorState::kError) stuck.insert(p.id.str());
+  }
+  if (stuck.empty()) return false;
+  for (bool grew = true; grew;) {
+    grew = false;
+    for (const Link& link : graph.links()) {
+      if (stuck.contains(link.source.processor.str()) && stuck.insert(link.target.processor.str()).second) grew = true;
+    }
+  }
+  return std::all_of(stats.processors.begin(), stats.processors.end(), [&](const ProcessorStats& p) {
+    return p.state == ProcessorState::kFinished || stuck.contains(p.id.str());
+  });
+}
+
 void print(std::FILE* stream, const std::string& text) {
   std::fputs(text.c_str(), stream);
   std::fflush(stream);
@@ -196,14 +219,21 @@ CliResult<void> run_run(std::span<const std::string> raw) {
     }
   }
 
+  std::atomic<bool> failure_seen{false};  // before `rt`, whose event thread sets it
   StreamRuntime rt;
   if (auto ok = rt.apply(*graph); !ok) {
     return library_error(ok.error().with_context(display_name(options.file)));
   }
+  rt.subscribe([&failure_seen](const Event& e) {
+    if (e.kind == EventKind::kError) failure_seen.store(true, std::memory_order_relaxed);
+  });
   StopSignals signals;
   if (auto ok = rt.start(); !ok) {
     (void)rt.stop();
-    return library_error(ok.error().with_context(display_name(options.file)));
+    // What start() reports is a processor that could not be set up — a missing or unreadable
+    // file, an absent device, an unknown codec, an unwritable output — or one whose setup hung:
+    // a processor's config or resource, so bad input (exit 2) whatever the runtime's code.
+    return input_error(ok.error().with_context(display_name(options.file)).message());
   }
 
   const bool terminal = ::isatty(STDOUT_FILENO) == 1;
@@ -236,6 +266,10 @@ CliResult<void> run_run(std::span<const std::string> raw) {
     }
     if (rt.state() == RuntimeState::kFinished) {
       reason = "end of stream";
+      break;
+    }
+    if (!options.watch && failure_seen.load(std::memory_order_relaxed) && only_failures_left(rt.stats(), rt.graph())) {
+      reason = "a processor failed, and nothing left can end by itself";
       break;
     }
     if (options.duration && elapsed() >= *options.duration) {
@@ -282,7 +316,8 @@ const Command kRunCommand{
     "run a graph file until its sources end, Ctrl-C, or the duration",
     "Loads and validates FILE, starts the pipeline and runs it until every sink has finished\n"
     "(end of stream), SIGINT/SIGTERM, or --duration seconds; then stops it gracefully, so every\n"
-    "writer finalizes its file.\n"
+    "writer finalizes its file. Without --watch it also stops once a processor has failed and\n"
+    "nothing left can end by itself (all the rest has finished or waits on the failed one).\n"
     "\n"
     "About once a second it shows each processor's state, calls per second, busy share (of one\n"
     "core) and metrics, and each link's messages per second, fill (depth/capacity), drops and\n"
@@ -296,8 +331,9 @@ const Command kRunCommand{
     "  --stats-json OUT      write one JSON object per interval to OUT (one per line)\n"
     "  -q, --quiet           no live view\n"
     "\n"
-    "Exit codes: 0 the run ended normally; 1 a processor failed (the message names it and\n"
-    "why); 2 bad input (arguments, the graph file, a processor's config or resource).\n",
+    "Exit codes: 0 the run ended normally; 1 a processor failed while running (the message\n"
+    "names it and why); 2 bad input (arguments, the graph file, a processor's config or a\n"
+    "resource it could not set up at the start: a missing file, an absent device).\n",
     run_run,
 };
 
