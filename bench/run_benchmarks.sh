@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Builds the `release` preset's benchmarks, runs each one (StreamLib beside its peer, in the
 # same run), prints a summary table and writes build/bench/results.jsonl: one JSON object per
-# comparison, one line each (see bench/summarize.py and docs/PERFORMANCE.md).
+# comparison, one line each (see bench/summarize.py and docs/PERFORMANCE.md). Then runs
+# bench/video_pipeline.sh: one video transcode in the `streamlib` CLI, ffmpeg and GStreamer
+# (build/bench/video_pipeline/results.json).
 #
-#   bash bench/run_benchmarks.sh            # what `make bench` runs; about 2 minutes
+#   bash bench/run_benchmarks.sh            # what `make bench` runs; about 4 minutes
 #
 # Environment:
 #   BENCH_BUILD_JOBS   parallel compile jobs (default: nproc)
@@ -12,6 +14,7 @@
 #   BENCH_QUIET_WAIT   give up waiting after this many seconds and measure anyway, saying so
 #                      (default 180)
 #   BENCH_FILTER       passed as --benchmark_filter to every program (default: all)
+#   BENCH_SKIP_VIDEO   1: skip the video transcode (VIDEO_BENCH_* are passed on to it)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -25,7 +28,7 @@ programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench 
 
 mkdir -p "$out_dir"
 cmake --preset release >"$out_dir/configure.log" 2>&1 || { cat "$out_dir/configure.log" >&2; exit 1; }
-cmake --build "$build_dir" --target benchmarks -j "$jobs"
+cmake --build "$build_dir" --target benchmarks streamlib_cli -j "$jobs"
 rm -f "$out_dir"/*.json "$out_dir/results.jsonl"
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -68,4 +71,13 @@ done
 } >"$out_dir/machine.json"
 
 echo
-python3 bench/summarize.py "$out_dir"
+status=0
+python3 bench/summarize.py "$out_dir" || status=$?
+
+if [[ "${BENCH_SKIP_VIDEO:-0}" != 1 ]]; then
+  echo
+  wait_for_quiet
+  echo "=== video_pipeline (1-min load $(load1)) ==="
+  bash bench/video_pipeline.sh "$build_dir/tools/streamlib/streamlib" || status=$?
+fi
+exit "$status"

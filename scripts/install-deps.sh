@@ -9,8 +9,10 @@ packages=(
   g++ clang libclang-rt-14-dev cmake ninja-build make pkg-config git
   # libraries the library and its tests link against
   libexpected-dev libfmt-dev nlohmann-json3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  # tests and benchmarks: graphviz checks DOT output; peers for the benchmarks
+  # tests and benchmarks: graphviz checks DOT output; peers for the benchmarks (bench/video_pipeline.sh:
+  # y4mdec from -bad, x264enc from -ugly, /usr/bin/time from time)
   graphviz libboost-dev gstreamer1.0-tools libgstreamer1.0-dev gstreamer1.0-plugins-base
+  gstreamer1.0-plugins-bad gstreamer1.0-plugins-ugly time
   # media components: FFmpeg, SDL2, lilv/LV2 (V4L2 is the kernel's videodev2.h)
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsdl2-dev liblilv-dev lv2-dev libcli11-dev

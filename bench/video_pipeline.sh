@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# The same video transcode in StreamLib, ffmpeg and GStreamer, measured in the same run:
+# a 1280x720 Y4M file (testsrc2, 30 fps) to H.264 (libx264, preset ultrafast) in an MP4.
+#
+#   bash bench/video_pipeline.sh [STREAMLIB_BINARY]     # default build/release/tools/streamlib/streamlib
+#
+# Pipelines (each at the encoder's default thread count and with one encoder thread):
+#   streamlib_encoder   streamlib run: FileSource -> VideoEncoder -> FileWriter.video_packets
+#   streamlib_writer    streamlib run: FileSource -> FileWriter.video (the writer encodes)
+#   ffmpeg              ffmpeg -i in.y4m -c:v libx264 -preset ultrafast out.mp4
+#   gstreamer           gst-launch-1.0 filesrc ! y4mdec ! x264enc speed-preset=ultrafast ! mp4mux ! filesink
+#   gstreamer_crf23     the same with x264enc pass=qual quantizer=23 bitrate=100000: CRF 23 like the
+#                       others (x264enc's own default is CBR at 2048 kbit/s)
+# Every run is timed with /usr/bin/time (wall s, user + sys CPU s, peak RSS); the pipelines run
+# interleaved (A B C ... A B C ...), after one untimed warm-up round. After each run ffprobe must
+# count VIDEO_BENCH_FRAMES H.264 frames in the output, or the benchmark fails (exit 1).
+# Prints a markdown table of medians (min-max) and writes, into the work dir, runs.csv (every
+# run) and results.json (the summary, the commands and the machine).
+#
+# Environment:
+#   VIDEO_BENCH_FRAMES   frames in the input (default 300; use e.g. 30 to try the script)
+#   VIDEO_BENCH_RUNS     timed runs of each pipeline (default 5)
+#   VIDEO_BENCH_DIR      work dir for the input, outputs and results (default build/bench/video_pipeline)
+#   VIDEO_BENCH_TIMEOUT  seconds one run may take before it counts as failed (default 300)
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+streamlib="${1:-$root/build/release/tools/streamlib/streamlib}"
+frames="${VIDEO_BENCH_FRAMES:-300}"
+runs="${VIDEO_BENCH_RUNS:-5}"
+work="${VIDEO_BENCH_DIR:-$root/build/bench/video_pipeline}"
+run_timeout="${VIDEO_BENCH_TIMEOUT:-300}"
+
+for tool in ffmpeg ffprobe gst-launch-1.0 gst-inspect-1.0 /usr/bin/time timeout python3; do
+  command -v "$tool" >/dev/null || { echo "video_pipeline: $tool not found (bash scripts/install-deps.sh)" >&2; exit 1; }
+done
+for element in filesrc y4mdec x264enc mp4mux filesink; do
+  gst-inspect-1.0 "$element" >/dev/null 2>&1 ||
+    { echo "video_pipeline: GStreamer element $element missing (bash scripts/install-deps.sh)" >&2; exit 1; }
+done
+[[ -x "$streamlib" ]] || { echo "video_pipeline: no streamlib binary at $streamlib" >&2; exit 1; }
+streamlib="$(cd "$(dirname "$streamlib")" && pwd)/$(basename "$streamlib")"
+
+mkdir -p "$work"
+work="$(cd "$work" && pwd)"
+cd "$work"
+rm -f runs.csv results.json out_*.mp4 run_*.log time_*.txt
+
+# The input: raw I420 in a Y4M file, so every pipeline's decode is a plain read.
+input="$work/in_${frames}.y4m"
+if [[ ! -s "$input" ]]; then
+  echo "video_pipeline: generating $input ($frames frames, 1280x720, 30 fps)"
+  ffmpeg -y -v error -f lavfi -i testsrc2=size=1280x720:rate=30 -frames:v "$frames" -pix_fmt yuv420p "$input.tmp.y4m"
+  mv "$input.tmp.y4m" "$input"
+fi
+
+# StreamLib graphs: `block` links, since a FileSource without `live` sends as fast as the links
+# take and the video links' default policy is drop_oldest.
+write_graph() {  # name, threads
+  local name=$1 threads=$2 out="$work/out_$1.mp4"
+  case "$name" in
+    streamlib_encoder*)
+      cat >"$work/$name.json" <<EOF
+{
+  "processors": [
+    {"id": "input", "type": "FileSource", "config": {"path": "$input", "live": false}},
+    {"id": "h264", "type": "VideoEncoder", "config": {"codec": "h264", "preset": "ultrafast", "threads": $threads}},
+    {"id": "output", "type": "FileWriter", "config": {"path": "$out"}}
+  ],
+  "links": [
+    {"from": "input.video", "to": "h264.in", "policy": "block"},
+    {"from": "h264.out", "to": "output.video_packets", "policy": "block"}
+  ]
+}
+EOF
+      ;;
+    streamlib_writer*)
+      cat >"$work/$name.json" <<EOF
+{
+  "processors": [
+    {"id": "input", "type": "FileSource", "config": {"path": "$input", "live": false}},
+    {"id": "output", "type": "FileWriter", "config": {"path": "$out", "video_codec": "h264", "preset": "ultrafast", "threads": $threads}}
+  ],
+  "links": [
+    {"from": "input.video", "to": "output.video", "policy": "block"}
+  ]
+}
+EOF
+      ;;
+  esac
+  "$streamlib" validate "$work/$name.json" >/dev/null
+}
+
+# name -> command (an array in a string, split by `eval` below: every part is quoted here).
+declare -A commands
+names=()
+add() { names+=("$1"); commands[$1]="$2"; }
+for t in default 1; do
+  sfx=$([[ $t == default ]] && echo "" || echo "_t1")
+  n=$([[ $t == default ]] && echo 0 || echo 1)
+  write_graph "streamlib_encoder$sfx" "$n"
+  add "streamlib_encoder$sfx" "$(printf '%q ' "$streamlib" run "$work/streamlib_encoder$sfx.json" --quiet)"
+  write_graph "streamlib_writer$sfx" "$n"
+  add "streamlib_writer$sfx" "$(printf '%q ' "$streamlib" run "$work/streamlib_writer$sfx.json" --quiet)"
+  ff_threads=(); gst_threads=()
+  if [[ $t == 1 ]]; then ff_threads=(-threads 1); gst_threads=(threads=1); fi
+  add "ffmpeg$sfx" "$(printf '%q ' ffmpeg -y -v error -i "$input" -c:v libx264 -preset ultrafast "${ff_threads[@]}" "$work/out_ffmpeg$sfx.mp4")"
+  add "gstreamer$sfx" "$(printf '%q ' gst-launch-1.0 -q filesrc location="$input" ! y4mdec ! x264enc speed-preset=ultrafast "${gst_threads[@]}" ! mp4mux ! filesink location="$work/out_gstreamer$sfx.mp4")"
+  # x264enc's default rate control is CBR at 2048 kbit/s, where libx264 through libavcodec (ffmpeg,
+  # StreamLib) uses CRF 23: this row asks x264enc for CRF 23 too (pass=qual, quantizer=23), its
+  # VBV cap (`bitrate`, which pass=qual also applies) raised out of the way.
+  add "gstreamer_crf23$sfx" "$(printf '%q ' gst-launch-1.0 -q filesrc location="$input" ! y4mdec ! x264enc speed-preset=ultrafast pass=qual quantizer=23 bitrate=100000 "${gst_threads[@]}" ! mp4mux ! filesink location="$work/out_gstreamer_crf23$sfx.mp4")"
+done
+
+load1() { cut -d' ' -f1 /proc/loadavg; }
+echo "run,pipeline,wall_s,user_s,sys_s,max_rss_kb,frames,codec,output_bytes,load1" >runs.csv
+failed=0
+
+# One run: time it, check the file, append a CSV line. $2 = the round ("warmup" is not recorded).
+run_one() {
+  local name=$1 round=$2 out="$work/out_$1.mp4" timing="$work/time_$1.txt" log="$work/run_$1.log"
+  rm -f "$out" "$timing"
+  local load; load="$(load1)"
+  local rc=0
+  eval "timeout $run_timeout /usr/bin/time -f '%e %U %S %M' -o $(printf '%q' "$timing") ${commands[$name]}" \
+    >"$log" 2>&1 </dev/null || rc=$?
+  if ((rc != 0)) || [[ ! -s "$timing" ]]; then
+    echo "video_pipeline: $name (round $round) exited with $rc$( ((rc == 124)) && echo ": timed out after ${run_timeout}s"); its output:" >&2
+    tail -n 20 "$log" >&2
+    failed=1
+    return
+  fi
+  local probe codec count
+  probe="$(ffprobe -v error -count_frames -select_streams v -show_entries stream=nb_read_frames,codec_name \
+    -of csv=p=0 "$out" 2>&1 || true)"
+  codec="${probe%%,*}"
+  count="${probe#*,}"
+  if [[ "$codec" != h264 || "$count" != "$frames" ]]; then
+    echo "video_pipeline: $name (round $round) wrote a wrong file: ffprobe says '$probe', expected 'h264,$frames'" >&2
+    failed=1
+  fi
+  read -r wall user sys rss <"$timing"
+  if [[ "$round" != warmup ]]; then
+    echo "$round,$name,$wall,$user,$sys,$rss,$count,$codec,$(stat -c %s "$out"),$load" >>runs.csv
+  fi
+  printf '  %-22s round %-6s wall %6ss  cpu %6ss  rss %7s kB  %s\n' "$name" "$round" "$wall" \
+    "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" "$rss" "$probe"
+}
+
+echo "video_pipeline: $frames frames, ${#names[@]} pipelines, 1 warm-up round + $runs timed rounds, interleaved"
+echo "video_pipeline: streamlib = $streamlib"
+load_start="$(load1)"
+for name in "${names[@]}"; do run_one "$name" warmup; done
+for ((r = 1; r <= runs; r++)); do
+  for name in "${names[@]}"; do run_one "$name" "$r"; done
+done
+load_end="$(load1)"
+
+# What it ran on and with what.
+# (sed, not head: a reader that stops early would SIGPIPE the writer under pipefail)
+ffmpeg_version="$(ffmpeg -version | sed -n 1p)"
+gst_version="$(gst-launch-1.0 --version | sed -n 1p)"
+x264_version="$( (dpkg-query -W -f='${Package} ${Version}\n' 'libx264-*' 2>/dev/null || true) | sed -n 1p)"
+cpu="$(lscpu | sed -n 's/^Model name: *//p' | sed -n 1p)"
+commands_json="$(for name in "${names[@]}"; do printf '%s\t%s\n' "$name" "${commands[$name]}"; done)"
+
+FRAMES="$frames" RUNS="$runs" FAILED="$failed" LOAD_START="$load_start" LOAD_END="$load_end" \
+  FFMPEG_VERSION="$ffmpeg_version" GST_VERSION="$gst_version" X264_VERSION="$x264_version" CPU="$cpu" \
+  NPROC="$(nproc)" STREAMLIB="$streamlib" COMMANDS="$commands_json" NAMES="${names[*]}" python3 - <<'EOF'
+import csv, json, os, statistics
+
+names = os.environ["NAMES"].split()
+frames = int(os.environ["FRAMES"])
+rows = list(csv.DictReader(open("runs.csv")))
+commands = dict(line.split("\t", 1) for line in os.environ["COMMANDS"].splitlines() if line)
+
+def summary(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)} if values else None
+
+results = []
+for name in names:
+    mine = [r for r in rows if r["pipeline"] == name]
+    wall = [float(r["wall_s"]) for r in mine]
+    cpu = [float(r["user_s"]) + float(r["sys_s"]) for r in mine]
+    rss = [int(r["max_rss_kb"]) / 1024 for r in mine]
+    size = [int(r["output_bytes"]) for r in mine]
+    results.append({
+        "pipeline": name,
+        "encoder_threads": "1" if name.endswith("_t1") else "default",
+        "runs": len(mine),
+        "wall_s": summary(wall),
+        "cpu_s": summary(cpu),
+        "max_rss_mb": summary(rss),
+        "fps_at_median_wall": frames / statistics.median(wall) if wall else None,
+        "output_kbit_s": statistics.median(size) * 8 / (frames / 30) / 1000 if size else None,
+        "command": commands.get(name, "").strip(),
+    })
+
+machine = {
+    "nproc": int(os.environ["NPROC"]), "cpu": os.environ["CPU"],
+    "ffmpeg": os.environ["FFMPEG_VERSION"], "gstreamer": os.environ["GST_VERSION"],
+    "x264": os.environ["X264_VERSION"], "streamlib": os.environ["STREAMLIB"],
+    "load1_start": float(os.environ["LOAD_START"]), "load1_end": float(os.environ["LOAD_END"]),
+}
+json.dump({"frames": frames, "size": "1280x720", "fps": 30, "runs": int(os.environ["RUNS"]),
+           "ok": os.environ["FAILED"] == "0", "machine": machine, "results": results},
+          open("results.json", "w"), indent=2)
+
+def cell(s, fmt):
+    return f"{fmt.format(s['median'])} ({fmt.format(s['min'])}–{fmt.format(s['max'])})" if s else "—"
+
+print()
+print(f"Video transcode, {frames} frames 1280x720 → H.264 ultrafast MP4; median (min–max) of "
+      f"{os.environ['RUNS']} runs; {machine['nproc']} CPUs, 1-min load {machine['load1_start']} → {machine['load1_end']}")
+print()
+print("| pipeline | encoder threads | wall s | CPU s (user+sys) | peak RSS MB | fps | output kbit/s |")
+print("|---|---|---|---|---|---|---|")
+for r in results:
+    fps = f"{r['fps_at_median_wall']:.0f}" if r["fps_at_median_wall"] else "—"
+    kbit = f"{r['output_kbit_s']:.0f}" if r["output_kbit_s"] else "—"
+    print(f"| {r['pipeline'].removesuffix('_t1')} | {r['encoder_threads']} | {cell(r['wall_s'], '{:.2f}')} | "
+          f"{cell(r['cpu_s'], '{:.2f}')} | {cell(r['max_rss_mb'], '{:.0f}')} | {fps} | {kbit} |")
+print()
+print(f"runs: {os.path.abspath('runs.csv')}   summary: {os.path.abspath('results.json')}")
+EOF
+
+if ((failed)); then
+  echo "video_pipeline: FAILED: a run exited with an error or wrote a wrong file (see above)" >&2
+  exit 1
+fi
