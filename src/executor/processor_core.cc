@@ -1,7 +1,11 @@
 #include "executor/processor_core.h"
 
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <sys/types.h>
+#include <unistd.h>
 
+#include <cstdio>
 #include <ctime>
 #include <exception>
 
@@ -460,6 +464,7 @@ void ProcessorCore::fail_cycle(const Error& error) {
 
 void ProcessorCore::thread_main() {
   t_thread_context = this;
+  kernel_tid_.store(static_cast<pid_t>(::syscall(SYS_gettid)));
   native_handle_.store(pthread_self());
   has_native_handle_.store(true);
   {
@@ -747,6 +752,20 @@ void ProcessorCore::apply_priority() {
                                 fmt::format("processor '{}': {} priority refused: {}", node_.id,
                                             enum_name(rt_.execution.priority), result.error)));
   }
+}
+
+std::optional<ProcessorCore::SchedTimes> ProcessorCore::sched_times() const {
+  const pid_t tid = kernel_tid_.load();
+  if (tid == 0 || exited_.load()) return std::nullopt;
+  const std::string path = fmt::format("/proc/self/task/{}/schedstat", tid);
+  std::FILE* f = std::fopen(path.c_str(), "re");
+  if (f == nullptr) return std::nullopt;
+  unsigned long long on_cpu = 0;
+  unsigned long long waiting = 0;
+  const int n = std::fscanf(f, "%llu %llu", &on_cpu, &waiting);
+  std::fclose(f);
+  if (n != 2) return std::nullopt;
+  return SchedTimes{on_cpu, waiting};
 }
 
 std::string ProcessorCore::last_error() const {

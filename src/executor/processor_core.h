@@ -18,6 +18,8 @@
 //              so process() returns promptly.
 #pragma once
 
+#include <sys/types.h>
+
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
@@ -146,6 +148,14 @@ class ProcessorCore final : public RuntimeContext,
   std::uint64_t process_calls() const { return process_calls_.load(std::memory_order_relaxed); }
   ProcessorStats stats() const;
   std::string last_error() const;
+  // The thread's time on a CPU and waiting in the run queue for one, in ns, from the kernel's
+  // schedstat (nullopt if the thread is gone or the kernel does not say): tells a processor that
+  // is stuck from one starved of CPU on a loaded machine.
+  struct SchedTimes {
+    std::uint64_t on_cpu_ns = 0;
+    std::uint64_t run_queue_ns = 0;
+  };
+  std::optional<SchedTimes> sched_times() const;
   // The code of the error setup() returned (kProcessorFailed if it threw): a missing file or
   // device stays kNotFound on its way to the caller of start() or add_processor().
   ErrorCode setup_error_code() const { return setup_error_code_.load(std::memory_order_acquire); }
@@ -282,6 +292,7 @@ class ProcessorCore final : public RuntimeContext,
   std::string priority_error_;                         // GUARDED_BY(report_mutex_)
   std::string execution_text_;                         // GUARDED_BY(report_mutex_)
   ThreadPriority priority_ = ThreadPriority::kNormal;  // GUARDED_BY(report_mutex_)
+  std::atomic<pid_t> kernel_tid_{0};                   // for /proc/self/task/<tid>/schedstat
   std::atomic<pthread_t> native_handle_{};
   std::atomic<bool> has_native_handle_{false};
 };

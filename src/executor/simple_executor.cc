@@ -1,9 +1,16 @@
 #include "executor/simple_executor.h"
 
 #include <algorithm>
+#include <optional>
 #include <unordered_map>
 
 namespace streamlib::internal {
+
+namespace {
+// How long shutdown() watches a processor whose stop timeout ran out before it calls it stuck
+// (it tells a starved thread from a stuck one by what the thread did in that time).
+constexpr std::chrono::milliseconds kStarvationProbe{200};
+}  // namespace
 
 Result<void> ApplyReport::to_result() const {
   if (failures.empty()) return {};
@@ -418,9 +425,13 @@ Result<void> SimpleExecutor::resume() {
 
 std::uint64_t SimpleExecutor::progress_of(const ProcessorId& id, const ProcessorCore& core) const {
   std::uint64_t progress = core.process_calls();
+  // A message taken off one of its outputs counts too: a producer blocked in a push to a
+  // consumer that is draining (slowly, on a loaded machine) is waiting, not stuck.
   for (const Link* l : exec_.graph().links_from(id)) {
     auto it = exec_.links().find(l->id);
-    if (it != exec_.links().end()) progress += it->second.channel->pushed_count();
+    if (it != exec_.links().end()) {
+      progress += it->second.channel->pushed_count() + it->second.channel->delivered_count();
+    }
   }
   for (const Link* l : exec_.graph().links_to(id)) {
     auto it = exec_.links().find(l->id);
@@ -433,11 +444,16 @@ std::uint64_t SimpleExecutor::progress_of(const ProcessorId& id, const Processor
 // as everything upstream of it has exited, so the whole graph stops in parallel, sources
 // first, and sinks see everything that was produced. The timeout is per processor and measures
 // standing still: one that makes no progress (no process() call, no message in or out) for
-// `stop_timeout` is abandoned; a large graph that keeps moving is never cut short.
+// `stop_timeout` is abandoned; a large graph that keeps moving is never cut short, and a thread
+// that only waited for a CPU (the kernel's schedstat says so) is given a new timeout.
 void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
   struct Stopping {
     std::uint64_t progress = 0;
     Clock::time_point since;
+    // Taken when the timeout first runs out: the thread's schedstat then, to look again a
+    // little later (see below).
+    std::optional<ProcessorCore::SchedTimes> suspect;
+    Clock::time_point suspect_since;
   };
   std::unordered_map<ProcessorId, std::size_t> upstream;  // links from processors still running
   for (const auto& [id, rp] : exec_.processors()) upstream.emplace(id, 0);
@@ -480,7 +496,28 @@ void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
       if (p != s.progress) {
         s = Stopping{p, now};
       } else if (now - s.since >= stop_timeout) {
-        stuck.push_back(id);
+        // Standing still, or never given a CPU? On a loaded machine (thousands of threads
+        // draining at once, or other programs) a healthy thread can wait in the run queue
+        // longer than the timeout. Look at its schedstat twice, kStarvationProbe apart: mostly
+        // waiting for a CPU and barely run is starved (a new timeout from now); run without
+        // progress (spinning in process()) or asleep (blocked in it) is stuck. No schedstat:
+        // stuck, as before.
+        const std::optional<ProcessorCore::SchedTimes> t = rp->core->sched_times();
+        if (!t) {
+          stuck.push_back(id);
+        } else if (!s.suspect) {
+          s.suspect = t;
+          s.suspect_since = now;
+        } else if (now - s.suspect_since >= kStarvationProbe) {
+          const auto span = now - s.suspect_since;
+          const auto waited = std::chrono::nanoseconds(t->run_queue_ns - s.suspect->run_queue_ns);
+          const auto ran = std::chrono::nanoseconds(t->on_cpu_ns - s.suspect->on_cpu_ns);
+          if (waited * 2 >= span && ran * 10 < span) {
+            s = Stopping{p, now};
+          } else {
+            stuck.push_back(id);
+          }
+        }
       }
     }
     for (const ProcessorId& id : stuck) {
