@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 
+#include "ffmpeg/source_links.h"
 #include "ffmpeg_common/media_reader.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/video_frame.h"
@@ -53,8 +54,9 @@ class FileSource : public Processor<FileSourceConfig> {
  public:
   STREAMLIB_PROCESSOR(FileSource, "Plays a media file (FFmpeg demux and decode) as video and audio", Continuous{});
 
-  LinkOutput<VideoFrame> video{this, "video", "Decoded pictures, file timeline from 0"};
-  LinkOutput<AudioFrame> audio{this, "audio", "Decoded audio, interleaved float, sample-accurate"};
+  // They block rather than drop (kSourceLinkDefaults): a transcode keeps every frame.
+  LinkOutput<VideoFrame> video{this, "video", "Decoded pictures, file timeline from 0", kSourceLinkDefaults};
+  LinkOutput<AudioFrame> audio{this, "audio", "Decoded audio, interleaved float, sample-accurate", kSourceLinkDefaults};
 
   ExecutionConfig execution_config() const override;
   Result<void> setup(RuntimeContext& ctx) override;

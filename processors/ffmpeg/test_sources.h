@@ -21,6 +21,7 @@
 #include <optional>
 #include <random>
 
+#include "ffmpeg/source_links.h"
 #include "ffmpeg_common/scaler.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/video_frame.h"
@@ -60,7 +61,8 @@ class VideoTestSource : public Processor<VideoTestSourceConfig> {
   STREAMLIB_PROCESSOR(VideoTestSource, "Test pictures (SMPTE bars, moving ball, gradient) with a frame counter",
                       Continuous{});
 
-  LinkOutput<VideoFrame> video{this, "video", "The pictures, numbered from 0"};
+  // Blocks rather than drops (see kSourceLinkDefaults): `frames: N` means N frames arrive.
+  LinkOutput<VideoFrame> video{this, "video", "The pictures, numbered from 0", kSourceLinkDefaults};
 
   static constexpr int kCounterBits = 16;
 
@@ -116,7 +118,7 @@ class AudioTestSource : public Processor<AudioTestSourceConfig> {
  public:
   STREAMLIB_PROCESSOR(AudioTestSource, "Test sounds: sine, chord (C4+E4+G4), white noise, silence", Continuous{});
 
-  LinkOutput<AudioFrame> audio{this, "audio", "Interleaved float blocks, sample-accurate"};
+  LinkOutput<AudioFrame> audio{this, "audio", "Interleaved float blocks, sample-accurate", kSourceLinkDefaults};
 
   ExecutionConfig execution_config() const override;
   Result<void> process() override;

@@ -7,6 +7,8 @@
 
 #include <algorithm>
 
+#include "counter/counter.h"
+#include "streamlib/graph/graph.h"
 #include "testing/test_processors.h"
 
 namespace streamlib {
@@ -181,6 +183,48 @@ TEST(RegistryTest, ConfigDocsNamingNoFieldKeepTheTypeOut) {
   EXPECT_EQ(r.error().message(),
             "Misdocumented: STREAMLIB_CONFIG_DOCS names 'levle', which is not a field of its config");
   EXPECT_EQ(f.find("Misdocumented"), nullptr);
+}
+
+}  // namespace
+}  // namespace streamlib
+
+// An output can set its own link defaults over its message type's: a link from it that says
+// nothing gets them, a link that sets a field keeps its own.
+namespace registry_link_defaults_test {
+class BlockingSource : public streamlib::Processor<streamlib::EmptyConfig> {
+ public:
+  STREAMLIB_PROCESSOR(BlockingSource, "Reads a file as fast as its link takes", streamlib::Continuous{});
+  streamlib::LinkOutput<streamlib::DataFrame> out{
+      this, "out", "Numbered frames",
+      streamlib::LinkConfig{.policy = streamlib::LinkPolicy::kBlock, .block_timeout = std::chrono::seconds(10)}};
+  streamlib::Result<void> process() override { return {}; }
+};
+}  // namespace registry_link_defaults_test
+
+namespace streamlib {
+namespace {
+
+TEST(RegistryTest, AnOutputsOwnLinkDefaultsGoOverItsMessageTypes) {
+  ProcessorFactory f;
+  ASSERT_TRUE(f.register_type<registry_link_defaults_test::BlockingSource>());
+  ASSERT_TRUE(f.register_type<Counter>());
+  const PortInfo* out = f.find("BlockingSource")->find_output("out");
+  ASSERT_NE(out, nullptr);
+  const LinkConfig type_default = default_link_config<DataFrame>();
+  EXPECT_EQ(out->default_link.policy, LinkPolicy::kBlock);
+  EXPECT_EQ(out->default_link.block_timeout, std::chrono::milliseconds(10000));
+  EXPECT_EQ(out->default_link.capacity, type_default.capacity);  // not set by the port: the type's
+  Graph g;
+  ASSERT_TRUE(g.add_processor(f.make_node(ProcessorId("src"), "BlockingSource", {}).value()));
+  ASSERT_TRUE(g.add_processor(f.make_node(ProcessorId("a"), "Counter", {}).value()));
+  ASSERT_TRUE(g.add_processor(f.make_node(ProcessorId("b"), "Counter", {}).value()));
+  auto plain = g.add_link({LinkId{}, {ProcessorId("src"), "out"}, {ProcessorId("a"), "in"}, {}});
+  auto own = g.add_link(
+      {LinkId{}, {ProcessorId("src"), "out"}, {ProcessorId("b"), "in"}, {.policy = LinkPolicy::kDropNewest}});
+  ASSERT_TRUE(plain && own);
+  EXPECT_EQ(g.find_link(*plain)->config.policy, LinkPolicy::kBlock);
+  EXPECT_EQ(g.find_link(*own)->config.policy, LinkPolicy::kDropNewest);
+  EXPECT_EQ(g.find_link(*own)->config.block_timeout, std::chrono::milliseconds(10000));
 }
 
 }  // namespace

@@ -30,13 +30,16 @@
 namespace streamlib {
 
 namespace internal {
+// `link_defaults`: what this port sets for its links over the message type's defaults (a file
+// source's outputs block, where a live picture's would drop); a link's own config goes over both.
 template <Message T>
-PortInfo make_port_info(std::string_view name, std::string_view description, PortDirection direction) {
+PortInfo make_port_info(std::string_view name, std::string_view description, PortDirection direction,
+                        const LinkConfig& link_defaults = {}) {
   PortInfo info{std::string(name),
                 direction,
                 std::string(message_info<T>().name),
                 std::string(description),
-                default_link_config<T>(),
+                link_defaults.merged_over(default_link_config<T>()),
                 std::type_index(typeid(T))};
   if constexpr (!std::is_same_v<T, AnyFrame>) {
     if (direction == PortDirection::kOutput) info.make_channel = &make_channel_of<T>;

@@ -46,7 +46,11 @@ class LinkOutput final : public OutputPortBase {
 
  public:
   LinkOutput(ProcessorBase* owner, std::string_view name, std::string_view description = {})
-      : OutputPortBase(owner, internal::make_port_info<T>(name, description, PortDirection::kOutput)) {
+      : LinkOutput(owner, name, description, LinkConfig{}) {}
+  // With the port's own link defaults over the message type's, e.g. {.policy =
+  // LinkPolicy::kBlock} on a source that reads a file as fast as its links take.
+  LinkOutput(ProcessorBase* owner, std::string_view name, std::string_view description, const LinkConfig& link_defaults)
+      : OutputPortBase(owner, internal::make_port_info<T>(name, description, PortDirection::kOutput, link_defaults)) {
     connections_.push_back(Connection{});  // the plug
   }
 
