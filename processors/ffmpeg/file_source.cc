@@ -1,5 +1,7 @@
 #include "file_source.h"
 
+#include <algorithm>
+
 #include "common.h"
 
 namespace streamlib {
@@ -30,10 +32,14 @@ Result<void> FileSource::setup(RuntimeContext&) {
                                                    .loop = c.loop});
   if (!reader) return make_error(internal::named_error(*this, reader.error()));
   reader_.emplace(std::move(*reader));
+  duration_ns_.store(c.loop ? 0 : reader_->info().duration_ns, std::memory_order_relaxed);
   return {};
 }
 
 void FileSource::send(const ffmpeg::DecodedFrame& f) {
+  if (f.timestamp_ns() > position_ns_.load(std::memory_order_relaxed)) {
+    position_ns_.store(f.timestamp_ns(), std::memory_order_relaxed);
+  }
   if (const VideoFrame* v = f.video()) {
     video.push(*v);
     video_frames_.fetch_add(1, std::memory_order_relaxed);
@@ -98,8 +104,15 @@ void FileSource::teardown() {
 }
 
 nlohmann::json FileSource::metrics() const {
-  return {{"video_frames", video_frames_.load(std::memory_order_relaxed)},
-          {"audio_blocks", audio_blocks_.load(std::memory_order_relaxed)}};
+  const std::int64_t position = position_ns_.load(std::memory_order_relaxed);
+  nlohmann::json m{{"video_frames", video_frames_.load(std::memory_order_relaxed)},
+                   {"audio_blocks", audio_blocks_.load(std::memory_order_relaxed)},
+                   {"position_s", static_cast<double>(position) / 1e9}};
+  // How far through the file (not when looping): `streamlib run` draws it as a progress bar.
+  if (const std::int64_t duration = duration_ns_.load(std::memory_order_relaxed); duration > 0) {
+    m["progress"] = std::clamp(static_cast<double>(position) / static_cast<double>(duration), 0.0, 1.0);
+  }
+  return m;
 }
 
 }  // namespace streamlib

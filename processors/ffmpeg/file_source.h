@@ -62,6 +62,7 @@ class FileSource : public Processor<FileSourceConfig> {
   Result<void> setup(RuntimeContext& ctx) override;
   Result<void> process() override;
   void teardown() override;
+  // {"video_frames", "audio_blocks", "position_s", "progress": 0..1 when the length is known}
   nlohmann::json metrics() const override;
 
   // What the file holds (valid after setup()).
@@ -77,6 +78,8 @@ class FileSource : public Processor<FileSourceConfig> {
   bool outputs_checked_ = false;
   std::atomic<std::uint64_t> video_frames_{0};
   std::atomic<std::uint64_t> audio_blocks_{0};
+  std::atomic<std::int64_t> position_ns_{0};  // the latest timestamp sent
+  std::atomic<std::int64_t> duration_ns_{0};  // the file's, 0: unknown or looping
 };
 
 }  // namespace streamlib

@@ -74,6 +74,7 @@ ExecutionConfig VideoTestSource::execution_config() const {
 }
 
 Result<void> VideoTestSource::setup(RuntimeContext&) {
+  total_frames_.store(config().frames, std::memory_order_relaxed);
   if (config().format != PixelFormat::kRgba) {
     auto scaler = ffmpeg::Scaler::create({.format = config().format});
     if (!scaler) return make_error(internal::named_error(*this, scaler.error()));
@@ -128,7 +129,9 @@ Result<void> VideoTestSource::emit(std::uint64_t n, std::int64_t timestamp_ns) {
 void VideoTestSource::render(WritableVideoFrame& f, std::uint64_t n) const {
   const int w = f.width();
   const int h = f.height();
-  std::vector<std::uint8_t> row(static_cast<std::size_t>(w) * 4);
+  // One row of RGBA, kept between frames: the steady state allocates nothing per frame.
+  std::vector<std::uint8_t>& row = row_;
+  row.resize(static_cast<std::size_t>(w) * 4);
   auto plane = f.plane(0);
   const auto stride = static_cast<std::size_t>(f.stride(0));
   switch (config().pattern) {
@@ -203,7 +206,15 @@ void VideoTestSource::render(WritableVideoFrame& f, std::uint64_t n) const {
   }
 }
 
-nlohmann::json VideoTestSource::metrics() const { return {{"emitted", emitted_.load(std::memory_order_relaxed)}}; }
+nlohmann::json VideoTestSource::metrics() const {
+  nlohmann::json m{{"emitted", emitted_.load(std::memory_order_relaxed)}};
+  // `frames: N` says how far the stream has to go (`streamlib run` draws it as a progress bar).
+  if (const std::uint64_t total = total_frames_.load(std::memory_order_relaxed); total > 0) {
+    m["progress"] =
+        std::min(1.0, static_cast<double>(emitted_.load(std::memory_order_relaxed)) / static_cast<double>(total));
+  }
+  return m;
+}
 
 std::optional<std::uint64_t> read_frame_counter(const VideoFrame& frame) {
   if (!frame || frame.width() < 64 || frame.height() < 32) return std::nullopt;
@@ -257,6 +268,11 @@ ExecutionConfig AudioTestSource::execution_config() const {
 
 std::int64_t AudioTestSource::total_samples() const {
   return static_cast<std::int64_t>(std::llround(config().duration * config().sample_rate));
+}
+
+Result<void> AudioTestSource::setup(RuntimeContext&) {
+  total_samples_.store(total_samples(), std::memory_order_relaxed);
+  return {};
 }
 
 Result<void> AudioTestSource::process() {
@@ -323,7 +339,12 @@ void AudioTestSource::emit() {
 }
 
 nlohmann::json AudioTestSource::metrics() const {
-  return {{"samples", emitted_samples_.load(std::memory_order_relaxed)}};
+  nlohmann::json m{{"samples", emitted_samples_.load(std::memory_order_relaxed)}};
+  if (const std::int64_t total = total_samples_.load(std::memory_order_relaxed); total > 0) {
+    m["progress"] = std::min(
+        1.0, static_cast<double>(emitted_samples_.load(std::memory_order_relaxed)) / static_cast<double>(total));
+  }
+  return m;
 }
 
 }  // namespace streamlib

@@ -20,6 +20,7 @@
 #include <cstdint>
 #include <optional>
 #include <random>
+#include <vector>
 
 #include "ffmpeg/source_links.h"
 #include "ffmpeg_common/scaler.h"
@@ -80,6 +81,8 @@ class VideoTestSource : public Processor<VideoTestSourceConfig> {
   std::uint64_t next_ = 0;
   std::optional<std::int64_t> start_ns_;
   std::atomic<std::uint64_t> emitted_{0};
+  std::atomic<std::uint64_t> total_frames_{0};  // `frames`, for metrics() on another thread
+  mutable std::vector<std::uint8_t> row_;       // render()'s scratch row (processor thread only)
 };
 
 // The frame number burnt into `frame` by VideoTestSource (modulo 2^kCounterBits), read from the
@@ -121,7 +124,9 @@ class AudioTestSource : public Processor<AudioTestSourceConfig> {
   LinkOutput<AudioFrame> audio{this, "audio", "Interleaved float blocks, sample-accurate", kSourceLinkDefaults};
 
   ExecutionConfig execution_config() const override;
+  Result<void> setup(RuntimeContext& ctx) override;
   Result<void> process() override;
+  // {"samples": n, "progress": 0..1 when `duration` is set}
   nlohmann::json metrics() const override;
 
   // Samples in the whole stream (0: endless).
@@ -136,6 +141,7 @@ class AudioTestSource : public Processor<AudioTestSourceConfig> {
   std::optional<std::int64_t> start_ns_;
   std::minstd_rand noise_{12345};
   std::atomic<std::int64_t> emitted_samples_{0};
+  std::atomic<std::int64_t> total_samples_{0};  // for metrics() on another thread
 };
 
 }  // namespace streamlib

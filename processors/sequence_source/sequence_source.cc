@@ -1,5 +1,6 @@
 #include "sequence_source.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace streamlib {
@@ -29,6 +30,7 @@ Result<void> SequenceSource::process() {
   frame.set_frame_number(seq);
   frame.set_timestamp_ns(context().now_ns());
   out.push(std::move(frame).freeze());
+  count_.store(config().count, std::memory_order_relaxed);
   emitted_.store(seq + 1, std::memory_order_relaxed);
   if (config().count != 0 && next_ >= config().count) end_stream();  // the last one: downstream finishes
   return {};
@@ -39,6 +41,14 @@ Result<void> SequenceSource::on_config_change(const SequenceSourceConfig&) {
   return {};
 }
 
-nlohmann::json SequenceSource::metrics() const { return {{"emitted", emitted_.load(std::memory_order_relaxed)}}; }
+nlohmann::json SequenceSource::metrics() const {
+  const std::uint64_t emitted = emitted_.load(std::memory_order_relaxed);
+  nlohmann::json m{{"emitted", emitted}};
+  // With a `count`, how far the stream has to go (`streamlib run` draws it as a progress bar).
+  if (const std::uint64_t count = count_.load(std::memory_order_relaxed); count > 0) {
+    m["progress"] = std::min(1.0, static_cast<double>(emitted) / static_cast<double>(count));
+  }
+  return m;
+}
 
 }  // namespace streamlib

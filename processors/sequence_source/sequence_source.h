@@ -40,12 +40,14 @@ class SequenceSource : public Processor<SequenceSourceConfig> {
   ExecutionConfig execution_config() const override;
   Result<void> process() override;
   Result<void> on_config_change(const SequenceSourceConfig& next) override;
+  // {"emitted": n, "progress": 0..1 with a count}
   nlohmann::json metrics() const override;
 
  private:
   DataFramePool pool_;
   std::uint64_t next_ = 0;
   std::atomic<std::uint64_t> emitted_{0};
+  std::atomic<std::uint64_t> count_{0};  // config().count as of the last frame, for metrics()
 };
 
 }  // namespace streamlib
