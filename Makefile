@@ -13,15 +13,16 @@ deps:
 
 # The main job on a default that needs no camera, screen or sound card: a test picture and a
 # chord, encoded to H.264/AAC in an MP4 for five seconds with the live view (and shown in a window
-# too when a screen exists); then the graph drawn as SVG and the file checked with ffprobe.
+# too when a screen exists); then the graph drawn as SVG with the run's live figures, and the file
+# checked with ffprobe.
 DEMO_GRAPH = $(if $(DISPLAY),examples/graphs/record_display.json,examples/graphs/record.json)
 demo: deps
 	cmake --preset release
 	cmake --build build/release -j $(JOBS) --target streamlib_cli
 	build/release/tools/streamlib/streamlib validate $(DEMO_GRAPH)
-	build/release/tools/streamlib/streamlib dot $(DEMO_GRAPH) -o build/demo.dot
-	dot -Tsvg build/demo.dot -o build/demo.svg
 	build/release/tools/streamlib/streamlib run $(DEMO_GRAPH) --stats-json build/demo-stats.jsonl
+	build/release/tools/streamlib/streamlib dot $(DEMO_GRAPH) --stats build/demo-stats.jsonl -o build/demo.dot
+	dot -Tsvg build/demo.dot -o build/demo.svg
 	@ffprobe -v error -show_entries stream=codec_name,width,height,nb_frames,sample_rate:format=duration \
 	  -of compact=p=0 build/demo.mp4
 	@echo "recorded: build/demo.mp4   graph: build/demo.svg   stats: build/demo-stats.jsonl"

@@ -17,6 +17,16 @@ std::string record_escape(std::string_view s) {
   return out;
 }
 
+// Escapes text for a plain (edge) label.
+std::string label_escape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
 std::string ports_field(const std::vector<PortInfo>& ports, char prefix) {
   std::string out = "{";
   for (std::size_t i = 0; i < ports.size(); ++i) {
@@ -28,7 +38,12 @@ std::string ports_field(const std::vector<PortInfo>& ports, char prefix) {
 
 }  // namespace
 
-std::string Graph::to_dot() const {
+std::string Graph::to_dot() const { return to_dot(DotNotes{}); }
+
+std::string Graph::to_dot(const DotNotes& notes) const {
+  auto alert = [](const std::vector<std::string>& ids, const std::string& id) {
+    return std::find(ids.begin(), ids.end(), id) != ids.end();
+  };
   std::vector<const ProcessorNode*> nodes;
   for (const auto& n : nodes_) nodes.push_back(&n);
   std::sort(nodes.begin(), nodes.end(), [](auto* a, auto* b) { return a->id < b->id; });
@@ -46,18 +61,28 @@ std::string Graph::to_dot() const {
     std::string label = "{";
     if (!n->inputs().empty()) label += ports_field(n->inputs(), 'i') + "|";
     label += fmt::format("{}\\n{}", record_escape(n->id.str()), record_escape(n->type));
+    if (auto note = notes.processors.find(n->id.str()); note != notes.processors.end()) {
+      label += "\\n";
+      label += record_escape(note->second);
+    }
     if (!n->outputs().empty()) {
       label += '|';  // appended separately: g++ 12 -O3 warns (-Wrestrict) on "|" + std::string
       label += ports_field(n->outputs(), 'o');
     }
     label += "}";
-    out += fmt::format("  \"{}\" [label=\"{}\"];\n", n->id, label);
+    out += fmt::format("  \"{}\" [label=\"{}\"{}];\n", n->id, label,
+                       alert(notes.alert_processors, n->id.str()) ? ", color=red, fontcolor=red" : "");
   }
   for (const Link* l : links) {
     std::string label = fmt::format("{}, {}", *l->config.capacity, enum_name(*l->config.policy));
     if (l->config.read_mode == ReadMode::kLatest) label += ", latest";
-    out += fmt::format("  \"{}\":\"o_{}\" -> \"{}\":\"i_{}\" [label=\"{}\"];\n", l->source.processor, l->source.port,
-                       l->target.processor, l->target.port, label);
+    if (auto note = notes.links.find(l->id.str()); note != notes.links.end()) {
+      label += "\\n";
+      label += label_escape(note->second);
+    }
+    out += fmt::format("  \"{}\":\"o_{}\" -> \"{}\":\"i_{}\" [label=\"{}\"{}];\n", l->source.processor, l->source.port,
+                       l->target.processor, l->target.port, label,
+                       alert(notes.alert_links, l->id.str()) ? ", color=red, fontcolor=red" : "");
   }
   out += "}\n";
   return out;

@@ -1,6 +1,7 @@
 // Shared pieces of the streamlib CLI: failures, argument scanning and file I/O (see cli.h).
 #include "cli.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <exception>
@@ -156,6 +157,28 @@ CliResult<void> write_output(const std::string& path, std::string_view text) {
         Failure{kExitFailure, fmt::format("{}: write failed: {}", name, errno_text(errno != 0 ? errno : EIO)), false});
   }
   return {};
+}
+
+std::string format_table(const std::vector<std::vector<std::string>>& rows, std::string_view indent) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    widths.resize(std::max(widths.size(), row.size()), 0);
+    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    out += indent;
+    for (std::size_t c = 0; c < row.size(); ++c) {
+      if (c + 1 == row.size()) {
+        out += row[c];
+      } else {
+        out += fmt::format("{:<{}}  ", row[c], widths[c]);
+      }
+    }
+    while (!out.empty() && out.back() == ' ') out.pop_back();  // an empty last column
+    out += "\n";
+  }
+  return out;
 }
 
 }  // namespace streamlib::cli

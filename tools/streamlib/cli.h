@@ -28,9 +28,13 @@
 #include "streamlib/graph/graph.h"
 #include "streamlib/result.h"
 
+#if STREAMLIB_CLI_LV2
+#include "lv2_host/world.h"
+#endif
+
 namespace streamlib::cli {
 
-// Exit codes (SPEC §6).
+// Exit codes.
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;   // something failed while doing the work (a write after opening)
 inline constexpr int kExitBadInput = 2;  // wrong arguments, bad or missing input, unwritable output path
@@ -97,10 +101,22 @@ struct Command {
   CliResult<void> (*run)(std::span<const std::string> args);
 };
 
+// Left-aligned columns separated by two spaces; `indent` before each row. The last column is
+// not padded, so long descriptions do not leave trailing blanks.
+std::string format_table(const std::vector<std::vector<std::string>>& rows, std::string_view indent = "");
+
 extern const Command kValidateCommand;
 extern const Command kDotCommand;
 extern const Command kProcessorsCommand;
 extern const Command kPlanCommand;
 extern const Command kRunCommand;
+
+#if STREAMLIB_CLI_LV2
+// With the lv2 component (plugins.cc): the installed LV2 plugins, and one plugin's controls as
+// `streamlib plugins URI` and `streamlib processors Lv2Effect --plugin URI` show them.
+extern const Command kPluginsCommand;
+std::string format_plugin_controls(const lv2::PluginInfo& info);
+nlohmann::json plugin_controls_json(const lv2::PluginInfo& info);
+#endif
 
 }  // namespace streamlib::cli

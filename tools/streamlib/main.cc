@@ -1,10 +1,11 @@
-// streamlib: the command-line tool (SPEC §6).
+// streamlib: the command-line tool.
 //
 //   streamlib run FILE [...]           run a graph file (see run.cc)
 //   streamlib validate FILE            check a graph file, print a one-line summary
 //   streamlib dot FILE [-o OUT]        Graphviz DOT of a graph file
 //   streamlib processors [NAME]        the processor catalogue, or one type's ports and config
 //   streamlib plan OLD NEW             the delta from OLD to NEW in application order
+//   streamlib plugins [URI]            installed LV2 plugins, or one plugin's controls (with lv2)
 //
 // This file only dispatches: it finds the subcommand in kCommands, handles --help/--version,
 // and turns a subcommand's Failure into one line on stderr and an exit code (0 ok, 1 failure,
@@ -26,8 +27,13 @@ namespace streamlib::cli {
 
 namespace {
 
-constexpr std::array<const Command*, 5> kCommands{&kRunCommand, &kValidateCommand, &kDotCommand, &kProcessorsCommand,
-                                                  &kPlanCommand};
+constexpr std::array kCommands {
+  &kRunCommand, &kValidateCommand, &kDotCommand, &kProcessorsCommand, &kPlanCommand
+#if STREAMLIB_CLI_LV2
+      ,
+      &kPluginsCommand
+#endif
+};
 
 const Command* find_command(std::string_view name) {
   for (const Command* c : kCommands) {

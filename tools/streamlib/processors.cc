@@ -2,6 +2,7 @@
 // ports and config schema, as the registry (ProcessorFactory) describes them.
 #include <algorithm>
 #include <array>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -14,31 +15,7 @@ namespace streamlib::cli {
 
 namespace {
 
-constexpr std::array kOptions{OptionSpec{"json", "", false}};
-
-// Left-aligned columns separated by two spaces; `indent` before each row. The last column is
-// not padded, so long descriptions do not leave trailing blanks.
-std::string format_table(const std::vector<std::vector<std::string>>& rows, std::string_view indent = "") {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    widths.resize(std::max(widths.size(), row.size()), 0);
-    for (std::size_t c = 0; c < row.size(); ++c) widths[c] = std::max(widths[c], row[c].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    out += indent;
-    for (std::size_t c = 0; c < row.size(); ++c) {
-      if (c + 1 == row.size()) {
-        out += row[c];
-      } else {
-        out += fmt::format("{:<{}}  ", row[c], widths[c]);
-      }
-    }
-    while (!out.empty() && out.back() == ' ') out.pop_back();  // an empty last column
-    out += "\n";
-  }
-  return out;
-}
+constexpr std::array kOptions{OptionSpec{"json", "", false}, OptionSpec{"plugin", "", true}};
 
 // "in (AnyFrame), control (DataFrame)" or "-".
 std::string ports_summary(const std::vector<PortInfo>& ports) {
@@ -99,21 +76,38 @@ CliResult<void> run_processors(std::span<const std::string> raw) {
 
   Result<const ProcessorDescriptor*> d = factory.lookup(args->positional[0]);
   if (!d) return library_error(d.error());
-  return write_output("-", json ? (*d)->to_json().dump(2) + "\n" : format_descriptor(**d));
+  const std::optional<std::string> plugin = args->value("plugin");
+  if (!plugin) return write_output("-", json ? (*d)->to_json().dump(2) + "\n" : format_descriptor(**d));
+  // An Lv2Effect's controls are the plugin's: with --plugin, show them beside the schema.
+  if ((*d)->type_name != "Lv2Effect") return usage_error("--plugin URI goes with NAME Lv2Effect");
+#if STREAMLIB_CLI_LV2
+  Result<lv2::PluginInfo> info = lv2::World::get().describe(*plugin);
+  if (!info) return library_error(info.error());
+  if (json) {
+    nlohmann::json j = (*d)->to_json();
+    j["plugin"] = plugin_controls_json(*info);
+    return write_output("-", j.dump(2) + "\n");
+  }
+  return write_output("-", format_descriptor(**d) + "\n" + format_plugin_controls(*info));
+#else
+  return input_error("--plugin: this streamlib was built without the lv2 component");
+#endif
 }
 
 }  // namespace
 
 const Command kProcessorsCommand{
     "processors",
-    "[NAME] [--json]",
+    "[NAME] [--json] [--plugin URI]",
     "list processor types, or describe one",
     "Without NAME, lists every registered processor type with its input and output ports\n"
     "and a description. With NAME, shows that type's execution mode, its ports (name,\n"
     "direction, message type, default link config, description) and its config schema:\n"
     "each field's type, default, range, whether a live change applies while it runs (live),\n"
     "reopens its device or codec (restart) or is refused, and its description. --json\n"
-    "prints the same as JSON. An unknown NAME exits 2 and lists the known types.\n",
+    "prints the same as JSON. An unknown NAME exits 2 and lists the known types.\n"
+    "With NAME Lv2Effect, --plugin URI also shows that plugin's controls (symbol, default,\n"
+    "range), which are what the `controls` config field takes.\n",
     run_processors,
 };
 

@@ -93,10 +93,32 @@ std::string progress_bar(double fraction, int width) {
                      std::string(static_cast<std::size_t>(width - filled), '.'), fraction * 100);
 }
 
+// How far the run is, and what says so: the share of --duration gone, or the least advanced
+// source that knows its length (a processor whose metrics carry "progress": a file source, a
+// test source with `frames`/`duration`, a SequenceSource with `count`) — whichever ends the
+// run first. Nothing when neither is known.
+std::optional<std::pair<double, std::string>> run_progress(const IntervalStats& s, double elapsed,
+                                                           std::optional<double> duration) {
+  std::optional<std::pair<double, std::string>> input;
+  for (const ProcessorInterval& p : s.processors) {
+    if (!p.metrics.is_object()) continue;
+    auto it = p.metrics.find("progress");
+    if (it == p.metrics.end() || !it->is_number()) continue;
+    const double f = it->get<double>();
+    if (!input || f < input->first) input = std::pair{f, "input " + p.id.str()};
+  }
+  std::optional<std::pair<double, std::string>> timed;
+  if (duration) timed = std::pair{elapsed / *duration, std::string("duration")};
+  if (input && timed) return input->first >= timed->first ? input : timed;
+  return input ? input : timed;
+}
+
 // One live-view frame: a header, a processor table and a link table (pw-top's spirit).
 std::string live_view(const IntervalStats& s, double elapsed, std::optional<double> duration) {
   std::string out = fmt::format("streamlib run  {:.1f}s  {}", elapsed, enum_name(s.state));
-  if (duration) out += "  " + progress_bar(elapsed / *duration, 30);
+  if (auto progress = run_progress(s, elapsed, duration)) {
+    out += "  " + progress_bar(progress->first, 30) + " " + progress->second;
+  }
   out += "\n";
   out += fmt::format("  {:<20} {:<16} {:<9} {:>9} {:>6}  {}\n", "PROCESSOR", "TYPE", "STATE", "CALLS/S", "BUSY",
                      "METRICS");
@@ -322,9 +344,11 @@ const Command kRunCommand{
     "About once a second it shows each processor's state, calls per second, busy share (of one\n"
     "core) and metrics, and each link's messages per second, fill (depth/capacity), drops and\n"
     "p99 latency over that second. On a terminal the view redraws in place; otherwise it prints\n"
-    "plain lines.\n"
+    "plain lines. A progress bar shows how far the run is when that is known: the share of\n"
+    "--duration gone, or how far the least advanced source that knows its length has come (a\n"
+    "file, a test source with `frames` or `duration`), whichever ends the run first.\n"
     "\n"
-    "  -d, --duration S      stop after S seconds (a progress bar shows how far)\n"
+    "  -d, --duration S      stop after S seconds\n"
     "  -w, --watch           follow FILE: each save is validated and applied live as one delta\n"
     "                        (the plan is printed); an invalid edit is rejected whole and the\n"
     "                        pipeline runs on untouched\n"

@@ -128,6 +128,16 @@ class Graph {
   // Graphviz: one record node per processor showing its ports, one edge per link labelled
   // with capacity and policy.
   std::string to_dot() const;
+  // The same, with live figures (`streamlib dot FILE --stats`): a line under a processor's
+  // name and a line on a link's edge, and the ones to look at (a processor in error, a link
+  // that dropped) drawn in red. Ids not in the graph are ignored.
+  struct DotNotes {
+    std::unordered_map<std::string, std::string> processors;  // processor id -> text
+    std::unordered_map<std::string, std::string> links;       // link id -> text
+    std::vector<std::string> alert_processors;
+    std::vector<std::string> alert_links;
+  };
+  std::string to_dot(const DotNotes& notes) const;
 
   // Same processors and links (order does not matter).
   friend bool operator==(const Graph& a, const Graph& b);
