@@ -15,13 +15,18 @@
 # interleaved (A B C ... A B C ...), after one untimed warm-up round. After each run ffprobe must
 # count VIDEO_BENCH_FRAMES H.264 frames in the output, or the benchmark fails (exit 1).
 # Prints a markdown table of medians (min-max) and writes, into the work dir, runs.csv (every
-# run) and results.json (the summary, the commands and the machine).
+# run) and results.json (the summary, the commands and the machine); appends the comparisons
+# (bench video_pipeline, metrics wall_s, cpu_s, peak_rss_mb, peers ffmpeg and gstreamer) to
+# build/bench/results.jsonl beside the other benchmarks' lines, and prints whether the aim
+# (wall time within 5% of ffmpeg, ahead of GStreamer) is met.
 #
 # Environment:
 #   VIDEO_BENCH_FRAMES   frames in the input (default 300; use e.g. 30 to try the script)
 #   VIDEO_BENCH_RUNS     timed runs of each pipeline (default 5)
 #   VIDEO_BENCH_DIR      work dir for the input, outputs and results (default build/bench/video_pipeline)
 #   VIDEO_BENCH_TIMEOUT  seconds one run may take before it counts as failed (default 300)
+#   VIDEO_BENCH_RESULTS_JSONL  where the comparison lines go (default build/bench/results.jsonl;
+#                        empty: nowhere)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -166,7 +171,8 @@ commands_json="$(for name in "${names[@]}"; do printf '%s\t%s\n' "$name" "${comm
 
 FRAMES="$frames" RUNS="$runs" FAILED="$failed" LOAD_START="$load_start" LOAD_END="$load_end" \
   FFMPEG_VERSION="$ffmpeg_version" GST_VERSION="$gst_version" X264_VERSION="$x264_version" CPU="$cpu" \
-  NPROC="$(nproc)" STREAMLIB="$streamlib" COMMANDS="$commands_json" NAMES="${names[*]}" python3 - <<'EOF'
+  NPROC="$(nproc)" STREAMLIB="$streamlib" COMMANDS="$commands_json" NAMES="${names[*]}" \
+  RESULTS_JSONL="${VIDEO_BENCH_RESULTS_JSONL-$root/build/bench/results.jsonl}" python3 - <<'EOF'
 import csv, json, os, statistics
 
 names = os.environ["NAMES"].split()
@@ -206,6 +212,25 @@ json.dump({"frames": frames, "size": "1280x720", "fps": 30, "runs": int(os.envir
            "ok": os.environ["FAILED"] == "0", "machine": machine, "results": results},
           open("results.json", "w"), indent=2)
 
+# The comparisons, as the other benchmarks' lines in build/bench/results.jsonl: StreamLib's
+# VideoEncoder graph against ffmpeg and against gst-launch (CRF 23, the same quality mode), at
+# each tool's default threads and at one encoder thread; medians.
+by_name = {r["pipeline"]: r for r in results}
+jsonl = os.environ.get("RESULTS_JSONL")
+if jsonl:
+    with open(jsonl, "a") as f:
+        for sfx, threads in (("", "default"), ("_t1", "1")):
+            mine = by_name.get("streamlib_encoder" + sfx)
+            for peer, peer_row in (("ffmpeg", "ffmpeg"), ("gstreamer", "gstreamer_crf23")):
+                theirs = by_name.get(peer_row + sfx)
+                if not mine or not theirs or not mine["wall_s"] or not theirs["wall_s"]:
+                    continue
+                for metric, key in (("wall_s", "wall_s"), ("cpu_s", "cpu_s"), ("peak_rss_mb", "max_rss_mb")):
+                    f.write(json.dumps({"bench": "video_pipeline", "metric": metric,
+                                        "streamlib": mine[key]["median"], "peer": peer,
+                                        "peer_value": theirs[key]["median"], "higher_is_better": False,
+                                        "encoder_threads": threads}) + "\n")
+
 def cell(s, fmt):
     return f"{fmt.format(s['median'])} ({fmt.format(s['min'])}–{fmt.format(s['max'])})" if s else "—"
 
@@ -221,7 +246,18 @@ for r in results:
     print(f"| {r['pipeline'].removesuffix('_t1')} | {r['encoder_threads']} | {cell(r['wall_s'], '{:.2f}')} | "
           f"{cell(r['cpu_s'], '{:.2f}')} | {cell(r['max_rss_mb'], '{:.0f}')} | {fps} | {kbit} |")
 print()
+# The aim: wall time within 5% of ffmpeg, and ahead of GStreamer (same quality mode).
+for sfx, threads in (("", "default threads"), ("_t1", "one encoder thread")):
+    mine, ff, gst = (by_name.get(n + sfx) for n in ("streamlib_encoder", "ffmpeg", "gstreamer_crf23"))
+    if mine and ff and gst and mine["wall_s"] and ff["wall_s"] and gst["wall_s"]:
+        w, wf, wg = mine["wall_s"]["median"], ff["wall_s"]["median"], gst["wall_s"]["median"]
+        print(f"aim ({threads}): wall {w:.2f} s vs ffmpeg {wf:.2f} s = {w / wf:.3f}x "
+              f"[{'met' if w <= 1.05 * wf else 'NOT met'}: within 5%], vs GStreamer {wg:.2f} s "
+              f"[{'met' if w < wg else 'NOT met'}: ahead]")
+print()
 print(f"runs: {os.path.abspath('runs.csv')}   summary: {os.path.abspath('results.json')}")
+if jsonl:
+    print(f"comparisons appended to {jsonl}")
 EOF
 
 if ((failed)); then
