@@ -33,3 +33,14 @@ function(streamlib_add_component name target)
   set_property(GLOBAL APPEND PROPERTY STREAMLIB_COMPONENTS ${name})
   streamlib_add_layer(${target})
 endfunction()
+
+# streamlib_layer_warnings(<target>): the project's warnings on a layer's library or test
+# target (streamlib_warnings), or the same flags when the layer is configured on its own.
+function(streamlib_layer_warnings target)
+  if(TARGET streamlib_warnings)
+    target_link_libraries(${target} PRIVATE $<BUILD_INTERFACE:streamlib_warnings>)
+  else()
+    target_compile_options(${target} PRIVATE
+      -Wall -Wextra -Wpedantic -Wshadow -Wold-style-cast $<$<CXX_COMPILER_ID:GNU>:-Wno-missing-field-initializers>)
+  endif()
+endfunction()
