@@ -294,7 +294,14 @@ TEST_F(XvfbTest, LiveTitleAndSizeChanges) {
 
   const std::string renamed = title + "-renamed";
   ASSERT_TRUE(window->set_title(renamed));
-  EXPECT_EQ(x_->title(xw), renamed);
+  // The new title reaches the X server asynchronously (CI once read the old one): wait for it,
+  // as for the size below.
+  std::string seen = x_->title(xw);
+  for (int i = 0; i < 250 && seen != renamed; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    seen = x_->title(xw);
+  }
+  EXPECT_EQ(seen, renamed);
   EXPECT_EQ(window->config().title, renamed);
 
   // 640x360 has the picture's aspect: letterbox fills it, no bars.
