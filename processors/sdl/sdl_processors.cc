@@ -5,10 +5,19 @@
 
 #include <fmt/format.h>
 
+#include "ffmpeg_common/resampler.h"
+
 namespace streamlib {
 
+Result<void> validate_audio_device(int sample_rate, int channels, std::uint32_t frames_per_buffer) {
+  STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 8000, 384000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("channels", channels, 1, kMaxAudioChannels));
+  return check_range<std::uint32_t>("frames_per_buffer", frames_per_buffer, 16, 65536);
+}
+
 namespace {
-sdl::AudioDeviceConfig device_config(const SdlAudioConfig& c) {
+template <typename Config>
+sdl::AudioDeviceConfig device_config(const Config& c) {
   return {.device = c.device,
           .sample_rate = c.sample_rate,
           .channels = c.channels,
@@ -19,11 +28,16 @@ sdl::AudioDeviceConfig device_config(const SdlAudioConfig& c) {
 
 // --- AudioOutput -----------------------------------------------------------------------------
 
+AudioOutput::AudioOutput() = default;
+AudioOutput::~AudioOutput() = default;
+
 Result<void> AudioOutput::setup(RuntimeContext&) {
   // The device thread reads its shape from rt_, never from config() (which a live change
   // replaces on the processor thread; such a change rebuilds this processor and its device).
   rt_.channels = config().channels;
   rt_.sample_rate = config().sample_rate;
+  rt_.convert = config().convert;
+  rt_.resampler.reset();
   auto dev = sdl::AudioDevice::open_output(device_config(config()), [this](std::span<float> s) { on_device(s); });
   if (!dev) return make_error(dev.error().with_context("AudioOutput"));
   device_ = std::move(*dev);
@@ -43,6 +57,7 @@ void AudioOutput::teardown() {
   if (device_) device_->close();
   device_.reset();
   rt_.current = AudioFrame();
+  rt_.resampler.reset();
 }
 
 void AudioOutput::on_device(std::span<float> samples) {
@@ -55,24 +70,9 @@ void AudioOutput::on_device(std::span<float> samples) {
   }
   std::size_t filled = 0;
   while (filled < want) {
-    if (!rt_.current) {
-      // Peeked, and taken from the link only once fully played: the input so does not look
-      // ended (and the runtime does not finish and pause the device) while a frame's tail is
-      // still to be played.
-      std::optional<AudioFrame> next = audio.peek();
-      if (!next) break;
-      if (next->sample_rate() != rt_.sample_rate || next->channels() != rt_.channels) {
-        rt_.failed = true;
-        context().fail_cycle(Error(ErrorCode::kInvalidArgument,
-                                   fmt::format("AudioOutput: audio carries {} Hz, {} channels but the device plays "
-                                               "{} Hz, {} channels; put an AudioResampler / AudioChannelConverter "
-                                               "before it or set sample_rate / channels",
-                                               next->sample_rate(), next->channels(), rt_.sample_rate, rt_.channels)));
-        return;
-      }
-      rt_.current = std::move(*next);
-      rt_.offset = 0;
-      rt_.started = true;
+    if (!rt_.current && !next_frame()) {
+      if (rt_.failed) return;
+      break;
     }
     const std::size_t n = std::min(want - filled, rt_.current.frame_count() - rt_.offset);
     std::memcpy(samples.data() + filled * channels, rt_.current.samples().data() + rt_.offset * channels,
@@ -93,11 +93,57 @@ void AudioOutput::on_device(std::span<float> samples) {
   if (!rt_.current && audio.ended()) context().request_process();
 }
 
+bool AudioOutput::next_frame() {
+  auto fail = [&](Error e) {
+    rt_.failed = true;
+    context().fail_cycle(std::move(e));
+    return false;
+  };
+  while (true) {
+    // Peeked, and taken from the link only once fully played (converted or not): the input so
+    // does not look ended (and the runtime does not finish and pause the device) while a
+    // frame's tail is still to be played.
+    std::optional<AudioFrame> next = audio.peek();
+    if (!next) return false;
+    if (next->sample_rate() == rt_.sample_rate && next->channels() == rt_.channels) {
+      if (rt_.resampler) rt_.resampler->reset();  // a new segment at the device's own shape
+      rt_.current = std::move(*next);
+      break;
+    }
+    if (!rt_.convert) {
+      return fail(Error(ErrorCode::kInvalidArgument,
+                        fmt::format("AudioOutput: audio carries {} Hz, {} channels but the device plays {} Hz, {} "
+                                    "channels and convert is false; set convert: true, put an AudioResampler / "
+                                    "AudioChannelConverter before it or set sample_rate / channels",
+                                    next->sample_rate(), next->channels(), rt_.sample_rate, rt_.channels)));
+    }
+    if (!rt_.resampler) {
+      // Once per stream shape, on the device thread (the converter's set-up allocates).
+      auto made = ffmpeg::Resampler::create({.sample_rate = rt_.sample_rate, .channels = rt_.channels});
+      if (!made) return fail(made.error().with_context("AudioOutput: converting audio"));
+      rt_.resampler = std::make_unique<ffmpeg::Resampler>(std::move(*made));
+    }
+    auto converted = rt_.resampler->process(*next);
+    if (!converted) return fail(converted.error().with_context("AudioOutput: converting audio"));
+    converted_.fetch_add(next->frame_count(), std::memory_order_relaxed);
+    if (!*converted) {  // the converter is still filling: its samples are inside it
+      (void)audio.read();
+      continue;
+    }
+    rt_.current = std::move(*converted);
+    break;
+  }
+  rt_.offset = 0;
+  rt_.started = true;
+  return true;
+}
+
 nlohmann::json AudioOutput::metrics() const {
   return {{"frames_played", played_.load(std::memory_order_relaxed)},
           {"underruns", underruns_.load(std::memory_order_relaxed)},
           {"silent_frames", silent_.load(std::memory_order_relaxed)},
-          {"skipped_cycles", skipped_.load(std::memory_order_relaxed)}};
+          {"skipped_cycles", skipped_.load(std::memory_order_relaxed)},
+          {"converted_frames", converted_.load(std::memory_order_relaxed)}};
 }
 
 // --- AudioCapture ----------------------------------------------------------------------------

@@ -25,32 +25,58 @@
 #include "streamlib/processor.h"
 
 namespace streamlib {
+namespace ffmpeg {
+class Resampler;
+}
+
+// The device fields AudioCapture and AudioOutput share.
+Result<void> validate_audio_device(int sample_rate, int channels, std::uint32_t frames_per_buffer);
 
 struct SdlAudioConfig {
   std::string device;  // an SDL device name; empty: the default device
   int sample_rate = 48000;
   int channels = 2;
   std::uint32_t frames_per_buffer = 1024;  // frames per device callback
-  Result<void> validate() const {
-    STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 8000, 384000));
-    STREAMLIB_RETURN_IF_ERROR(check_range("channels", channels, 1, kMaxAudioChannels));
-    return check_range<std::uint32_t>("frames_per_buffer", frames_per_buffer, 16, 65536);
-  }
+  Result<void> validate() const { return validate_audio_device(sample_rate, channels, frames_per_buffer); }
 };
 STREAMLIB_CONFIG(SdlAudioConfig, device, sample_rate, channels, frames_per_buffer);
-STREAMLIB_CONFIG_DOCS(
-    SdlAudioConfig, {"device", "SDL audio device name; empty: the default device", "", ConfigReload::kRestart},
-    {"sample_rate", "Device sample rate in Hz (AudioOutput: the audio must match)", "[8000, 384000]",
-     ConfigReload::kRestart},
-    {"channels", "Device channel count (AudioOutput: the audio must match)", "[1, 8]", ConfigReload::kRestart},
-    {"frames_per_buffer", "Frames (per channel) per device callback", "[16, 65536]", ConfigReload::kRestart});
-using AudioOutputConfig = SdlAudioConfig;
+STREAMLIB_CONFIG_DOCS(SdlAudioConfig,
+                      {"device", "SDL audio device name; empty: the default device", "", ConfigReload::kRestart},
+                      {"sample_rate", "Device sample rate in Hz", "[8000, 384000]", ConfigReload::kRestart},
+                      {"channels", "Device channel count", "[1, 8]", ConfigReload::kRestart},
+                      {"frames_per_buffer", "Frames (per channel) per device callback", "[16, 65536]",
+                       ConfigReload::kRestart});
 using AudioCaptureConfig = SdlAudioConfig;
 
-// Plays `audio` (at the configured rate and channel count: put an AudioResampler /
-// AudioChannelConverter before it) on the device. A callback that finds too little audio after
-// playback began plays silence for the rest and counts an underrun. Audio of another rate or
-// channel count fails the processor with an error that says so.
+// AudioOutput's config: the device's, and whether audio of another rate or channel count is
+// converted to the device's (libswresample) or refused.
+struct AudioOutputConfig {
+  std::string device;
+  int sample_rate = 48000;
+  int channels = 2;
+  std::uint32_t frames_per_buffer = 1024;
+  bool convert = true;
+  Result<void> validate() const { return validate_audio_device(sample_rate, channels, frames_per_buffer); }
+};
+STREAMLIB_CONFIG(AudioOutputConfig, device, sample_rate, channels, frames_per_buffer, convert);
+STREAMLIB_CONFIG_DOCS(
+    AudioOutputConfig, {"device", "SDL audio device name; empty: the default device", "", ConfigReload::kRestart},
+    {"sample_rate", "Device sample rate in Hz", "[8000, 384000]", ConfigReload::kRestart},
+    {"channels", "Device channel count", "[1, 8]", ConfigReload::kRestart},
+    {"frames_per_buffer", "Frames (per channel) per device callback", "[16, 65536]", ConfigReload::kRestart},
+    {"convert",
+     "Audio of another sample rate or channel count is converted to the device's (libswresample); false: it is "
+     "an error",
+     "", ConfigReload::kRestart});
+
+// Plays `audio` on the device, opened at the configured rate and channel count (SDL converts
+// from those to what the hardware plays). Audio of another rate or channel count is converted
+// to the configured ones with libswresample on the device thread (`convert`, the default; the
+// converter is made at the first such frame; the few samples still inside its filter at end of
+// stream, under a millisecond, are not played), or fails the processor with an error that says
+// so (`convert: false`). A callback
+// that finds too little audio after playback began plays silence for the rest and counts an
+// underrun.
 class AudioOutput : public Processor<AudioOutputConfig> {
  public:
   STREAMLIB_PROCESSOR(AudioOutput, "Plays audio on an SDL audio device", Manual{});
@@ -61,15 +87,21 @@ class AudioOutput : public Processor<AudioOutputConfig> {
   void stop_streaming() override;
   Result<void> process() override { return {}; }
   void teardown() override;
-  // {"frames_played", "underruns", "silent_frames", "skipped_cycles"}
+  // {"frames_played", "underruns", "silent_frames", "skipped_cycles", "converted_frames"}
   nlohmann::json metrics() const override;
 
   std::uint64_t frames_played() const { return played_.load(std::memory_order_relaxed); }
   std::uint64_t underruns() const { return underruns_.load(std::memory_order_relaxed); }
 
+  AudioOutput();
+  ~AudioOutput() override;
+
  private:
   // SDL's audio thread.
   void on_device(std::span<float> samples);
+  // Device thread: the next frame to play into rt_.current (converted when it must be); false
+  // when there is none yet. A conversion error fails the cycle and sets rt_.failed.
+  bool next_frame();
 
   std::unique_ptr<sdl::AudioDevice> device_;
   // Device thread only (rt): the frame being played and how far.
@@ -79,9 +111,12 @@ class AudioOutput : public Processor<AudioOutputConfig> {
     bool started = false;    // audio has begun to flow (underruns count from here)
     int channels = 0;        // the device's shape, fixed in setup()
     int sample_rate = 0;
+    bool convert = true;
     bool failed = false;
+    std::unique_ptr<ffmpeg::Resampler> resampler;  // made at the first frame to convert
   } rt_;
   std::atomic<std::uint64_t> played_{0};
+  std::atomic<std::uint64_t> converted_{0};
   std::atomic<std::uint64_t> underruns_{0};
   std::atomic<std::uint64_t> silent_{0};
   std::atomic<std::uint64_t> skipped_{0};

@@ -15,6 +15,7 @@ namespace {
 using namespace audio_testing;  // NOLINT(google-build-using-namespace)
 using sdl_testing::nonzero_frames;
 using sdl_testing::read_floats;
+using sdl_testing::trimmed_frames;
 
 class AudioOutputTest : public sdl_testing::DiskAudioTest {
  protected:
@@ -67,15 +68,45 @@ TEST_F(AudioOutputTest, CountsAnUnderrunWhenTheInputRunsDry) {
   ASSERT_TRUE(h.stop());
 }
 
-TEST_F(AudioOutputTest, AudioAtAnotherRateFailsWithAClearError) {
+TEST_F(AudioOutputTest, AudioAtAnotherRateAndChannelCountIsConvertedToTheDevices) {
   use_disk_audio(1);
   ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 2, .frames_per_buffer = 512});
+  ASSERT_TRUE(h.start()) << "device";
+  const float amplitude = db_to_amplitude(-6.0);
+  // One second of a mono 440 Hz sine at 44.1 kHz, in 10 ms blocks.
+  for (int b = 0; b < 100; ++b) ASSERT_TRUE(h.push("audio", sine_block(1, 44100, 441, b * 441, 440.0, amplitude)));
+  ASSERT_TRUE(h.end_input("audio"));
+  // The converter's filter keeps back a few samples at the end (under a millisecond).
+  ASSERT_TRUE(eventually([&] { return h.processor().frames_played() >= 48000 - 64; }));
+  ASSERT_TRUE(h.stop());
+  EXPECT_LE(h.processor().frames_played(), 48000u);
+  EXPECT_EQ(h.processor().metrics()["converted_frames"].get<std::uint64_t>(), 44100u);
+  EXPECT_EQ(h.processor().underruns(), 0u);
+
+  const std::vector<float> played = trimmed_frames(read_floats(dir_ / "out.raw"), 2);
+  ASSERT_GE(played.size(), 2u * (48000 - 64));
+  ASSERT_LE(played.size(), 2u * 48000);
+  // Mono goes to both channels at full level.
+  for (std::size_t i = 0; i < played.size(); i += 2) ASSERT_EQ(played[i], played[i + 1]) << "frame " << i / 2;
+  const std::vector<float> left = left_of(played);
+  // Away from the filter's start-up: the tone's pitch and level are kept.
+  const std::size_t from = 1000;
+  const std::size_t to = left.size() - 1000;
+  EXPECT_NEAR(frequency(left, from, to, 48000), 440.0, 0.05);
+  EXPECT_NEAR(20.0 * std::log10(peak(left, from, to)), -6.0, 0.05);
+  EXPECT_NEAR(20.0 * std::log10(rms(left, from, to) * std::numbers::sqrt2), -6.0, 0.05);
+}
+
+TEST_F(AudioOutputTest, AudioAtAnotherRateWithConvertOffFailsWithAClearError) {
+  use_disk_audio(1);
+  ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 2, .frames_per_buffer = 512, .convert = false});
   ASSERT_TRUE(h.start());
   ASSERT_TRUE(h.push("audio", sine_block(2, 44100, 441, 0, 440.0, 0.5f)));
   ASSERT_TRUE(eventually([&] { return h.processor().metrics()["skipped_cycles"].get<std::uint64_t>() > 0; }));
   auto r = h.process();
   ASSERT_FALSE(r);
   EXPECT_NE(r.error().message().find("44100 Hz"), std::string::npos) << r.error().message();
+  EXPECT_NE(r.error().message().find("convert is false"), std::string::npos) << r.error().message();
   EXPECT_NE(r.error().message().find("AudioResampler"), std::string::npos) << r.error().message();
 }
 

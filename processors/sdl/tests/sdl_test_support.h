@@ -24,6 +24,23 @@ inline std::vector<float> read_floats(const fs::path& path) {
   return out;
 }
 
+// From the first to the last frame that is not exactly zero: drops the silence around the
+// played audio but keeps its own zero samples (a resampled sine can hit 0.0f exactly).
+inline std::vector<float> trimmed_frames(const std::vector<float>& raw, int channels) {
+  const auto c = static_cast<std::size_t>(channels);
+  auto nonzero = [&](std::size_t frame) {
+    for (std::size_t k = 0; k < c; ++k)
+      if (raw[frame * c + k] != 0.0f) return true;
+    return false;
+  };
+  const std::size_t frames = raw.size() / c;
+  std::size_t first = 0;
+  while (first < frames && !nonzero(first)) ++first;
+  std::size_t end = frames;
+  while (end > first && !nonzero(end - 1)) --end;
+  return {raw.begin() + static_cast<std::ptrdiff_t>(first * c), raw.begin() + static_cast<std::ptrdiff_t>(end * c)};
+}
+
 inline void write_floats(const fs::path& path, const std::vector<float>& samples) {
   std::ofstream out(path, std::ios::binary);
   out.write(reinterpret_cast<const char*>(samples.data()),  // NOLINT
