@@ -1,10 +1,31 @@
 #include "streamlib/registry.h"
 
 #include <algorithm>
+#include <cctype>
+#include <vector>
 
 namespace streamlib {
 
 namespace {
+// Edits (insert, delete, replace) between a and b, ignoring case: "VideoTestSorce" is one from
+// "VideoTestSource", "nullsink" none from "NullSink".
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  auto same = [](char x, char y) {
+    return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+  };
+  std::vector<std::size_t> prev(b.size() + 1);
+  std::vector<std::size_t> cur(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (same(a[i - 1], b[j - 1]) ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()];
+}
+
 nlohmann::json ports_json(const std::vector<PortInfo>& ports) {
   nlohmann::json out = nlohmann::json::array();
   for (const auto& p : ports) {
@@ -116,9 +137,19 @@ std::vector<const ProcessorDescriptor*> ProcessorFactory::list() const {
 
 Result<const ProcessorDescriptor*> ProcessorFactory::lookup(std::string_view type_name) const {
   if (const ProcessorDescriptor* d = find(type_name)) return d;
+  // A type within a few edits of the name (a typo, a case slip) is named first.
   std::string known;
-  for (const ProcessorDescriptor* d : list()) known += (known.empty() ? "" : ", ") + d->type_name;
-  return make_error(ErrorCode::kNotFound, "unknown processor type '{}' (known types: {})", type_name, known);
+  std::string closest;
+  std::size_t best = std::max<std::size_t>(2, type_name.size() / 4) + 1;
+  for (const ProcessorDescriptor* d : list()) {
+    known += (known.empty() ? "" : ", ") + d->type_name;
+    if (const std::size_t distance = edit_distance(type_name, d->type_name); distance < best) {
+      best = distance;
+      closest = d->type_name;
+    }
+  }
+  const std::string hint = closest.empty() ? "" : fmt::format(", did you mean '{}'?", closest);
+  return make_error(ErrorCode::kNotFound, "unknown processor type '{}'{} (known types: {})", type_name, hint, known);
 }
 
 Result<nlohmann::json> ProcessorFactory::canonical_config(std::string_view type_name, const nlohmann::json& config,

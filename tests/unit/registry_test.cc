@@ -76,6 +76,13 @@ TEST(RegistryTest, LookupFindsATypeOrNamesTheKnownOnes) {
   EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
   EXPECT_EQ(unknown.error().message(),
             "unknown processor type 'Teleporter' (known types: Counter, NullSink, SequenceSource)");
+  // A typo or a case slip: the closest type is named first.
+  EXPECT_EQ(f.lookup("SequenceSorce").error().message(),
+            "unknown processor type 'SequenceSorce', did you mean 'SequenceSource'? "
+            "(known types: Counter, NullSink, SequenceSource)");
+  EXPECT_EQ(
+      f.lookup("nullsink").error().message(),
+      "unknown processor type 'nullsink', did you mean 'NullSink'? (known types: Counter, NullSink, SequenceSource)");
 }
 
 TEST(RegistryTest, CreateRejectsUnknownTypesAndBadConfigs) {

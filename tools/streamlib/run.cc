@@ -218,8 +218,13 @@ void apply_edit(StreamRuntime& rt, const RunOptions& options) {
   }
   print(stdout, fmt::format("{}: applying\n{}", display_name(options.file), format_plan(delta, *next, current)));
   if (auto applied = rt.apply(*next); !applied) {
-    print(stderr, fmt::format("streamlib: {}: {}\nstreamlib: edit rejected; still running the previous graph\n",
-                              display_name(options.file), applied.error().message()));
+    // The runtime keeps what applied (a processor whose setup failed is left out, the rest of
+    // the edit goes in): put the previous graph back, so that the edit is rejected whole.
+    auto restored = rt.apply(current);
+    print(stderr, fmt::format("streamlib: {}: {}\nstreamlib: edit rejected; {}\n", display_name(options.file),
+                              applied.error().message(),
+                              restored ? std::string("still running the previous graph")
+                                       : "could not restore the previous graph: " + restored.error().message()));
     return;
   }
   print(stdout, fmt::format("{}: applied, checksum 0x{:016x}\n", display_name(options.file), rt.graph().checksum()));
