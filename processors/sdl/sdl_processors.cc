@@ -37,6 +37,8 @@ Result<void> AudioOutput::setup(RuntimeContext&) {
   rt_.channels = config().channels;
   rt_.sample_rate = config().sample_rate;
   rt_.convert = config().convert;
+  rt_.start_buffers = config().start_buffers;
+  rt_.started = false;
   rt_.resampler.reset();
   auto dev = sdl::AudioDevice::open_output(device_config(config()), [this](std::span<float> s) { on_device(s); });
   if (!dev) return make_error(dev.error().with_context("AudioOutput"));
@@ -103,6 +105,7 @@ bool AudioOutput::next_frame() {
     // Peeked, and taken from the link only once fully played (converted or not): the input so
     // does not look ended (and the runtime does not finish and pause the device) while a
     // frame's tail is still to be played.
+    if (!rt_.started && audio.queued() < rt_.start_buffers && !audio.full() && !audio.end_queued()) return false;
     std::optional<AudioFrame> next = audio.peek();
     if (!next) return false;
     if (next->sample_rate() == rt_.sample_rate && next->channels() == rt_.channels) {

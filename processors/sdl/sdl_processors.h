@@ -56,9 +56,13 @@ struct AudioOutputConfig {
   int channels = 2;
   std::uint32_t frames_per_buffer = 1024;
   bool convert = true;
-  Result<void> validate() const { return validate_audio_device(sample_rate, channels, frames_per_buffer); }
+  std::uint32_t start_buffers = 2;
+  Result<void> validate() const {
+    STREAMLIB_RETURN_IF_ERROR(check_range<std::uint32_t>("start_buffers", start_buffers, 1, 65536));
+    return validate_audio_device(sample_rate, channels, frames_per_buffer);
+  }
 };
-STREAMLIB_CONFIG(AudioOutputConfig, device, sample_rate, channels, frames_per_buffer, convert);
+STREAMLIB_CONFIG(AudioOutputConfig, device, sample_rate, channels, frames_per_buffer, convert, start_buffers);
 STREAMLIB_CONFIG_DOCS(
     AudioOutputConfig, {"device", "SDL audio device name; empty: the default device", "", ConfigReload::kRestart},
     {"sample_rate", "Device sample rate in Hz", "[8000, 384000]", ConfigReload::kRestart},
@@ -67,16 +71,21 @@ STREAMLIB_CONFIG_DOCS(
     {"convert",
      "Audio of another sample rate or channel count is converted to the device's (libswresample); false: it is "
      "an error",
-     "", ConfigReload::kRestart});
+     "", ConfigReload::kRestart},
+    {"start_buffers",
+     "Playback begins once this many buffers wait on the input (or the link is full, or the stream ends): a chain "
+     "still starting up does not underrun; each buffer adds its length of latency",
+     "[1, 65536]", ConfigReload::kRestart});
 
 // Plays `audio` on the device, opened at the configured rate and channel count (SDL converts
 // from those to what the hardware plays). Audio of another rate or channel count is converted
 // to the configured ones with libswresample on the device thread (`convert`, the default; the
 // converter is made at the first such frame; the few samples still inside its filter at end of
 // stream, under a millisecond, are not played), or fails the processor with an error that says
-// so (`convert: false`). A callback
-// that finds too little audio after playback began plays silence for the rest and counts an
-// underrun.
+// so (`convert: false`). Playback begins once `start_buffers` buffers are queued on the input
+// (or the link is full, or the stream ended), as ALSA's start threshold does; a callback
+// before that plays silence. A callback that finds too little audio after playback began plays
+// silence for the rest and counts an underrun.
 class AudioOutput : public Processor<AudioOutputConfig> {
  public:
   STREAMLIB_PROCESSOR(AudioOutput, "Plays audio on an SDL audio device", Manual{});
@@ -112,6 +121,7 @@ class AudioOutput : public Processor<AudioOutputConfig> {
     int channels = 0;        // the device's shape, fixed in setup()
     int sample_rate = 0;
     bool convert = true;
+    std::size_t start_buffers = 1;
     bool failed = false;
     std::unique_ptr<ffmpeg::Resampler> resampler;  // made at the first frame to convert
   } rt_;

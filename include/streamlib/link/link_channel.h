@@ -353,6 +353,22 @@ class LinkChannel final : public LinkChannelBase {
   // How many messages one drain() call takes at most: one ring's capacity, or what is queued
   // now if more. Bounded on purpose: a producer that keeps up must not keep the consumer inside
   // one process() call forever, or it would never reach a safe point.
+  // Consumer thread: the messages queued now, in the ring being read and any newer one a resize
+  // handed over.
+  std::size_t queued() {
+    std::size_t n = cring_->ring.consumer_available();
+    for (Ring* r = cring_->next.load(std::memory_order_acquire); r != nullptr;
+         r = r->next.load(std::memory_order_acquire))
+      n += r->ring.size();
+    return n;
+  }
+  // Consumer thread: the producer ended the stream (its end follows what is queued).
+  bool end_queued() {
+    for (Ring* r = cring_; r != nullptr; r = r->next.load(std::memory_order_acquire))
+      if (r->ended.load(std::memory_order_acquire)) return true;
+    return false;
+  }
+
   std::size_t drain_limit() {
     if (read_mode() == ReadMode::kLatest) return 1;
     return std::max(cring_->ring.capacity(), cring_->ring.consumer_available());

@@ -72,6 +72,12 @@ class LinkInput final : public InputPortBase {
     }
   }
 
+  // Processor thread (or a driven cycle): how many messages are queued now; 0 with no link.
+  // What a sink that buffers before it starts (AudioOutput's `start_buffers`) waits on.
+  std::size_t queued() requires(!std::is_same_v<T, AnyFrame>) { return typed_ ? typed_->queued() : 0; }
+  // Processor thread: the producer has ended the stream; its end follows what is queued.
+  bool end_queued() requires(!std::is_same_v<T, AnyFrame>) { return typed_ && typed_->end_queued(); }
+
   bool has_data() override {
     if constexpr (std::is_same_v<T, AnyFrame>) {
       return channel_ && channel_->any_has_data();

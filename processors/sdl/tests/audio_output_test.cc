@@ -1,7 +1,9 @@
 // AudioOutput through SDL's disk driver: what it plays is read back from the file and measured.
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "audio_test_support.h"
 #include "sdl/sdl_processors.h"
@@ -59,7 +61,7 @@ TEST_F(AudioOutputTest, PlaysA440HzSineAtMinus6dBFSIntoTheDiskFile) {
 
 TEST_F(AudioOutputTest, CountsAnUnderrunWhenTheInputRunsDry) {
   use_disk_audio(1);
-  ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 1, .frames_per_buffer = 512});
+  ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 1, .frames_per_buffer = 512, .start_buffers = 1});
   ASSERT_TRUE(h.start());
   ASSERT_TRUE(h.push("audio", sine_block(1, 48000, 480, 0, 440.0, 0.5f)));
   ASSERT_TRUE(eventually([&] { return h.processor().underruns() >= 1; }));
@@ -99,7 +101,8 @@ TEST_F(AudioOutputTest, AudioAtAnotherRateAndChannelCountIsConvertedToTheDevices
 
 TEST_F(AudioOutputTest, AudioAtAnotherRateWithConvertOffFailsWithAClearError) {
   use_disk_audio(1);
-  ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 2, .frames_per_buffer = 512, .convert = false});
+  ProcessorHarness<AudioOutput> h(
+      {.sample_rate = 48000, .channels = 2, .frames_per_buffer = 512, .convert = false, .start_buffers = 1});
   ASSERT_TRUE(h.start());
   ASSERT_TRUE(h.push("audio", sine_block(2, 44100, 441, 0, 440.0, 0.5f)));
   ASSERT_TRUE(eventually([&] { return h.processor().metrics()["skipped_cycles"].get<std::uint64_t>() > 0; }));
@@ -108,6 +111,30 @@ TEST_F(AudioOutputTest, AudioAtAnotherRateWithConvertOffFailsWithAClearError) {
   EXPECT_NE(r.error().message().find("44100 Hz"), std::string::npos) << r.error().message();
   EXPECT_NE(r.error().message().find("convert is false"), std::string::npos) << r.error().message();
   EXPECT_NE(r.error().message().find("AudioResampler"), std::string::npos) << r.error().message();
+}
+
+TEST_F(AudioOutputTest, PlaybackWaitsForStartBuffersThenPlaysFromTheFirstSample) {
+  use_disk_audio(1);
+  ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 1, .frames_per_buffer = 64, .start_buffers = 4});
+  ASSERT_TRUE(h.start());
+  for (int b = 0; b < 3; ++b) ASSERT_TRUE(h.push("audio", sine_block(1, 48000, 64, b * 64, 440.0, 0.5f)));
+  // Three of four buffers: the device keeps playing silence and counts no underrun.
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(h.processor().frames_played(), 0u);
+  EXPECT_EQ(h.processor().underruns(), 0u);
+  ASSERT_TRUE(h.push("audio", sine_block(1, 48000, 64, 3 * 64, 440.0, 0.5f)));
+  ASSERT_TRUE(eventually([&] { return h.processor().frames_played() == 4u * 64; }));
+  ASSERT_TRUE(h.stop());
+}
+
+TEST_F(AudioOutputTest, AStreamShorterThanStartBuffersStillPlaysToItsEnd) {
+  use_disk_audio(1);
+  ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 1, .frames_per_buffer = 64, .start_buffers = 8});
+  ASSERT_TRUE(h.start());
+  for (int b = 0; b < 2; ++b) ASSERT_TRUE(h.push("audio", sine_block(1, 48000, 64, b * 64, 440.0, 0.5f)));
+  ASSERT_TRUE(h.end_input("audio"));
+  ASSERT_TRUE(eventually([&] { return h.processor().frames_played() == 2u * 64; }));
+  ASSERT_TRUE(h.stop());
 }
 
 TEST_F(AudioOutputTest, NoAudioDeviceIsAClearErrorAtSetup) {
