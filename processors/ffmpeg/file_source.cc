@@ -14,6 +14,9 @@ constexpr int kBatch = 8;
 
 Result<void> FileSourceConfig::validate() const {
   if (path.empty()) return make_error(ErrorCode::kInvalidArgument, "path: must not be empty");
+  if (!(start_s >= 0) || start_s > 1e9) {
+    return make_error(ErrorCode::kInvalidArgument, "start_s: must be a position in seconds >= 0, got {}", start_s);
+  }
   STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 0, 384000));
   return check_range("channels", channels, 0, kMaxAudioChannels);
 }
@@ -32,6 +35,21 @@ Result<void> FileSource::setup(RuntimeContext&) {
                                                    .loop = c.loop});
   if (!reader) return make_error(internal::named_error(*this, reader.error()));
   reader_.emplace(std::move(*reader));
+  if (c.start_s > 0) {
+    const auto at = static_cast<std::int64_t>(c.start_s * 1e9);
+    const std::int64_t duration = reader_->info().duration_ns;
+    if (duration > 0 && at >= duration) {
+      reader_.reset();
+      return make_error(internal::named_error(
+          *this,
+          Error(ErrorCode::kInvalidArgument, fmt::format("{}: start_s {} is past the end of the file ({:.3f} s)",
+                                                         c.path, c.start_s, static_cast<double>(duration) / 1e9))));
+    }
+    if (auto r = reader_->seek(at); !r) {
+      reader_.reset();
+      return make_error(internal::named_error(*this, r.error()));
+    }
+  }
   duration_ns_.store(c.loop ? 0 : reader_->info().duration_ns, std::memory_order_relaxed);
   return {};
 }

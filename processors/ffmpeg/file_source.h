@@ -36,10 +36,11 @@ struct FileSourceConfig {
   int channels = 0;                   // audio channels (1..8); 0: the file's
   bool video = true;                  // decode the video stream, if any
   bool audio = true;                  // decode the audio stream, if any
+  double start_s = 0;                 // where in the file to begin, in seconds
 
   Result<void> validate() const;
 };
-STREAMLIB_CONFIG(FileSourceConfig, path, loop, live, format, sample_rate, channels, video, audio);
+STREAMLIB_CONFIG(FileSourceConfig, path, loop, live, format, sample_rate, channels, video, audio, start_s);
 STREAMLIB_CONFIG_DOCS(
     FileSourceConfig, {"path", "The media file to play (any FFmpeg reads)", "not empty", ConfigReload::kRestart},
     {"loop", "Start again at the end, the timeline going on; false: the stream ends", "", ConfigReload::kRestart},
@@ -48,7 +49,11 @@ STREAMLIB_CONFIG_DOCS(
     {"sample_rate", "Audio sample rate in Hz; 0: the file's", "[0, 384000]", ConfigReload::kRestart},
     {"channels", "Audio channel count; 0: the file's", "[0, 8]", ConfigReload::kRestart},
     {"video", "Decode the file's video stream, if any", "", ConfigReload::kRestart},
-    {"audio", "Decode the file's audio stream, if any", "", ConfigReload::kRestart});
+    {"audio", "Decode the file's audio stream, if any", "", ConfigReload::kRestart},
+    {"start_s",
+     "Where in the file to begin, in seconds (the frame at or just before it); frames keep their file "
+     "timestamps",
+     ">= 0, before the end", ConfigReload::kRestart});
 
 class FileSource : public Processor<FileSourceConfig> {
  public:

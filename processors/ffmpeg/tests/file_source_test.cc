@@ -69,6 +69,30 @@ TEST(FileSource, LoopGoesOnWithTheTimelineContinuing) {
   EXPECT_FALSE(h.finished());
 }
 
+TEST(FileSource, StartSBeginsAtThatPositionWithFileTimestamps) {
+  ProcessorHarness<FileSource> h({.path = media("av.mp4"), .live = false, .start_s = 1.0});
+  ASSERT_TRUE(h.start());
+  run_to_end(h);
+  auto video = h.take<VideoFrame>("video");
+  auto audio = h.take<AudioFrame>("audio");
+  // The second half of a 2 s, 30 fps file: frames 30..59, stamped where they are in the file.
+  ASSERT_EQ(video.size(), 30u);
+  EXPECT_NEAR(static_cast<double>(video.front().timestamp_ns()), 1e9, 1e6);
+  ASSERT_FALSE(audio.empty());
+  EXPECT_NEAR(static_cast<double>(audio.front().timestamp_ns()), 1e9, 25e6);
+  std::int64_t samples = 0;
+  for (const AudioFrame& a : audio) samples += static_cast<std::int64_t>(a.frame_count());
+  EXPECT_NEAR(static_cast<double>(samples), 48000.0, 2048.0);
+}
+
+TEST(FileSource, AStartPastTheEndIsAnErrorNamingTheFile) {
+  ProcessorHarness<FileSource> h({.path = media("av.mp4"), .start_s = 5.0}, "src");
+  auto r = h.start();
+  ASSERT_FALSE(r);
+  EXPECT_THAT(r.error().message(), HasSubstr("FileSource 'src'"));
+  EXPECT_THAT(r.error().message(), HasSubstr(".mp4: start_s 5 is past the end of the file (2.000 s)"));
+}
+
 TEST(FileSource, AMissingFileIsAnErrorNamingTheProcessorAndTheFile) {
   ProcessorHarness<FileSource> h({.path = "/nonexistent/in.mp4"}, "src");
   auto r = h.start();
