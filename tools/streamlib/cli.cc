@@ -1,4 +1,4 @@
-// Shared pieces of the streamlib CLI: failures, argument scanning and file I/O (see cli.h).
+// Shared pieces of the streamlib CLI: failures, positionals and file I/O (see cli.h).
 #include "cli.h"
 
 #include <algorithm>
@@ -39,16 +39,6 @@ Result<Graph> graph_from_stdin() {
   return graph;
 }
 
-const OptionSpec* find_spec(std::span<const OptionSpec> specs, std::string_view flag) {
-  for (const OptionSpec& spec : specs) {
-    if (flag.starts_with("--") && flag.substr(2) == spec.name) return &spec;
-    if (!spec.alias.empty() && flag.size() > 1 && flag[0] == '-' && flag[1] != '-' && flag.substr(1) == spec.alias) {
-      return &spec;
-    }
-  }
-  return nullptr;
-}
-
 }  // namespace
 
 tl::unexpected<Failure> usage_error(std::string message) {
@@ -63,61 +53,13 @@ tl::unexpected<Failure> library_error(const Error& error) {
   return tl::unexpected<Failure>(Failure{is_input_error(error) ? kExitBadInput : kExitFailure, error.message(), false});
 }
 
-bool Arguments::has(std::string_view name) const {
-  for (const auto& [key, value] : options) {
-    if (key == name) return true;
+CliResult<void> expect_positionals(const CLI::App& app, std::size_t min, std::string_view names) {
+  std::size_t given = 0;
+  for (const CLI::Option* option : app.get_options([](const CLI::Option* o) { return o->get_positional(); })) {
+    given += option->count();
   }
-  return false;
-}
-
-std::optional<std::string> Arguments::value(std::string_view name) const {
-  std::optional<std::string> out;
-  for (const auto& [key, value] : options) {
-    if (key == name) out = value;
-  }
-  return out;
-}
-
-CliResult<Arguments> parse_arguments(std::span<const std::string> args, std::span<const OptionSpec> specs) {
-  Arguments out;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--") {
-      out.positional.insert(out.positional.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-      break;
-    }
-    if (arg.size() < 2 || arg[0] != '-') {
-      out.positional.push_back(arg);
-      continue;
-    }
-    const std::size_t eq = arg.starts_with("--") ? arg.find('=') : std::string::npos;
-    const std::string flag = arg.substr(0, eq);
-    const OptionSpec* spec = find_spec(specs, flag);
-    if (spec == nullptr) return usage_error(fmt::format("unknown option '{}'", flag));
-    if (!spec->takes_value) {
-      if (eq != std::string::npos) return usage_error(fmt::format("option '{}' takes no value", flag));
-      out.options.emplace_back(spec->name, "");
-      continue;
-    }
-    if (eq != std::string::npos) {
-      out.options.emplace_back(spec->name, arg.substr(eq + 1));
-    } else if (i + 1 < args.size()) {
-      out.options.emplace_back(spec->name, args[++i]);
-    } else {
-      return usage_error(fmt::format("option '{}' needs a value", flag));
-    }
-    if (out.options.back().second.empty()) return usage_error(fmt::format("option '{}' needs a value", flag));
-  }
-  return out;
-}
-
-CliResult<void> expect_positionals(const Arguments& args, std::size_t min, std::size_t max, std::string_view names) {
-  if (args.positional.size() < min) {
-    return usage_error(fmt::format("expected {}, got {} argument{}", names, args.positional.size(),
-                                   args.positional.size() == 1 ? "" : "s"));
-  }
-  if (args.positional.size() > max) return usage_error(fmt::format("unexpected argument '{}'", args.positional[max]));
-  return {};
+  if (given >= min) return {};
+  return usage_error(fmt::format("expected {}, got {} argument{}", names, given, given == 1 ? "" : "s"));
 }
 
 std::string display_name(std::string_view path, bool output) {

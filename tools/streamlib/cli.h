@@ -1,28 +1,32 @@
-// Shared pieces of the `streamlib` command-line tool: exit codes, failures, argument scanning,
-// and reading/writing files with errors that name the file.
+// Shared pieces of the `streamlib` command-line tool: exit codes, failures, the Command table
+// entry, and reading/writing files with errors that name the file.
 //
 // Each subcommand lives in its own file and exports one `Command` (name, usage, help text and
-// a run function). main.cc keeps the table of commands, so adding one (a later `run`) is a new
-// file plus one line there.
+// a configure function). main.cc keeps the table of commands and parses the command line with
+// CLI11: each Command's configure adds its positionals and options to its CLI::App subcommand,
+// bound to state that the function it returns reads once the arguments are parsed:
 //
-//   CliResult<void> run_validate(std::span<const std::string> raw) {
-//     auto args = parse_arguments(raw, {});
-//     if (!args) return tl::unexpected(args.error());
-//     ...
+//   Runner configure_validate(CLI::App& app) {
+//     auto file = std::make_shared<std::string>();
+//     app.add_option("FILE", *file);
+//     return [&app, file]() -> CliResult<void> {
+//       if (auto ok = expect_positionals(app, 1, "FILE"); !ok) return ok;
+//       ...
+//     };
 //   }
 //
-// A subcommand never prints an error itself: it returns a Failure, and main prints it as one
+// main reports an unknown option or an extra argument before running the command. A
+// subcommand never prints an error itself: it returns a Failure, and main prints it as one
 // line, "streamlib: <message>", on stderr (plus the usage line when the arguments were wrong),
 // then exits with the Failure's code.
 #pragma once
 
-#include <optional>
-#include <span>
+#include <functional>
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
+#include <CLI/CLI.hpp>
 #include <tl/expected.hpp>
 
 #include "streamlib/graph/graph.h"
@@ -57,29 +61,10 @@ tl::unexpected<Failure> input_error(std::string message);
 // A library Error, its message as it is: exit 2 when is_input_error(), else 1.
 tl::unexpected<Failure> library_error(const Error& error);
 
-// An option a subcommand accepts: `--name`, and `-alias` when alias is not empty.
-struct OptionSpec {
-  std::string_view name;
-  std::string_view alias;
-  bool takes_value = false;
-};
-
-struct Arguments {
-  std::vector<std::string> positional;
-  std::vector<std::pair<std::string, std::string>> options;  // spec name -> value ("" for flags)
-
-  bool has(std::string_view name) const;
-  std::optional<std::string> value(std::string_view name) const;  // the last one given
-};
-
-// Splits a subcommand's arguments into positionals and the options in `specs`. Options may
-// come before or after positionals; "--" ends options; "-" alone is a positional (stdin or
-// stdout). Accepts "--name value", "--name=value" and "-alias value". An option not in `specs`
-// is a usage error.
-CliResult<Arguments> parse_arguments(std::span<const std::string> args, std::span<const OptionSpec> specs);
-// A usage error unless there are between `min` and `max` positionals; `names` ("FILE",
-// "OLD NEW") says what was expected.
-CliResult<void> expect_positionals(const Arguments& args, std::size_t min, std::size_t max, std::string_view names);
+// A usage error unless at least `min` of `app`'s positionals were given (CLI11 leaves the
+// count to the command, and main reports any beyond the last); `names` ("FILE", "OLD NEW")
+// says what was expected: "expected FILE, got 0 arguments".
+CliResult<void> expect_positionals(const CLI::App& app, std::size_t min, std::string_view names);
 
 // How a path is named in messages: "<stdin>" / "<stdout>" for "-".
 std::string display_name(std::string_view path, bool output = false);
@@ -92,13 +77,18 @@ CliResult<Graph> load_graph(const std::string& path);
 // writing is bad input (exit 2, naming the path); a write that fails after that is exit 1.
 CliResult<void> write_output(const std::string& path, std::string_view text);
 
+// Runs a subcommand whose arguments are parsed.
+using Runner = std::function<CliResult<void>()>;
+
 // One subcommand.
 struct Command {
   std::string_view name;
   std::string_view synopsis;  // arguments after the name: "FILE [-o OUT]"
   std::string_view summary;   // one line for `streamlib --help`
   std::string_view details;   // the body of `streamlib NAME --help`
-  CliResult<void> (*run)(std::span<const std::string> args);
+  // Adds the subcommand's positionals and options to `app` and returns what runs it once `app`
+  // has parsed the command line.
+  Runner (*configure)(CLI::App& app);
 };
 
 // Left-aligned columns separated by two spaces; `indent` before each row. The last column is

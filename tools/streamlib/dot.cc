@@ -1,9 +1,10 @@
 // `streamlib dot FILE [-o OUT] [--stats STATS]`: writes a graph file as Graphviz DOT, optionally
 // annotated with the live figures of a run (`streamlib run --stats-json`).
-#include <array>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <memory>
+#include <optional>
 #include <sstream>
 #include <string>
 
@@ -15,8 +16,6 @@
 namespace streamlib::cli {
 
 namespace {
-
-constexpr std::array kOptions{OptionSpec{"output", "o", true}, OptionSpec{"stats", "", true}};
 
 // "12 us", "3.4 ms", "1.2 s".
 std::string duration_text(double ns) {
@@ -86,21 +85,33 @@ Graph::DotNotes notes_from(const nlohmann::json& stats) {
   return notes;
 }
 
-CliResult<void> run_dot(std::span<const std::string> raw) {
-  CliResult<Arguments> args = parse_arguments(raw, kOptions);
-  if (!args) return tl::unexpected(args.error());
-  if (auto ok = expect_positionals(*args, 1, 1, "FILE"); !ok) return ok;
+struct DotArguments {
+  std::string file;
+  std::string output = "-";
+  std::optional<std::string> stats;
+};
+
+CliResult<void> run_dot(const CLI::App& app, const DotArguments& args) {
+  if (auto ok = expect_positionals(app, 1, "FILE"); !ok) return ok;
 
   // Load first, so a bad graph (or stats file) never creates or truncates OUT.
-  CliResult<Graph> graph = load_graph(args->positional[0]);
+  CliResult<Graph> graph = load_graph(args.file);
   if (!graph) return tl::unexpected(graph.error());
   Graph::DotNotes notes;
-  if (auto stats_path = args->value("stats")) {
-    CliResult<nlohmann::json> stats = read_stats(*stats_path);
+  if (args.stats) {
+    CliResult<nlohmann::json> stats = read_stats(*args.stats);
     if (!stats) return tl::unexpected(stats.error());
     notes = notes_from(*stats);
   }
-  return write_output(args->value("output").value_or("-"), graph->to_dot(notes));
+  return write_output(args.output, graph->to_dot(notes));
+}
+
+Runner configure_dot(CLI::App& app) {
+  auto args = std::make_shared<DotArguments>();
+  app.add_option("FILE", args->file);
+  app.add_option("-o,--output", args->output);
+  app.add_option_function<std::string>("--stats", [args](const std::string& path) { args->stats = path; });
+  return [&app, args] { return run_dot(app, *args); };
 }
 
 }  // namespace
@@ -120,7 +131,7 @@ const Command kDotCommand{
     "interval; a processor in error and a link that dropped are drawn in red.\n"
     "An OUT that cannot be opened for writing is bad input (exit 2); OUT is not touched when\n"
     "FILE or STATS is invalid.\n",
-    run_dot,
+    configure_dot,
 };
 
 }  // namespace streamlib::cli

@@ -7,14 +7,14 @@
 //   streamlib plan OLD NEW             the delta from OLD to NEW in application order
 //   streamlib plugins [URI]            installed LV2 plugins, or one plugin's controls (with lv2)
 //
-// This file only dispatches: it finds the subcommand in kCommands, handles --help/--version,
-// and turns a subcommand's Failure into one line on stderr and an exit code (0 ok, 1 failure,
-// 2 bad input). A new subcommand is a new file exporting a Command plus one entry below.
+// This file only dispatches: it parses the command line with CLI11 (one subcommand per entry of
+// kCommands, each adding its own options), handles --help/--version, and turns a subcommand's
+// Failure into one line on stderr and an exit code (0 ok, 1 failure, 2 bad input). A new
+// subcommand is a new file exporting a Command plus one entry below.
 #include <algorithm>
 #include <array>
 #include <cstdio>
 #include <exception>
-#include <span>
 #include <string>
 #include <vector>
 
@@ -89,43 +89,138 @@ int usage_failure(const std::string& message) {
   return kExitBadInput;
 }
 
-bool is_help_flag(std::string_view arg) { return arg == "-h" || arg == "--help"; }
+// The option token in `args` that CLI11 found without its value ("-o" as typed, where CLI11's
+// error names the option "--output"), or "" if none.
+std::string option_missing_its_value(const CLI::App& app, const std::vector<std::string>& args) {
+  for (std::size_t i = 0; i < args.size() && args[i] != "--"; ++i) {
+    const CLI::Option* option = args[i].starts_with("-") ? app.get_option_no_throw(args[i]) : nullptr;
+    if (option == nullptr || option->get_type_size() == 0) continue;
+    if (i + 1 == args.size() || (args[i + 1].starts_with("-") && args[i + 1] != "-")) return args[i];
+  }
+  return "";
+}
 
-int run(std::span<const std::string> args) {
-  if (args.empty()) return usage_failure("missing command");
-  const std::string& first = args[0];
-  if (is_help_flag(first) || first == "help") {
-    if (args.size() == 1) return print_stdout(help_text());
-    if (args.size() > 2) return usage_failure(fmt::format("help: unexpected argument '{}'", args[2]));
-    if (const Command* c = find_command(args[1]); c != nullptr) return print_stdout(command_help(*c));
-    return usage_failure(fmt::format("help: unknown command '{}' (commands: {})", args[1], command_names()));
+// What CLI11 left unparsed (with allow_extras) of `args`: an option no one takes, or an
+// argument beyond the positionals ("-x" too when it comes after "--"). Empty when there is none.
+std::string extra_argument_message(const std::vector<std::string>& remaining, const std::vector<std::string>& args) {
+  // CLI11 passes a "--" it did not need on to the parent app.
+  const auto extra = std::find_if(remaining.begin(), remaining.end(), [](const std::string& a) { return a != "--"; });
+  if (extra == remaining.end()) return "";
+  const std::string& arg = *extra;
+  const auto end_of_options = std::find(args.begin(), args.end(), "--");
+  const bool after_options = end_of_options != args.end() && std::find(end_of_options, args.end(), arg) != args.end();
+  if (!after_options && arg.size() > 1 && arg[0] == '-') {
+    return fmt::format("unknown option '{}'", arg.substr(0, arg.find('=')));
   }
-  if (first == "--version") {
-    if (args.size() != 1) return usage_failure(fmt::format("unexpected argument '{}'", args[1]));
-    return print_stdout(fmt::format("streamlib {}\n", streamlib::kVersion));
-  }
-  if (first.starts_with("-")) return usage_failure(fmt::format("unknown option '{}'", first));
+  return fmt::format("unexpected argument '{}'", arg);
+}
 
-  const Command* command = find_command(first);
-  if (command == nullptr) {
-    return usage_failure(fmt::format("unknown command '{}' (commands: {})", first, command_names()));
-  }
-  const std::span<const std::string> rest = args.subspan(1);
-  for (const std::string& arg : rest) {
-    if (arg == "--") break;
-    if (is_help_flag(arg)) return print_stdout(command_help(*command));
-  }
-
-  CliResult<void> result = command->run(rest);
-  if (result) return kExitOk;
-  const Failure& failure = result.error();
+// A subcommand's Failure as main prints it: with the command's usage line when the arguments
+// were wrong.
+int report(const Command& command, const Failure& failure) {
   std::string text = fmt::format("streamlib: {}\n", failure.message);
   if (failure.show_usage) {
     text = fmt::format("streamlib: {}: {}\nusage: streamlib {} {}\nRun 'streamlib {} --help' for details.\n",
-                       command->name, failure.message, command->name, command->synopsis, command->name);
+                       command.name, failure.message, command.name, command.synopsis, command.name);
   }
   std::fputs(text.c_str(), stderr);
   return failure.exit_code;
+}
+
+// One subcommand of the CLI11 app: its Command, and what its configure returned.
+struct Subcommand {
+  const Command* command = nullptr;
+  CLI::App* app = nullptr;
+  Runner run;
+  bool help = false;
+};
+
+// Parses the command line with CLI11 and runs the subcommand it names. Help and errors keep the
+// tool's own text (help_text, command_help, "streamlib: <cmd>: ..." with exit 2): CLI11's help
+// flags are replaced by plain ones, and what it leaves over (allow_extras) is reported here.
+int run(const std::vector<std::string>& args) {
+  CLI::App app("real-time media pipelines with live graph changes", "streamlib");
+  app.set_help_flag();
+  app.allow_extras();
+  app.require_subcommand(0, 1);  // so that a later "run" or "plan" is an argument, not a command
+  app.option_defaults()->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);  // the last one given
+  bool help = false;
+  bool version = false;
+  app.add_flag("-h,--help", help);
+  app.add_flag("--version", version);
+
+  std::vector<Subcommand> subcommands;
+  subcommands.reserve(kCommands.size());
+  for (const Command* c : kCommands) {
+    CLI::App* sub = app.add_subcommand(std::string(c->name), std::string(c->summary));
+    sub->set_help_flag();
+    sub->allow_extras();
+    Subcommand& entry = subcommands.emplace_back(Subcommand{c, sub, nullptr, false});
+    sub->add_flag("-h,--help", entry.help);
+    entry.run = c->configure(*sub);
+  }
+  // `streamlib help [COMMAND]`, as `streamlib --help [COMMAND]`.
+  CLI::App* help_command = app.add_subcommand("help", "show the help, or a command's");
+  help_command->set_help_flag();
+  help_command->allow_extras();
+  std::vector<std::string> topics;
+  help_command->add_option("COMMAND", topics);
+
+  // Arguments in reverse, as CLI11 consumes them.
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  try {
+    app.parse(reversed);
+  } catch (const CLI::ParseError& e) {
+    const Subcommand* current = nullptr;
+    for (const Subcommand& s : subcommands) {
+      if (s.app->parsed()) current = &s;
+    }
+    if (current != nullptr && current->help) return print_stdout(command_help(*current->command));
+    std::string message = e.what();
+    if (dynamic_cast<const CLI::ArgumentMismatch*>(&e) != nullptr) {
+      const std::string flag = option_missing_its_value(current != nullptr ? *current->app : app, args);
+      if (!flag.empty()) message = fmt::format("option '{}' needs a value", flag);
+    }
+    if (current == nullptr) return usage_failure(message);
+    return report(*current->command, Failure{kExitBadInput, message, true});
+  }
+
+  const Subcommand* chosen = nullptr;
+  for (const Subcommand& s : subcommands) {
+    if (s.app->parsed()) chosen = &s;
+  }
+  if (help || help_command->parsed()) {
+    if (chosen != nullptr) return print_stdout(command_help(*chosen->command));
+    if (topics.empty()) {
+      if (auto extra = extra_argument_message(app.remaining(), args); !extra.empty())
+        return usage_failure("help: " + extra);
+      return print_stdout(help_text());
+    }
+    if (topics.size() > 1) return usage_failure(fmt::format("help: unexpected argument '{}'", topics[1]));
+    if (const Command* c = find_command(topics[0]); c != nullptr) return print_stdout(command_help(*c));
+    return usage_failure(fmt::format("help: unknown command '{}' (commands: {})", topics[0], command_names()));
+  }
+  if (chosen == nullptr) {
+    const std::vector<std::string> remaining = app.remaining();
+    if (version) {
+      if (auto extra = extra_argument_message(remaining, args); !extra.empty()) return usage_failure(extra);
+      return print_stdout(fmt::format("streamlib {}\n", streamlib::kVersion));
+    }
+    if (remaining.empty()) return usage_failure("missing command");
+    if (remaining[0].starts_with("-")) return usage_failure(extra_argument_message(remaining, args));
+    return usage_failure(fmt::format("unknown command '{}' (commands: {})", remaining[0], command_names()));
+  }
+  if (chosen->help) return print_stdout(command_help(*chosen->command));
+  if (auto extra = extra_argument_message(chosen->app->remaining(), args); !extra.empty()) {
+    return report(*chosen->command, Failure{kExitBadInput, extra, true});
+  }
+  if (auto extra = extra_argument_message(app.remaining(), args); !extra.empty()) {
+    return report(*chosen->command, Failure{kExitBadInput, extra, true});
+  }
+
+  CliResult<void> result = chosen->run();
+  if (result) return kExitOk;
+  return report(*chosen->command, result.error());
 }
 
 }  // namespace

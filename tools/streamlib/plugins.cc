@@ -2,8 +2,9 @@
 // plugin's audio ports and controls (what `controls` in an Lv2Effect's config takes), as lilv
 // describes them. Built when the CLI has the lv2 component; `processors Lv2Effect --plugin URI`
 // shows the same controls under the processor's own description.
-#include <array>
 #include <cmath>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,8 +17,6 @@
 namespace streamlib::cli {
 
 namespace {
-
-constexpr std::array kOptions{OptionSpec{"json", "", false}};
 
 std::string number(float v) { return fmt::format("{:g}", v); }
 
@@ -138,22 +137,31 @@ nlohmann::json plugin_controls_json(const lv2::PluginInfo& info) {
 
 namespace {
 
-CliResult<void> run_plugins(std::span<const std::string> raw) {
-  CliResult<Arguments> args = parse_arguments(raw, kOptions);
-  if (!args) return tl::unexpected(args.error());
-  if (auto ok = expect_positionals(*args, 0, 1, "at most one URI"); !ok) return ok;
-  const bool json = args->has("json");
+struct PluginsArguments {
+  std::optional<std::string> uri;
+  bool json = false;
+};
+
+CliResult<void> run_plugins(const PluginsArguments& args) {
+  const bool json = args.json;
   lv2::World& world = lv2::World::get();
-  if (args->positional.empty()) {
+  if (!args.uri) {
     const std::vector<lv2::PluginSummary> plugins = world.plugins();
     if (!json) return write_output("-", format_list(plugins));
     nlohmann::json all = nlohmann::json::array();
     for (const lv2::PluginSummary& p : plugins) all.push_back(summary_json(p));
     return write_output("-", all.dump(2) + "\n");
   }
-  Result<lv2::PluginInfo> info = world.describe(args->positional[0]);
+  Result<lv2::PluginInfo> info = world.describe(*args.uri);
   if (!info) return library_error(info.error());
   return write_output("-", json ? plugin_controls_json(*info).dump(2) + "\n" : format_plugin_controls(*info));
+}
+
+Runner configure_plugins(CLI::App& app) {
+  auto args = std::make_shared<PluginsArguments>();
+  app.add_option_function<std::string>("URI", [args](const std::string& uri) { args->uri = uri; });
+  app.add_flag("--json", args->json);
+  return [args] { return run_plugins(*args); };
 }
 
 }  // namespace
@@ -168,7 +176,7 @@ const Command kPluginsCommand{
     "plugin's audio ports and its controls — symbol, default, range, kind — which are what\n"
     "an Lv2Effect's `controls` config takes. An unknown URI exits 2 and names close matches.\n"
     "--json prints the same as JSON.\n",
-    run_plugins,
+    configure_plugins,
 };
 
 }  // namespace streamlib::cli

@@ -1,7 +1,7 @@
 // `streamlib processors [NAME] [--json]`: the catalogue of processor types, or one type's
 // ports and config schema, as the registry (ProcessorFactory) describes them.
 #include <algorithm>
-#include <array>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,8 +14,6 @@
 namespace streamlib::cli {
 
 namespace {
-
-constexpr std::array kOptions{OptionSpec{"json", "", false}, OptionSpec{"plugin", "", true}};
 
 // "in (AnyFrame), control (DataFrame)" or "-".
 std::string ports_summary(const std::vector<PortInfo>& ports) {
@@ -59,14 +57,17 @@ std::string format_descriptor(const ProcessorDescriptor& d) {
   return out;
 }
 
-CliResult<void> run_processors(std::span<const std::string> raw) {
-  CliResult<Arguments> args = parse_arguments(raw, kOptions);
-  if (!args) return tl::unexpected(args.error());
-  if (auto ok = expect_positionals(*args, 0, 1, "at most one NAME"); !ok) return ok;
-  const bool json = args->has("json");
+struct ProcessorsArguments {
+  std::optional<std::string> name;
+  bool json = false;
+  std::optional<std::string> plugin;
+};
+
+CliResult<void> run_processors(const ProcessorsArguments& args) {
+  const bool json = args.json;
   const ProcessorFactory& factory = ProcessorFactory::global();
 
-  if (args->positional.empty()) {
+  if (!args.name) {
     const std::vector<const ProcessorDescriptor*> types = factory.list();
     if (!json) return write_output("-", format_catalogue(types));
     nlohmann::json all = nlohmann::json::array();
@@ -74,9 +75,9 @@ CliResult<void> run_processors(std::span<const std::string> raw) {
     return write_output("-", all.dump(2) + "\n");
   }
 
-  Result<const ProcessorDescriptor*> d = factory.lookup(args->positional[0]);
+  Result<const ProcessorDescriptor*> d = factory.lookup(*args.name);
   if (!d) return library_error(d.error());
-  const std::optional<std::string> plugin = args->value("plugin");
+  const std::optional<std::string>& plugin = args.plugin;
   if (!plugin) return write_output("-", json ? (*d)->to_json().dump(2) + "\n" : format_descriptor(**d));
   // An Lv2Effect's controls are the plugin's: with --plugin, show them beside the schema.
   if ((*d)->type_name != "Lv2Effect") return usage_error("--plugin URI goes with NAME Lv2Effect");
@@ -94,6 +95,14 @@ CliResult<void> run_processors(std::span<const std::string> raw) {
 #endif
 }
 
+Runner configure_processors(CLI::App& app) {
+  auto args = std::make_shared<ProcessorsArguments>();
+  app.add_option_function<std::string>("NAME", [args](const std::string& name) { args->name = name; });
+  app.add_flag("--json", args->json);
+  app.add_option_function<std::string>("--plugin", [args](const std::string& uri) { args->plugin = uri; });
+  return [args] { return run_processors(*args); };
+}
+
 }  // namespace
 
 const Command kProcessorsCommand{
@@ -108,7 +117,7 @@ const Command kProcessorsCommand{
     "prints the same as JSON. An unknown NAME exits 2 and lists the known types.\n"
     "With NAME Lv2Effect, --plugin URI also shows that plugin's controls (symbol, default,\n"
     "range), which are what the `controls` config field takes.\n",
-    run_processors,
+    configure_processors,
 };
 
 }  // namespace streamlib::cli

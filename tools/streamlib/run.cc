@@ -173,32 +173,20 @@ struct RunOptions {
   std::optional<std::string> stats_json;
 };
 
-CliResult<RunOptions> parse_run_options(std::span<const std::string> raw) {
-  static constexpr OptionSpec kSpecs[] = {
-      {"duration", "d", true}, {"watch", "w", false}, {"stats-json", "", true}, {"quiet", "q", false}};
-  CliResult<Arguments> args = parse_arguments(raw, kSpecs);
-  if (!args) return tl::unexpected(args.error());
-  if (auto ok = expect_positionals(*args, 1, 1, "FILE"); !ok) return tl::unexpected(ok.error());
-  RunOptions options;
-  options.file = args->positional[0];
-  if (auto d = args->value("duration")) {
-    double seconds = 0;
-    std::size_t used = 0;
-    try {
-      seconds = std::stod(*d, &used);
-    } catch (...) {
-      used = 0;
-    }
-    if (used != d->size() || !(seconds > 0) || seconds > 1e7) {
-      return usage_error(fmt::format("--duration: '{}' is not a positive number of seconds", *d));
-    }
-    options.duration = seconds;
+// CLI11's check on --duration's text, before it converts it: an error here reads
+// "--duration: 'soon' is not a positive number of seconds".
+std::string check_duration(const std::string& text) {
+  double seconds = 0;
+  std::size_t used = 0;
+  try {
+    seconds = std::stod(text, &used);
+  } catch (...) {
+    used = 0;
   }
-  options.watch = args->has("watch");
-  options.quiet = args->has("quiet");
-  options.stats_json = args->value("stats-json");
-  if (options.watch && options.file == "-") return usage_error("--watch needs a file, not standard input");
-  return options;
+  if (used != text.size() || !(seconds > 0) || seconds > 1e7) {
+    return fmt::format("'{}' is not a positive number of seconds", text);
+  }
+  return "";
 }
 
 // One --watch step: the file changed; load, validate and apply it as one delta, or reject it
@@ -230,10 +218,9 @@ void apply_edit(StreamRuntime& rt, const RunOptions& options) {
   print(stdout, fmt::format("{}: applied, checksum 0x{:016x}\n", display_name(options.file), rt.graph().checksum()));
 }
 
-CliResult<void> run_run(std::span<const std::string> raw) {
-  CliResult<RunOptions> parsed = parse_run_options(raw);
-  if (!parsed) return tl::unexpected(parsed.error());
-  const RunOptions& options = *parsed;
+CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
+  if (auto ok = expect_positionals(app, 1, "FILE"); !ok) return ok;
+  if (options.watch && options.file == "-") return usage_error("--watch needs a file, not standard input");
 
   CliResult<Graph> graph = load_graph(options.file);
   if (!graph) return tl::unexpected(graph.error());
@@ -335,6 +322,18 @@ CliResult<void> run_run(std::span<const std::string> raw) {
   return {};
 }
 
+Runner configure_run(CLI::App& app) {
+  auto options = std::make_shared<RunOptions>();
+  app.add_option("FILE", options->file);
+  app.add_option_function<double>("-d,--duration", [options](double seconds) { options->duration = seconds; })
+      ->check(CLI::Validator(check_duration, "S"));
+  app.add_flag("-w,--watch", options->watch);
+  app.add_option_function<std::string>("--stats-json",
+                                       [options](const std::string& out) { options->stats_json = out; });
+  app.add_flag("-q,--quiet", options->quiet);
+  return [&app, options] { return run_run(app, *options); };
+}
+
 }  // namespace
 
 const Command kRunCommand{
@@ -363,7 +362,7 @@ const Command kRunCommand{
     "Exit codes: 0 the run ended normally; 1 a processor failed while running (the message\n"
     "names it and why); 2 bad input (arguments, the graph file, a processor's config or a\n"
     "resource it could not set up at the start: a missing file, an absent device).\n",
-    run_run,
+    configure_run,
 };
 
 }  // namespace streamlib::cli

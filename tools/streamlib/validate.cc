@@ -1,4 +1,7 @@
 // `streamlib validate FILE`: parses and validates a graph file and prints a one-line summary.
+#include <memory>
+#include <string>
+
 #include <fmt/format.h>
 
 #include "cli.h"
@@ -7,12 +10,8 @@ namespace streamlib::cli {
 
 namespace {
 
-CliResult<void> run_validate(std::span<const std::string> raw) {
-  CliResult<Arguments> args = parse_arguments(raw, {});
-  if (!args) return tl::unexpected(args.error());
-  if (auto ok = expect_positionals(*args, 1, 1, "FILE"); !ok) return ok;
-  const std::string& file = args->positional[0];
-
+CliResult<void> run_validate(const CLI::App& app, const std::string& file) {
+  if (auto ok = expect_positionals(app, 1, "FILE"); !ok) return ok;
   CliResult<Graph> graph = load_graph(file);
   if (!graph) return tl::unexpected(graph.error());
   const std::size_t processors = graph->processor_count();
@@ -20,6 +19,12 @@ CliResult<void> run_validate(std::span<const std::string> raw) {
   return write_output(
       "-", fmt::format("{}: ok, {} processor{}, {} link{}, checksum 0x{:016x}\n", display_name(file), processors,
                        processors == 1 ? "" : "s", links, links == 1 ? "" : "s", graph->checksum()));
+}
+
+Runner configure_validate(CLI::App& app) {
+  auto file = std::make_shared<std::string>();
+  app.add_option("FILE", *file);
+  return [&app, file] { return run_validate(app, *file); };
 }
 
 }  // namespace
@@ -33,7 +38,7 @@ const Command kValidateCommand{
     "configs, and that the graph has no cycle. On success prints\n"
     "  FILE: ok, N processors, M links, checksum 0x...\n"
     "and exits 0; otherwise prints the first problem, located in the file, and exits 2.\n",
-    run_validate,
+    configure_validate,
 };
 
 }  // namespace streamlib::cli
