@@ -5,7 +5,7 @@
 # bench/video_pipeline.sh: one video transcode in the `streamlib` CLI, ffmpeg and GStreamer
 # (build/bench/video_pipeline/results.json).
 #
-#   bash bench/run_benchmarks.sh            # what `make bench` runs; about 4 minutes
+#   bash bench/run_benchmarks.sh            # what `make bench` runs; about 5 minutes
 #
 # Environment:
 #   BENCH_BUILD_JOBS   parallel compile jobs (default: nproc)
@@ -15,6 +15,9 @@
 #                      (default 180)
 #   BENCH_FILTER       passed as --benchmark_filter to every program (default: all)
 #   BENCH_SKIP_VIDEO   1: skip the video transcode (VIDEO_BENCH_* are passed on to it)
+#   AUDIO_CHAIN_BLOCKS, AUDIO_CHAIN_LIVE_SECONDS
+#                      audio_chain_bench: blocks per fast run (default 100000) and the length of
+#                      its real-time run (default 30 s)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -24,7 +27,7 @@ out_dir="build/bench"
 jobs="${BENCH_BUILD_JOBS:-$(nproc)}"
 max_load="${BENCH_MAX_LOAD:-1.0}"
 quiet_wait="${BENCH_QUIET_WAIT:-180}"
-programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench branch_add_bench)
+programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench branch_add_bench audio_chain_bench)
 
 mkdir -p "$out_dir"
 cmake --preset release >"$out_dir/configure.log" 2>&1 || { cat "$out_dir/configure.log" >&2; exit 1; }

@@ -3,7 +3,7 @@
 
 Usage: summarize.py OUT_DIR
 
-Reads OUT_DIR/{graph,link_throughput,hop_latency,delta_apply,branch_add}_bench.json (written with
+Reads OUT_DIR/{graph,link_throughput,hop_latency,delta_apply,branch_add,audio_chain}_bench.json (written with
 --benchmark_out) and OUT_DIR/machine.json (written by run_benchmarks.sh), writes
 OUT_DIR/results.jsonl — one JSON object per comparison, one line each:
 
@@ -43,6 +43,23 @@ connect_call_p50_us_N10 (the two halves of the wiring; for GStreamer "add" is re
 create + add + sync state, "connect" the two pad links), and batched_first_message_p50_us_N10
 (StreamLib doing add + connect as one Manual-commit batch). The aim is first_message below
 GStreamer's at every N.
+
+audio_chain (audio_chain_bench.cc): 64-frame blocks of 48 kHz stereo from AudioTestSource through
+8 stages to NullSink, as fast as possible, against GStreamer's audiotestsrc ! 8 x volume !
+fakesink in the same run. All its lines have bench "audio_chain". blocks_per_s_gain8 (8 x Gain)
+and blocks_per_s_lv2amp8 (8 x Lv2Effect running eg-amp) against peer "gstreamer" (the volume
+chain; aim: ahead of it); overhead_us_per_stage_gain8 / _lv2amp8 — (us per block of the chain -
+us per block of the same 8 DSP calls in one plain loop) / 8 — against peer "aim", peer_value 2
+(aim: under 2 us); late_blocks_live (the 8 x Gain chain paced in real time for
+AUDIO_CHAIN_LIVE_SECONDS, blocks reaching the sink more than one block period, 1,333 us, after
+their due time) against peer "aim", peer_value 0. Diagnostics: us_per_block_gain8 / _lv2amp8
+against peer "plain_loop" (the two figures the overhead comes from), plain_loop_frames_gain8 /
+_lv2amp8 (the plain loop making an AudioFrame per stage from a pool, against the span loop),
+blocks_per_s_source_only and cpu_us_per_block_gain8 against "gstreamer", slope_us_per_stage_gain8
+((8-stage - 0-stage us per block) / 8, against GStreamer's own slope), and lateness_p99_us_live /
+lateness_max_us_live against peer "block_period" (1,333 us), and late_blocks_live /
+lateness_max_us_live against peer "raw_timer" (a bare thread sleeping to the same due times
+during the same seconds, its wake-ups late by more than a block period / its latest wake-up).
 """
 
 import json
@@ -224,6 +241,46 @@ def main():
         batched = find(branch, f"BM_StreamLib_BranchAddBatched/{n}")
         add("branch_add", f"batched_first_message_p50_us_N{n}", counter(batched, "first_message_p50_us"),
             "gstreamer", counter(gst, "first_message_p50_us"), False)
+
+    # --- Audio chain: 64-frame stereo blocks through 8 stages, against GStreamer ----------------
+    audio = load(out_dir, "audio_chain_bench")
+    stages = 8
+    gst8, gst0 = find(audio, f"BM_GStreamer_VolumeChain/{stages}"), find(audio, "BM_GStreamer_VolumeChain/0")
+    gst8_us, gst0_us = counter(gst8, "us_per_block"), counter(gst0, "us_per_block")
+
+    def loop_us(name):
+        t = real_ns(find(audio, name))
+        return None if t is None else t / 1e3
+
+    for label, chain, loop in [("gain8", "BM_StreamLib_GainChain", "BM_PlainLoop_Gain"),
+                               ("lv2amp8", "BM_StreamLib_Lv2AmpChain", "BM_PlainLoop_Lv2Amp")]:
+        run = find(audio, f"{chain}/{stages}")
+        add("audio_chain", f"blocks_per_s_{label}", counter(run, "blocks_per_s"), "gstreamer",
+            counter(gst8, "blocks_per_s"), True, "ahead of GStreamer", lambda v, p: v > p,
+            f"streamlib {spread(run, 'blocks_per_s')}, peer {spread(gst8, 'blocks_per_s')}")
+        us, limit = counter(run, "us_per_block"), loop_us(f"{loop}/{stages}/0")
+        overhead = None if us is None or limit is None else (us - limit) / stages
+        add("audio_chain", f"overhead_us_per_stage_{label}", overhead, "aim", 2.0, False, "< 2 us per stage",
+            lambda v, p: v < p)
+        add("audio_chain", f"us_per_block_{label}", us, "plain_loop", limit, False)
+        add("audio_chain", f"plain_loop_frames_{label}", loop_us(f"{loop}/{stages}/1"), "plain_loop", limit, False)
+    sl8, sl0 = find(audio, f"BM_StreamLib_GainChain/{stages}"), find(audio, "BM_StreamLib_GainChain/0")
+    add("audio_chain", "blocks_per_s_source_only", counter(sl0, "blocks_per_s"), "gstreamer",
+        counter(gst0, "blocks_per_s"), True)
+    add("audio_chain", "cpu_us_per_block_gain8", counter(sl8, "cpu_us_per_block"), "gstreamer",
+        counter(gst8, "cpu_us_per_block"), False)
+    sl8_us, sl0_us = counter(sl8, "us_per_block"), counter(sl0, "us_per_block")
+    add("audio_chain", "slope_us_per_stage_gain8", None if sl8_us is None or sl0_us is None else (sl8_us - sl0_us) / stages,
+        "gstreamer", None if gst8_us is None or gst0_us is None else (gst8_us - gst0_us) / stages, False)
+    live = find(audio, "BM_StreamLib_GainChainLive")
+    add("audio_chain", "late_blocks_live", counter(live, "late_blocks"), "aim", 0.0, False, "zero late blocks",
+        lambda v, p: v <= p)
+    period_us = counter(live, "late_threshold_us")
+    for key in ("lateness_p99_us", "lateness_max_us"):
+        add("audio_chain", f"{key}_live", counter(live, key), "block_period", period_us, False)
+    # A bare thread sleeping to the same due times in the same seconds: what the machine alone does.
+    for key, raw in [("late_blocks", "raw_timer_late"), ("lateness_max_us", "raw_timer_max_us")]:
+        add("audio_chain", f"{key}_live", counter(live, key), "raw_timer", counter(live, raw), False)
 
     with open(os.path.join(out_dir, "results.jsonl"), "w") as f:
         for record, *_ in lines:
