@@ -75,6 +75,7 @@ ExecutionConfig VideoTestSource::execution_config() const {
 
 Result<void> VideoTestSource::setup(RuntimeContext&) {
   total_frames_.store(config().frames, std::memory_order_relaxed);
+  still_.reset();
   if (config().format != PixelFormat::kRgba) {
     auto scaler = ffmpeg::Scaler::create({.format = config().format});
     if (!scaler) return make_error(internal::named_error(*this, scaler.error()));
@@ -105,12 +106,12 @@ Result<void> VideoTestSource::process() {
   return {};
 }
 
-Result<void> VideoTestSource::emit(std::uint64_t n, std::int64_t timestamp_ns) {
+Result<VideoFrame> VideoTestSource::draw(std::uint64_t n, std::int64_t timestamp_ns, std::int64_t duration_ns) {
   const VideoTestSourceConfig& c = config();
   WritableVideoFrame w = pool_.acquire(c.width, c.height, PixelFormat::kRgba);
   render(w, n);
   w.set_timestamp_ns(timestamp_ns);
-  w.set_duration_ns(frame_time_ns(n + 1, c.fps, 1) - frame_time_ns(n, c.fps, 1));
+  w.set_duration_ns(duration_ns);
   w.set_frame_number(n);
   w.set_keyframe(true);
   w.set_color(ColorRange::kFull, ColorMatrix::kUnknown);
@@ -119,6 +120,99 @@ Result<void> VideoTestSource::emit(std::uint64_t n, std::int64_t timestamp_ns) {
     auto converted = scaler_->convert(frame);
     if (!converted) return make_error(internal::named_error(*this, converted.error()));
     frame = std::move(*converted);
+  }
+  return frame;
+}
+
+namespace {
+// Bytes of a visible row of `plane`, and the bytes of its smallest whole group of pixels.
+struct PlaneRow {
+  std::size_t bytes;
+  std::size_t group;
+};
+PlaneRow plane_row(PixelFormat f, int plane, int width) {
+  const auto w = static_cast<std::size_t>(width);
+  const std::size_t half = (w + 1) / 2;
+  switch (f) {
+    case PixelFormat::kRgba:
+    case PixelFormat::kBgra:
+      return {4 * w, 4};
+    case PixelFormat::kRgb24:
+      return {3 * w, 3};
+    case PixelFormat::kGray8:
+      return {w, 1};
+    case PixelFormat::kI420:
+      return plane == 0 ? PlaneRow{w, 1} : PlaneRow{half, 1};
+    case PixelFormat::kNv12:
+      return plane == 0 ? PlaneRow{w, 1} : PlaneRow{2 * half, 2};
+    case PixelFormat::kYuyv:
+      return {4 * half, 4};
+  }
+  return {w, 1};
+}
+}  // namespace
+
+Result<WritableVideoFrame> VideoTestSource::from_still(std::uint64_t n) {
+  const VideoTestSourceConfig& c = config();
+  if (!still_) {
+    STREAMLIB_ASSIGN_OR_RETURN(VideoFrame zeros, draw(0, 0, 0));
+    VideoFrame ones;
+    if (c.counter) {
+      STREAMLIB_ASSIGN_OR_RETURN(ones, draw((std::uint64_t{1} << kCounterBits) - 1, 0, 0));
+    }
+    still_ = Still{std::move(zeros), std::move(ones)};
+  }
+  const VideoFrame& zeros = still_->zeros;
+  WritableVideoFrame w = still_pool_.acquire(c.width, c.height, zeros.format());
+  const CounterBand band = counter_band(c.width, c.height);
+  for (int p = 0; p < zeros.plane_count(); ++p) {
+    const auto src_stride = static_cast<std::size_t>(zeros.stride(p));
+    const auto dst_stride = static_cast<std::size_t>(w.stride(p));
+    const std::size_t rows = zeros.plane(p).size() / src_stride;
+    const PlaneRow row = plane_row(zeros.format(), p, c.width);
+    const std::uint8_t* src = zeros.plane(p).data();
+    std::uint8_t* dst = w.plane(p).data();
+    if (src_stride == dst_stride) {
+      std::memcpy(dst, src, rows * src_stride);
+    } else {
+      for (std::size_t y = 0; y < rows; ++y) std::memcpy(dst + y * dst_stride, src + y * src_stride, row.bytes);
+    }
+    if (!c.counter) continue;
+    // The counter's 1 bits from the all-ones picture: whole pixel groups of each block, over
+    // the band's rows in this plane (fewer in a subsampled chroma plane).
+    const std::uint8_t* one = still_->ones.plane(p).data();
+    const auto one_stride = static_cast<std::size_t>(still_->ones.stride(p));
+    const std::size_t band_rows = static_cast<std::size_t>(band.height) * rows / static_cast<std::size_t>(c.height);
+    auto column = [&](int x) {
+      const std::size_t b = static_cast<std::size_t>(x) * row.bytes / static_cast<std::size_t>(c.width);
+      return b - b % row.group;
+    };
+    for (int bit = 0; bit < kCounterBits; ++bit) {
+      if (((n >> (kCounterBits - 1 - bit)) & 1U) == 0) continue;
+      const std::size_t from = column(bit * band.block_width);
+      const std::size_t to = column((bit + 1) * band.block_width);
+      for (std::size_t y = 0; y < band_rows; ++y) {
+        std::memcpy(dst + y * dst_stride + from, one + y * one_stride + from, to - from);
+      }
+    }
+  }
+  w.set_color(zeros.color_range(), zeros.color_matrix());
+  return w;
+}
+
+Result<void> VideoTestSource::emit(std::uint64_t n, std::int64_t timestamp_ns) {
+  const VideoTestSourceConfig& c = config();
+  const std::int64_t duration = frame_time_ns(n + 1, c.fps, 1) - frame_time_ns(n, c.fps, 1);
+  VideoFrame frame;
+  if (c.pattern == VideoPattern::kBars) {
+    STREAMLIB_ASSIGN_OR_RETURN(WritableVideoFrame w, from_still(n));
+    w.set_timestamp_ns(timestamp_ns);
+    w.set_duration_ns(duration);
+    w.set_frame_number(n);
+    w.set_keyframe(true);
+    frame = std::move(w).freeze();
+  } else {
+    STREAMLIB_ASSIGN_OR_RETURN(frame, draw(n, timestamp_ns, duration));
   }
   video.push(std::move(frame));
   next_ = n + 1;

@@ -75,9 +75,20 @@ class VideoTestSource : public Processor<VideoTestSourceConfig> {
  private:
   Result<void> emit(std::uint64_t n, std::int64_t timestamp_ns);
   void render(WritableVideoFrame& frame, std::uint64_t n) const;
+  // Frame n drawn in RGBA, stamped, and converted to `format`.
+  Result<VideoFrame> draw(std::uint64_t n, std::int64_t timestamp_ns, std::int64_t duration_ns);
+  // Bars do not move: they are drawn and converted once (with the counter all 0 and all 1), and
+  // each frame is a copy of that picture with the counter's blocks taken from one or the other.
+  Result<WritableVideoFrame> from_still(std::uint64_t n);
 
   VideoFramePool pool_;
   std::optional<ffmpeg::Scaler> scaler_;  // RGBA -> `format` when it is not RGBA
+  struct Still {
+    VideoFrame zeros;  // the picture with every counter bit 0
+    VideoFrame ones;   // ... and 1 (only with `counter`)
+  };
+  std::optional<Still> still_;
+  VideoFramePool still_pool_;  // the copies, in `format`
   std::uint64_t next_ = 0;
   std::optional<std::int64_t> start_ns_;
   std::atomic<std::uint64_t> emitted_{0};
