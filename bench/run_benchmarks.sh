@@ -14,7 +14,8 @@
 #   BENCH_QUIET_WAIT   give up waiting after this many seconds and measure anyway, saying so
 #                      (default 180)
 #   BENCH_FILTER       passed as --benchmark_filter to every program (default: all)
-#   BENCH_SKIP_VIDEO   1: skip the video transcode (VIDEO_BENCH_* are passed on to it)
+#   BENCH_SKIP_VIDEO   1: skip the video transcode and the live 1080p recording
+#                      (VIDEO_BENCH_* / LIVE_BENCH_* are passed on to them)
 #   AUDIO_CHAIN_BLOCKS, AUDIO_CHAIN_LIVE_SECONDS
 #                      audio_chain_bench: blocks per fast run (default 100000) and the length of
 #                      its real-time run (default 30 s)
@@ -82,5 +83,9 @@ if [[ "${BENCH_SKIP_VIDEO:-0}" != 1 ]]; then
   wait_for_quiet
   echo "=== video_pipeline (1-min load $(load1)) ==="
   bash bench/video_pipeline.sh "$build_dir/tools/streamlib/streamlib" || status=$?
+  echo
+  wait_for_quiet
+  echo "=== live_recording (1-min load $(load1)) ==="
+  bash bench/live_recording.sh "$build_dir/tools/streamlib/streamlib" || status=$?
 fi
 exit "$status"
