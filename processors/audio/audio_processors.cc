@@ -327,26 +327,23 @@ void AudioMixer::publish_stats() {
   if (!mixer_) return;
   for (std::size_t i = 0; i < ins_.size() && i < kMaxInputs; ++i) {
     const dsp::MixerInputStats s = mixer_->input_stats(static_cast<int>(i));
-    starved_[i].store(starved_base_[i] + s.starved_blocks, std::memory_order_relaxed);
-    missing_[i].store(missing_base_[i] + s.missing_frames, std::memory_order_relaxed);
-    late_[i].store(late_base_[i] + s.late_frames, std::memory_order_relaxed);
+    starved_[i].store(s.starved_blocks, std::memory_order_relaxed);
+    missing_[i].store(s.missing_frames, std::memory_order_relaxed);
+    late_[i].store(s.late_frames, std::memory_order_relaxed);
   }
 }
 
 Result<void> AudioMixer::on_config_change(const AudioMixerConfig& next) {
-  if (next.inputs != config().inputs || next.frames_per_buffer != config().frames_per_buffer ||
-      next.mode != config().mode || next.soft_clip_knee != config().soft_clip_knee) {
-    // The mixer is remade at the next frame; its counts carry over.
-    if (mixer_) {
-      mix_available(true);
-      for (std::size_t i = 0; i < kMaxInputs; ++i) {
-        starved_base_[i] = starved_[i].load(std::memory_order_relaxed);
-        missing_base_[i] = missing_[i].load(std::memory_order_relaxed);
-        late_base_[i] = late_[i].load(std::memory_order_relaxed);
-      }
-    }
-    mixer_.reset();
-    anchored_ = false;
+  if (!mixer_) return {};  // made at the first frame, from the config then in force
+  // Between two blocks, on the running mix: no drain, no gap, the timeline goes on.
+  auto fail = [](const Error& e) { return make_error(e.with_context("AudioMixer")); };
+  if (auto r = mixer_->set_mode(next.mode, next.soft_clip_knee); !r) return fail(r.error());
+  if (auto r = mixer_->set_frames_per_block(next.frames_per_buffer); !r) return fail(r.error());
+  if (next.inputs != config().inputs) {
+    if (auto r = mixer_->set_inputs(static_cast<int>(next.inputs)); !r) return fail(r.error());
+    // A new input's wait for its first samples is counted from now.
+    const std::int64_t now = context().now_ns();
+    for (std::size_t i = config().inputs; i < next.inputs && i < kMaxInputs; ++i) last_data_ns_[i] = now;
   }
   return {};
 }

@@ -211,8 +211,10 @@ class AudioMixer : public Processor<AudioMixerConfig> {
   ExecutionConfig execution_config() const override;
   Result<void> process() override;
   Result<void> finish() override;
-  // mode, timeout_ms and soft_clip_knee change live; inputs too (ports come and go, the mix
-  // restarts at the next frame); frames_per_buffer restarts the mix.
+  // Every field changes live, between two blocks of the running mix (no drain, no gap): mode,
+  // soft_clip_knee and timeout_ms; frames_per_buffer (the next block has the new length);
+  // inputs (ports come and go; a new input is silence until its samples come or its timeout
+  // passes, a removed one is dropped with what it held).
   Result<void> on_config_change(const AudioMixerConfig& next) override;
   // {"starved_blocks": [per input], "missing_frames": [...], "late_frames": [...]}
   nlohmann::json metrics() const override;
@@ -231,13 +233,10 @@ class AudioMixer : public Processor<AudioMixerConfig> {
   std::unique_ptr<dsp::Mixer> mixer_;
   int rate_ = 0;
   int channels_ = 0;
-  // Per input, published for metrics() (any thread); counted over mixers remade.
+  // Per input, published for metrics() (any thread).
   std::array<std::atomic<std::uint64_t>, kMaxInputs> starved_{};
   std::array<std::atomic<std::int64_t>, kMaxInputs> missing_{};
   std::array<std::atomic<std::int64_t>, kMaxInputs> late_{};
-  std::array<std::uint64_t, kMaxInputs> starved_base_{};
-  std::array<std::int64_t, kMaxInputs> missing_base_{};
-  std::array<std::int64_t, kMaxInputs> late_base_{};
 };
 
 }  // namespace streamlib

@@ -13,10 +13,29 @@ float soft_clip(float x, float knee) {
   return x < 0.0f ? -y : y;
 }
 
-Result<std::unique_ptr<Mixer>> Mixer::create(const MixerConfig& config) {
-  if (config.inputs < 1 || config.inputs > 64) {
-    return make_error(ErrorCode::kInvalidArgument, "mixer: inputs must be 1..64, got {}", config.inputs);
+namespace {
+Result<void> check_inputs(int inputs) {
+  if (inputs < 1 || inputs > 64) {
+    return make_error(ErrorCode::kInvalidArgument, "mixer: inputs must be 1..64, got {}", inputs);
   }
+  return {};
+}
+Result<void> check_frames_per_block(std::size_t frames) {
+  if (frames == 0 || frames > (1u << 24)) {
+    return make_error(ErrorCode::kInvalidArgument, "mixer: frames_per_block must be 1..16777216, got {}", frames);
+  }
+  return {};
+}
+Result<void> check_knee(float knee) {
+  if (!(knee > 0.0f && knee < 1.0f)) {
+    return make_error(ErrorCode::kInvalidArgument, "mixer: soft_clip_knee must be in (0, 1), got {}", knee);
+  }
+  return {};
+}
+}  // namespace
+
+Result<std::unique_ptr<Mixer>> Mixer::create(const MixerConfig& config) {
+  STREAMLIB_RETURN_IF_ERROR(check_inputs(config.inputs));
   if (config.channels < 1 || config.channels > kMaxAudioChannels) {
     return make_error(ErrorCode::kInvalidArgument, "mixer: channels must be 1..{}, got {}", kMaxAudioChannels,
                       config.channels);
@@ -24,14 +43,8 @@ Result<std::unique_ptr<Mixer>> Mixer::create(const MixerConfig& config) {
   if (config.sample_rate <= 0) {
     return make_error(ErrorCode::kInvalidArgument, "mixer: sample rate must be positive, got {}", config.sample_rate);
   }
-  if (config.frames_per_block == 0 || config.frames_per_block > (1u << 24)) {
-    return make_error(ErrorCode::kInvalidArgument, "mixer: frames_per_block must be 1..16777216, got {}",
-                      config.frames_per_block);
-  }
-  if (!(config.soft_clip_knee > 0.0f && config.soft_clip_knee < 1.0f)) {
-    return make_error(ErrorCode::kInvalidArgument, "mixer: soft_clip_knee must be in (0, 1), got {}",
-                      config.soft_clip_knee);
-  }
+  STREAMLIB_RETURN_IF_ERROR(check_frames_per_block(config.frames_per_block));
+  STREAMLIB_RETURN_IF_ERROR(check_knee(config.soft_clip_knee));
   if (config.max_ahead_frames < 0) {
     return make_error(ErrorCode::kInvalidArgument, "mixer: max_ahead_frames must not be negative");
   }
@@ -57,6 +70,32 @@ void Mixer::drop_before(Input& in, std::int64_t position) {
   const auto n = static_cast<std::size_t>(position - in.start);
   in.fifo.consume(n);
   in.start = position;
+}
+
+Result<void> Mixer::set_inputs(int inputs) {
+  STREAMLIB_RETURN_IF_ERROR(check_inputs(inputs));
+  const std::size_t before = inputs_.size();
+  inputs_.resize(static_cast<std::size_t>(inputs));
+  for (std::size_t i = before; i < inputs_.size(); ++i) {
+    inputs_[i].fifo.set_channels(config_.channels);
+    inputs_[i].fifo.reserve(config_.frames_per_block * 2);
+  }
+  config_.inputs = inputs;
+  return {};
+}
+
+Result<void> Mixer::set_frames_per_block(std::size_t frames) {
+  STREAMLIB_RETURN_IF_ERROR(check_frames_per_block(frames));
+  for (auto& in : inputs_) in.fifo.reserve(frames * 2);
+  config_.frames_per_block = frames;
+  return {};
+}
+
+Result<void> Mixer::set_mode(MixMode mode, float soft_clip_knee) {
+  STREAMLIB_RETURN_IF_ERROR(check_knee(soft_clip_knee));
+  config_.mode = mode;
+  config_.soft_clip_knee = soft_clip_knee;
+  return {};
 }
 
 void Mixer::set_position(std::int64_t position) {

@@ -81,6 +81,12 @@ class Mixer {
   std::int64_t position() const { return position_; }
   // Moves the mix to `position` (drops what inputs hold before it).
   void set_position(std::int64_t position);
+  // Live changes between two blocks; the mix goes on at position() with what the inputs hold.
+  // More inputs: the new ones start empty (silence until their samples come); fewer: the last
+  // ones are dropped with what they held.
+  Result<void> set_inputs(int inputs);
+  Result<void> set_frames_per_block(std::size_t frames);
+  Result<void> set_mode(MixMode mode, float soft_clip_knee);
   MixerInputStats input_stats(int input) const { return inputs_[static_cast<std::size_t>(input)].stats; }
   const MixerConfig& config() const { return config_; }
   AudioFramePool& pool() { return pool_; }

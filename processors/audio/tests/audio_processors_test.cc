@@ -232,6 +232,34 @@ TEST(AudioMixerProcessor, ALiveChangeOfInputsAddsPortsAndKeepsTheLinksOfTheOther
   for (float s : out[0].samples()) ASSERT_EQ(s, 0.875f);
 }
 
+TEST(AudioMixerProcessor, LiveChangesOfModeAndBlockLengthGoOnWithoutAGapOrADrain) {
+  ProcessorHarness<AudioMixer> h({.inputs = 2, .frames_per_buffer = 480});
+  ASSERT_TRUE(h.start());
+  // in_0 runs a block ahead of in_1: what it holds past the mix must survive the changes.
+  ASSERT_TRUE(h.push("in_0", constant_block(1, 48000, 960, 0, 0.25f)));
+  ASSERT_TRUE(h.push("in_1", constant_block(1, 48000, 480, 0, 0.5f)));
+  ASSERT_TRUE(h.run());
+  auto first = h.take<AudioFrame>("out");
+  ASSERT_EQ(first.size(), 1u);
+  for (float s : first[0].samples()) ASSERT_EQ(s, 0.75f);
+
+  ASSERT_TRUE(h.set_config({.inputs = 2, .mode = dsp::MixMode::kNormalized, .frames_per_buffer = 240}));
+  // Nothing was mixed by the change itself (no half-empty block padded with silence).
+  EXPECT_TRUE(h.take<AudioFrame>("out").empty());
+  ASSERT_TRUE(h.push("in_0", constant_block(1, 48000, 480, 960, 0.25f)));
+  ASSERT_TRUE(h.push("in_1", constant_block(1, 48000, 480, 480, 0.5f)));
+  ASSERT_TRUE(h.run());
+  auto after = h.take<AudioFrame>("out");
+  ASSERT_EQ(after.size(), 2u);
+  for (std::size_t k = 0; k < after.size(); ++k) {
+    EXPECT_EQ(after[k].sample_position(), 480 + static_cast<std::int64_t>(k) * 240);
+    ASSERT_EQ(after[k].frame_count(), 240u);
+    for (float s : after[k].samples()) ASSERT_EQ(s, 0.375f);  // (0.25 + 0.5) / 2
+  }
+  EXPECT_EQ(h.processor().starved_blocks(0), 0u);
+  EXPECT_EQ(h.processor().starved_blocks(1), 0u);
+}
+
 TEST(AudioMixerProcessor, SumsNormalizesAndSoftClipsAlignedInputs) {
   struct Case {
     dsp::MixMode mode;
