@@ -398,22 +398,43 @@ void AudioTestSource::emit() {
   const auto channels = static_cast<std::size_t>(c.channels);
   const auto amp = static_cast<float>(c.amplitude);
   constexpr double kTwoPi = 2.0 * std::numbers::pi;
-  // Phase from the absolute sample position, so blocks join without a click and any block can
-  // be recomputed (fmod keeps the argument small over long runs).
-  auto tone = [&](double hz, std::int64_t pos) {
-    const double cycles = std::fmod(static_cast<double>(pos) * hz / c.sample_rate, 1.0);
-    return std::sin(kTwoPi * cycles);
+  // A tone's phase at the block's first sample comes from the absolute sample position, so
+  // blocks join without a click and any block can be recomputed (fmod keeps the argument small
+  // over long runs); within the block the phasor turns by one sample's angle a step (a complex
+  // multiply instead of a sin() per sample; its error over a block is ~1e-12).
+  struct Tone {
+    double c, s, dc, ds;
+    double next() {
+      const double v = s;
+      const double c2 = c * dc - s * ds;
+      s = s * dc + c * ds;
+      c = c2;
+      return v;
+    }
   };
+  auto tone = [&](double hz) {
+    const double start = kTwoPi * std::fmod(static_cast<double>(position_) * hz / c.sample_rate, 1.0);
+    const double step = kTwoPi * hz / c.sample_rate;
+    return Tone{std::cos(start), std::sin(start), std::cos(step), std::sin(step)};
+  };
+  Tone t0{};
+  Tone t1{};
+  Tone t2{};
+  if (c.wave == AudioWave::kSine) t0 = tone(c.frequency);
+  if (c.wave == AudioWave::kChord) {  // C4, E4, G4
+    t0 = tone(261.6256);
+    t1 = tone(329.6276);
+    t2 = tone(391.9954);
+  }
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (std::int64_t i = 0; i < frames; ++i) {
-    const std::int64_t pos = position_ + i;
     float v = 0.0f;
     switch (c.wave) {
       case AudioWave::kSine:
-        v = amp * static_cast<float>(tone(c.frequency, pos));
+        v = amp * static_cast<float>(t0.next());
         break;
-      case AudioWave::kChord:  // C4, E4, G4
-        v = amp * static_cast<float>((tone(261.6256, pos) + tone(329.6276, pos) + tone(391.9954, pos)) / 3.0);
+      case AudioWave::kChord:
+        v = amp * static_cast<float>((t0.next() + t1.next() + t2.next()) / 3.0);
         break;
       case AudioWave::kNoise:
         v = amp * uniform(noise_);

@@ -1,6 +1,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <numbers>
+
 #include <algorithm>
 #include <cmath>
 
@@ -132,6 +135,23 @@ TEST(AudioTestSource, SineIsSampleAccurateAndEndsAfterItsDuration) {
   const float peak = *std::max_element(all.begin(), all.end());
   EXPECT_NEAR(peak, 0.5f, 0.001f);
   EXPECT_TRUE(h.output_ended("audio"));
+}
+
+TEST(AudioTestSource, EverySampleIsTheSineAtItsAbsolutePosition) {
+  // 3 s of 997 Hz in 64-frame blocks: each sample within float rounding of
+  // amplitude * sin(2 pi f n / rate), so blocks join without a click however long the run.
+  ProcessorHarness<AudioTestSource> h(
+      {.frequency = 997.0, .amplitude = 0.5, .channels = 1, .frames_per_buffer = 64, .duration = 3.0, .live = false});
+  ASSERT_TRUE(h.start());
+  run_to_end(h);
+  auto all = testing::concat(h.take<AudioFrame>("audio"));
+  ASSERT_EQ(all.size(), 144000u);
+  double worst = 0;
+  for (std::size_t n = 0; n < all.size(); ++n) {
+    const double expected = 0.5 * std::sin(2.0 * std::numbers::pi * 997.0 * static_cast<double>(n) / 48000.0);
+    worst = std::max(worst, std::abs(static_cast<double>(all[n]) - expected));
+  }
+  EXPECT_LT(worst, 1e-6);
 }
 
 TEST(AudioTestSource, ChordNoiseAndSilenceSoundAsNamed) {
