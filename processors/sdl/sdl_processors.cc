@@ -37,7 +37,7 @@ Result<void> AudioOutput::setup(RuntimeContext&) {
   rt_.channels = config().channels;
   rt_.sample_rate = config().sample_rate;
   rt_.convert = config().convert;
-  rt_.start_buffers = config().start_buffers;
+  rt_.start_frames = std::size_t{config().start_buffers} * config().frames_per_buffer;
   rt_.started = false;
   rt_.resampler.reset();
   auto dev = sdl::AudioDevice::open_output(device_config(config()), [this](std::span<float> s) { on_device(s); });
@@ -95,6 +95,15 @@ void AudioOutput::on_device(std::span<float> samples) {
   if (!rt_.current && audio.ended()) context().request_process();
 }
 
+bool AudioOutput::ready_to_start() {
+  if (audio.full() || audio.end_queued()) return true;
+  const std::size_t queued = audio.queued();
+  if (queued == 0) return false;
+  // The frames waiting, taking every block to be as long as the first (a stream's usually are).
+  const std::optional<AudioFrame> head = audio.peek();
+  return head && queued * head->frame_count() >= rt_.start_frames;
+}
+
 bool AudioOutput::next_frame() {
   auto fail = [&](Error e) {
     rt_.failed = true;
@@ -105,7 +114,7 @@ bool AudioOutput::next_frame() {
     // Peeked, and taken from the link only once fully played (converted or not): the input so
     // does not look ended (and the runtime does not finish and pause the device) while a
     // frame's tail is still to be played.
-    if (!rt_.started && audio.queued() < rt_.start_buffers && !audio.full() && !audio.end_queued()) return false;
+    if (!rt_.started && !ready_to_start()) return false;
     std::optional<AudioFrame> next = audio.peek();
     if (!next) return false;
     if (next->sample_rate() == rt_.sample_rate && next->channels() == rt_.channels) {

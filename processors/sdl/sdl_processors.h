@@ -73,8 +73,8 @@ STREAMLIB_CONFIG_DOCS(
      "an error",
      "", ConfigReload::kRestart},
     {"start_buffers",
-     "Playback begins once this many buffers wait on the input (or the link is full, or the stream ends): a chain "
-     "still starting up does not underrun; each buffer adds its length of latency",
+     "Playback begins once the audio waiting on the input fills this many device buffers (or the link is full, or "
+     "the stream ends): a chain still starting up does not underrun; each adds a buffer of latency",
      "[1, 65536]", ConfigReload::kRestart});
 
 // Plays `audio` on the device, opened at the configured rate and channel count (SDL converts
@@ -82,10 +82,10 @@ STREAMLIB_CONFIG_DOCS(
 // to the configured ones with libswresample on the device thread (`convert`, the default; the
 // converter is made at the first such frame; the few samples still inside its filter at end of
 // stream, under a millisecond, are not played), or fails the processor with an error that says
-// so (`convert: false`). Playback begins once `start_buffers` buffers are queued on the input
-// (or the link is full, or the stream ended), as ALSA's start threshold does; a callback
-// before that plays silence. A callback that finds too little audio after playback began plays
-// silence for the rest and counts an underrun.
+// so (`convert: false`). Playback begins once the audio queued on the input fills
+// `start_buffers` device buffers (or the link is full, or the stream ended), as ALSA's start
+// threshold does; a callback before that plays silence. A callback that finds too little audio after playback began
+// plays silence for the rest and counts an underrun.
 class AudioOutput : public Processor<AudioOutputConfig> {
  public:
   STREAMLIB_PROCESSOR(AudioOutput, "Plays audio on an SDL audio device", Manual{});
@@ -111,6 +111,8 @@ class AudioOutput : public Processor<AudioOutputConfig> {
   // Device thread: the next frame to play into rt_.current (converted when it must be); false
   // when there is none yet. A conversion error fails the cycle and sets rt_.failed.
   bool next_frame();
+  // Device thread, before playback began: enough audio waits on the input (see start_buffers).
+  bool ready_to_start();
 
   std::unique_ptr<sdl::AudioDevice> device_;
   // Device thread only (rt): the frame being played and how far.
@@ -121,7 +123,7 @@ class AudioOutput : public Processor<AudioOutputConfig> {
     int channels = 0;        // the device's shape, fixed in setup()
     int sample_rate = 0;
     bool convert = true;
-    std::size_t start_buffers = 1;
+    std::size_t start_frames = 0;  // start_buffers device buffers
     bool failed = false;
     std::unique_ptr<ffmpeg::Resampler> resampler;  // made at the first frame to convert
   } rt_;

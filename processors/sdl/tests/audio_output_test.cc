@@ -61,7 +61,7 @@ TEST_F(AudioOutputTest, PlaysA440HzSineAtMinus6dBFSIntoTheDiskFile) {
 
 TEST_F(AudioOutputTest, CountsAnUnderrunWhenTheInputRunsDry) {
   use_disk_audio(1);
-  ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 1, .frames_per_buffer = 512, .start_buffers = 1});
+  ProcessorHarness<AudioOutput> h({.sample_rate = 48000, .channels = 1, .frames_per_buffer = 480, .start_buffers = 1});
   ASSERT_TRUE(h.start());
   ASSERT_TRUE(h.push("audio", sine_block(1, 48000, 480, 0, 440.0, 0.5f)));
   ASSERT_TRUE(eventually([&] { return h.processor().underruns() >= 1; }));
@@ -102,7 +102,7 @@ TEST_F(AudioOutputTest, AudioAtAnotherRateAndChannelCountIsConvertedToTheDevices
 TEST_F(AudioOutputTest, AudioAtAnotherRateWithConvertOffFailsWithAClearError) {
   use_disk_audio(1);
   ProcessorHarness<AudioOutput> h(
-      {.sample_rate = 48000, .channels = 2, .frames_per_buffer = 512, .convert = false, .start_buffers = 1});
+      {.sample_rate = 48000, .channels = 2, .frames_per_buffer = 256, .convert = false, .start_buffers = 1});
   ASSERT_TRUE(h.start());
   ASSERT_TRUE(h.push("audio", sine_block(2, 44100, 441, 0, 440.0, 0.5f)));
   ASSERT_TRUE(eventually([&] { return h.processor().metrics()["skipped_cycles"].get<std::uint64_t>() > 0; }));
