@@ -491,7 +491,8 @@ ConfigSchema config_schema() {
              std::string(field.name),
              internal::FieldCodec<std::remove_cvref_t<decltype(defaults.*(field.member))>>::type_name(),
              internal::FieldCodec<std::remove_cvref_t<decltype(defaults.*(field.member))>>::to_json(defaults.*
-                                                                                                    (field.member))})),
+                                                                                                    (field.member)),
+             std::string(), std::string(), ConfigReload::kUnknown})),
          ...);
       },
       internal::fields_of<C>());
