@@ -16,8 +16,10 @@ packages=(
   # media components: FFmpeg, SDL2, lilv/LV2 (V4L2 is the kernel's videodev2.h)
   libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev
   libsdl2-dev liblilv-dev lv2-dev libcli11-dev
-  # what media tests check against: ffmpeg/ffprobe, an X server for windows, LV2 plugins, sox
+  # what the tests check against: ffmpeg/ffprobe, an X server for windows, LV2 plugins, sox,
+  # tmux (a real terminal for the live view)
   ffmpeg xvfb libx11-dev x11-apps imagemagick lv2-examples mda-lv2 swh-lv2 sox gstreamer1.0-plugins-good gstreamer1.0-libav
+  tmux
   # lint
   clang-format
 )
