@@ -18,6 +18,7 @@
 #include <lv2/urid/urid.h>
 
 #include "lv2_host/internal/world_impl.h"
+#include "streamlib/suggest.h"
 
 namespace streamlib::lv2 {
 
@@ -104,21 +105,6 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-std::size_t levenshtein(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> prev(b.size() + 1);
-  std::vector<std::size_t> cur(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) prev[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    cur[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t substitute = prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, substitute});
-    }
-    std::swap(prev, cur);
-  }
-  return prev[b.size()];
-}
-
 // "http://lv2plug.in/plugins/eg-amp" -> "eg-amp"; "...#Stereo" -> "Stereo".
 std::string_view last_segment(std::string_view s) {
   while (!s.empty() && (s.back() == '/' || s.back() == '#')) s.remove_suffix(1);
@@ -145,8 +131,8 @@ std::vector<std::string> closest_matches(std::string_view query, const std::vect
     const std::string k = lower(c.key);
     const std::string a = lower(c.alias);
     const std::string_view k_seg = last_segment(k);
-    std::size_t d = std::min(levenshtein(q, k), levenshtein(q_seg, k_seg));
-    if (!a.empty()) d = std::min(d, levenshtein(q, a));
+    std::size_t d = std::min(edit_distance(q, k), edit_distance(q_seg, k_seg));
+    if (!a.empty()) d = std::min(d, edit_distance(q, a));
     const std::size_t threshold = std::max<std::size_t>(2, q_seg.size() / 3);
     const bool related = (q.size() >= 3 && (contains(k, q) || contains(a, q))) ||
                          (q_seg.size() >= 3 && contains(k_seg, q_seg)) || (k_seg.size() >= 4 && contains(q_seg, k_seg));
