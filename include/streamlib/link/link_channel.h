@@ -160,11 +160,13 @@ class LinkChannelBase {
   // Consumer thread: true once the stream ended and every message before the end was read.
   virtual bool ended() = 0;
 
-  // Consumer thread: changes whenever a message arrives, one is taken or the stream ends (what
-  // a Reactive processor's readiness watches, so it is never called again on data it left).
+  // Consumer thread: changes whenever a message arrives, one is taken, the stream ends or a
+  // blocked producer starts to wait (what a Reactive processor's readiness watches, so it is
+  // never called again on data it left, and sees full() turn true when the producer blocks).
   std::uint64_t progress_token() {
-    return producer_.pushed.load(std::memory_order_acquire) + consumer_.delivered.load(std::memory_order_relaxed) +
-           consumer_.dropped.load(std::memory_order_relaxed) + (ended() ? 1 : 0);
+    return producer_.pushed.load(std::memory_order_acquire) + producer_.waits.load(std::memory_order_acquire) +
+           consumer_.delivered.load(std::memory_order_relaxed) + consumer_.dropped.load(std::memory_order_relaxed) +
+           (ended() ? 1 : 0);
   }
 
   // Consumer side for AnyFrame inputs, which do not know T.
@@ -191,6 +193,7 @@ class LinkChannelBase {
     std::atomic<std::uint64_t> dropped{0};
     std::atomic<std::uint64_t> spilled{0};
     std::atomic<std::uint64_t> high_water{0};
+    std::atomic<std::uint64_t> waits{0};  // times a `block` producer raised space_waiting_
   };
   // Consumer-written.
   struct alignas(kCacheLineSize) ConsumerCounters {
@@ -597,7 +600,13 @@ class LinkChannel final : public LinkChannelBase {
       }
       if (Notifier::Clock::now() >= deadline) return PushOutcome::kDropped;
       space_waiting_.store(1, std::memory_order_relaxed);
+      // The flag makes full() true even when the consumer has just taken a message: a consumer
+      // that goes on when an input is full (a muxer) must see it. Counting the wait moves the
+      // progress token, so its readiness looks again; the notify wakes it if it already sleeps
+      // (it sets its state before it reads the token: one of the two sees the other).
+      producer_.waits.store(producer_.waits.load(std::memory_order_relaxed) + 1, std::memory_order_release);
       heavy_fence();  // the consumer's pop pays only a light fence (see delivered())
+      consumer_notifier_->notify();
       // The consumer taking the flag back (space_waiting_ == 0) ends the wait too: it wakes us
       // on its own measure of room (while it still reads an older ring it wakes on every
       // message), and its notify() may come before this thread sleeps. Had we slept on with
