@@ -208,6 +208,14 @@ class RuntimeContext {
   DrivenCycle begin_cycle() { return DrivenCycle(this, try_begin_cycle()); }
   // Inside a cycle: the cycle failed; the processor goes to Error (as a failed process()).
   virtual void fail_cycle(const Error& error) = 0;
+  // Something a user should know while the processor keeps running (a timestamp that went
+  // backwards and was re-based, a format converted): published as a kWarning event naming this
+  // processor and, if given, the link it is about. Processor thread; not for every message —
+  // report a condition once and count its repeats in metrics().
+  virtual void warn(std::string message, const LinkId& link = {}) {
+    (void)message;
+    (void)link;
+  }
 
  protected:
   friend class DrivenCycle;

@@ -247,6 +247,7 @@ ReconfigureOutcome ProcessorCore::reconfigure(const nlohmann::json& config) {
   }
   if (r) {
     refresh_execution();
+    continue_timelines();
     return {};
   }
   if (r.error().code() != ErrorCode::kUnsupported) return {Kind::kRefused, r.error().message()};
@@ -298,6 +299,8 @@ Result<void> ProcessorCore::rebuild(const nlohmann::json& config) {
     old = std::exchange(rt_.instance, std::move(fresh));
     last_error_.clear();
   }
+  // Media time goes on from where the old instance left it (the new one's clock may restart).
+  for (OutputPortBase* out : rt_.instance->outputs()) out->continue_timeline(old->find_output(out->name()));
   old.reset();  // outside the lock: stats() never waits for a destructor
   rt_.setup_ok = false;
   rt_.errored = false;
@@ -316,6 +319,10 @@ Result<void> ProcessorCore::rebuild(const nlohmann::json& config) {
   if (released() && !rt_.finished) set_state(rt_.paused ? ProcessorState::kPaused : ProcessorState::kRunning);
   update_streaming();
   return {};
+}
+
+void ProcessorCore::continue_timelines() {
+  for (OutputPortBase* out : rt_.instance->outputs()) out->continue_timeline();
 }
 
 void ProcessorCore::refresh_execution() {
@@ -349,7 +356,10 @@ Result<void> ProcessorCore::set_paused(bool paused) {
       fail(fmt::format("{} threw: {}", paused ? "on_pause" : "on_resume", what_was_thrown(std::current_exception())));
     }
   }
-  if (!paused) rt_.next_due = std::chrono::steady_clock::now();
+  if (!paused) {
+    rt_.next_due = std::chrono::steady_clock::now();
+    continue_timelines();  // a live source resumes its stream where it paused it
+  }
   if (released() && rt_.setup_ok && !rt_.errored && !rt_.finished) {
     set_state(paused ? ProcessorState::kPaused : ProcessorState::kRunning);
   }
@@ -458,6 +468,10 @@ void ProcessorCore::fail_cycle(const Error& error) {
   cycles_allowed_.store(false, std::memory_order_release);
   cycle_failed_.store(true, std::memory_order_release);
   notifier_->notify();
+}
+
+void ProcessorCore::warn(std::string message, const LinkId& link) {
+  events_->publish(make_event(EventKind::kWarning, node_.id, link, std::move(message)));
 }
 
 // --- The thread -----------------------------------------------------------------------------

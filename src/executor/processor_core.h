@@ -181,6 +181,7 @@ class ProcessorCore final : public RuntimeContext,
   void request_process() override;
   bool stop_requested() const override { return stop_requested_.load(std::memory_order_relaxed); }
   void fail_cycle(const Error& error) override;
+  void warn(std::string message, const LinkId& link) override;
 
  protected:
   // Device cycles (Manual processors): exclusive with every runtime callback of the processor.
@@ -231,6 +232,8 @@ class ProcessorCore final : public RuntimeContext,
   void apply_priority();
   // After the instance or its config changed: execution mode and priority as it now asks.
   void refresh_execution();
+  // After a live change or a resume: each output's next message continues its media time.
+  void continue_timelines();
 
   // Immutable after construction (node_ config changes only under the control thread).
   ProcessorNode node_;

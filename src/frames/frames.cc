@@ -201,6 +201,36 @@ WritableVideoFrame VideoFramePool::wrap(const ExternalPlanes& planes, std::funct
   return WritableVideoFrame(std::move(ref));
 }
 
+namespace internal {
+
+VideoFrame MediaTime<VideoFrame>::retimed(VideoFrame f, std::int64_t timestamp_ns) {
+  if (f.use_count() == 1) {
+    f.ref_->timestamp_ns = timestamp_ns;  // the only handle: nobody else can see it change
+    return f;
+  }
+  // Shared with other readers: a new header over the same planes, holding the original.
+  const VideoFrameStorage& from = *f.ref_.get();
+  ExternalPlanes planes{.width = from.width, .height = from.height, .format = from.format};
+  for (int i = 0; i < from.planes; ++i) {
+    const auto idx = static_cast<std::size_t>(i);
+    planes.data[idx] = const_cast<std::uint8_t*>(f.plane(i).data());  // read only, as every reader
+    planes.strides[idx] = from.strides[idx];
+  }
+  FrameRef<VideoFrameStorage> ref(new VideoFrameStorage());
+  ref->configure_external(planes);
+  ref->timestamp_ns = timestamp_ns;
+  ref->duration_ns = from.duration_ns;
+  ref->frame_number = from.frame_number;
+  ref->metadata = from.metadata;
+  ref->color_range = from.color_range;
+  ref->color_matrix = from.color_matrix;
+  ref->keyframe = from.keyframe;
+  ref->external = [keep = std::move(f)]() mutable { keep = VideoFrame(); };
+  return VideoFrame(std::move(ref));
+}
+
+}  // namespace internal
+
 // --- Audio ----------------------------------------------------------------------------------
 
 namespace {
@@ -219,6 +249,23 @@ void configure_audio(internal::AudioFrameStorage& s, int channels, int sample_ra
 std::int64_t AudioFrame::duration_ns() const {
   return ref_->sample_rate > 0 ? static_cast<std::int64_t>(ref_->frames) * 1'000'000'000 / ref_->sample_rate : 0;
 }
+
+namespace internal {
+
+AudioFrame MediaTime<AudioFrame>::retimed(AudioFrame f, std::int64_t timestamp_ns, std::int64_t sample_position) {
+  if (f.use_count() != 1) {
+    WritableAudioFrame copy(f.channels(), f.sample_rate(), f.frame_count());
+    std::copy(f.samples().begin(), f.samples().end(), copy.samples().begin());
+    copy.set_frame_number(f.frame_number());
+    copy.metadata() = f.metadata();
+    f = std::move(copy).freeze();
+  }
+  f.ref_->timestamp_ns = timestamp_ns;
+  f.ref_->sample_position = sample_position;
+  return f;
+}
+
+}  // namespace internal
 
 WritableAudioFrame::WritableAudioFrame(int channels, int sample_rate, std::size_t frames)
     : ref_(new internal::AudioFrameStorage()) {

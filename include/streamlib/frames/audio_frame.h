@@ -59,6 +59,7 @@ class AudioFrame {
 
  private:
   friend class WritableAudioFrame;
+  friend struct internal::MediaTime<AudioFrame>;
   explicit AudioFrame(internal::FrameRef<internal::AudioFrameStorage> ref) : ref_(std::move(ref)) {}
   internal::FrameRef<internal::AudioFrameStorage> ref_;
 };
@@ -105,5 +106,21 @@ class AudioFramePool {
 };
 
 STREAMLIB_MESSAGE_TYPE(AudioFrame, 32, LinkPolicy::kBlock);
+
+namespace internal {
+template <>
+struct MediaTime<AudioFrame> {
+  static constexpr bool kTimed = true;
+  static constexpr bool kHasPosition = true;
+  static std::int64_t timestamp_ns(const AudioFrame& f) { return f.timestamp_ns(); }
+  static std::int64_t duration_ns(const AudioFrame& f) { return f.duration_ns(); }
+  static std::int64_t sample_position(const AudioFrame& f) { return f.sample_position(); }
+  static std::int64_t frame_count(const AudioFrame& f) { return static_cast<std::int64_t>(f.frame_count()); }
+  static int sample_rate(const AudioFrame& f) { return f.sample_rate(); }
+  // `f` stamped `timestamp_ns` and starting at `sample_position`: in place when `f` is the only
+  // handle to its block, else a copy, so no other reader sees the change.
+  static AudioFrame retimed(AudioFrame f, std::int64_t timestamp_ns, std::int64_t sample_position);
+};
+}  // namespace internal
 
 }  // namespace streamlib

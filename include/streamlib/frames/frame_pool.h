@@ -43,6 +43,14 @@ namespace internal {
 
 class PoolCoreBase;
 
+// How an output port reads and rewrites a message's media time (see LinkOutput: a processor
+// that restarts its clock after a live change). Specialized by VideoFrame and AudioFrame;
+// other message types carry no media time the runtime touches.
+template <class T>
+struct MediaTime {
+  static constexpr bool kTimed = false;
+};
+
 // Common header of every pooled storage block.
 struct FrameStorageBase {
   FrameStorageBase() = default;

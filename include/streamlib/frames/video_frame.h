@@ -114,6 +114,7 @@ class VideoFrame {
 
  private:
   friend class WritableVideoFrame;
+  friend struct internal::MediaTime<VideoFrame>;
   explicit VideoFrame(internal::FrameRef<internal::VideoFrameStorage> ref) : ref_(std::move(ref)) {}
   internal::FrameRef<internal::VideoFrameStorage> ref_;
 };
@@ -176,5 +177,19 @@ class VideoFramePool {
 };
 
 STREAMLIB_MESSAGE_TYPE(VideoFrame, 3, LinkPolicy::kDropOldest);
+
+namespace internal {
+template <>
+struct MediaTime<VideoFrame> {
+  static constexpr bool kTimed = true;
+  static constexpr bool kHasPosition = false;
+  static std::int64_t timestamp_ns(const VideoFrame& f) { return f.timestamp_ns(); }
+  static std::int64_t duration_ns(const VideoFrame& f) { return f.duration_ns(); }
+  // `f` stamped `timestamp_ns`: in place when `f` is the only handle to its frame (a producer's
+  // fresh frame), else a new handle over the same pixels (no copy), so no other reader sees
+  // the change.
+  static VideoFrame retimed(VideoFrame f, std::int64_t timestamp_ns);
+};
+}  // namespace internal
 
 }  // namespace streamlib

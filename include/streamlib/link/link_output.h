@@ -22,7 +22,9 @@
 #include <utility>
 #include <vector>
 
+#include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/message.h"
+#include "streamlib/frames/video_frame.h"
 #include "streamlib/link/link_channel.h"
 #include "streamlib/link/link_input.h"
 #include "streamlib/link/port.h"
@@ -56,6 +58,7 @@ class LinkOutput final : public OutputPortBase {
 
   PushResult push(T message) {
     if (ended_) return PushResult::kEnded;
+    if constexpr (internal::MediaTime<T>::kTimed) message = keep_media_time(std::move(message));
     // While the loop runs, link commands may run: inside a push that blocks (a blocked push is
     // a safe point for them), and between two links of a fan-out, so that wiring a new branch
     // never waits for a long fan-out to finish. A detach then only closes its connection
@@ -162,6 +165,57 @@ class LinkOutput final : public OutputPortBase {
   }
 
  private:
+  using Time = internal::MediaTime<T>;
+
+  // Media time is continuous across live changes. After the runtime reconfigured, rebuilt or
+  // resumed the processor (continue_timeline()), the first message must start where the last
+  // one ended, within half a period. If it does not — the processor's clock restarted at 0, a
+  // rebuilt live source started its clock anew, a file source jumped to a new position — the
+  // port re-bases this and every later message by the difference, so that the stream goes on
+  // without an overlap or a hole. Audio sample positions are made contiguous the same way.
+  // Until the next change nothing is compared: a processor's own timestamps pass untouched
+  // (plus the offset, if one was needed).
+  T keep_media_time(T m) {
+    OutputTimeline& t = timeline_;
+    const std::int64_t own_ns = Time::timestamp_ns(m);
+    const std::int64_t duration = Time::duration_ns(m);
+    if (t.pending) {
+      t.pending = false;
+      const std::int64_t at = own_ns + t.offset_ns;
+      const std::int64_t slack = std::max(duration, t.period_ns) / 2;
+      if (at < t.next_ns - slack || at > t.next_ns + slack) {
+        t.offset_ns = t.next_ns - own_ns;
+        timeline_rebases_.store(timeline_rebases_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+      }
+      if constexpr (Time::kHasPosition) {
+        std::int64_t expected = t.next_position;
+        const int rate = Time::sample_rate(m);
+        if (t.sample_rate > 0 && rate > 0 && rate != t.sample_rate) {
+          expected = expected * rate / t.sample_rate;  // no overflow below ~20 years of samples
+        }
+        t.offset_position = expected - Time::sample_position(m);
+      }
+    }
+    const std::int64_t ts = own_ns + t.offset_ns;
+    if constexpr (Time::kHasPosition) {
+      const std::int64_t position = Time::sample_position(m) + t.offset_position;
+      if (t.offset_ns != 0 || t.offset_position != 0) m = Time::retimed(std::move(m), ts, position);
+      t.next_position = position + Time::frame_count(m);
+      t.sample_rate = Time::sample_rate(m);
+    } else {
+      if (t.offset_ns != 0) m = Time::retimed(std::move(m), ts);
+    }
+    if (duration > 0) {
+      t.period_ns = duration;
+    } else if (t.has_last && ts > t.last_ns) {
+      t.period_ns = ts - t.last_ns;  // no duration given: the step between timestamps
+    }
+    t.last_ns = ts;
+    t.next_ns = ts + (duration > 0 ? duration : t.period_ns);
+    t.has_last = true;
+    return m;
+  }
+
   struct Connection {
     LinkId id;
     std::shared_ptr<internal::LinkChannel<T>> channel;  // null: the plug

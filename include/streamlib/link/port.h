@@ -89,6 +89,20 @@ class InputPortBase : public PortBase {
   std::shared_ptr<internal::LinkChannelBase> retired_;
 };
 
+// The media time an output has sent, kept across live changes of its processor (producer
+// thread only). See LinkOutput::push.
+struct OutputTimeline {
+  bool has_last = false;
+  bool pending = false;              // a change happened: the next message must continue next_ns
+  std::int64_t last_ns = 0;          // timestamp of the last message, as sent
+  std::int64_t next_ns = 0;          // where the last message ended (timestamp + duration)
+  std::int64_t period_ns = 0;        // the last known message duration (or timestamp step)
+  std::int64_t next_position = 0;    // audio: the sample position after the last block
+  int sample_rate = 0;               // audio: of the last block
+  std::int64_t offset_ns = 0;        // added to the processor's timestamps
+  std::int64_t offset_position = 0;  // added to the processor's sample positions
+};
+
 class OutputPortBase : public PortBase {
  public:
   // Number of links attached (0: only the plug).
@@ -110,6 +124,16 @@ class OutputPortBase : public PortBase {
   // pushes are discarded, and a link attached later starts ended.
   virtual void end_stream() = 0;
   bool ended() const { return ended_; }
+  // Processor thread (the runtime, at a safe point). The processor was reconfigured, rebuilt
+  // (`previous` is the port of the instance it replaces) or resumed: the next message must
+  // continue the media time already sent, and if the processor's clock restarted, this port
+  // carries the offset from then on. See LinkOutput::push.
+  void continue_timeline(const OutputPortBase* previous = nullptr) {
+    if (previous != nullptr) timeline_ = previous->timeline_;
+    timeline_.pending = timeline_.has_last;
+  }
+  // Times this port re-based its processor's timestamps to keep media time continuous. Any thread.
+  std::uint64_t timeline_rebases() const { return timeline_rebases_.load(std::memory_order_relaxed); }
   // Attached (id, channel) pairs, for moving links to a rebuilt instance.
   virtual std::vector<std::pair<LinkId, std::shared_ptr<internal::LinkChannelBase>>> attached() const = 0;
 
@@ -120,6 +144,8 @@ class OutputPortBase : public PortBase {
   ProcessorBase* owner_;
   std::atomic<std::uint64_t> plug_discards_{0};  // written by the processor thread only
   bool ended_ = false;
+  OutputTimeline timeline_;                         // producer thread only
+  std::atomic<std::uint64_t> timeline_rebases_{0};  // written by the processor thread only
 };
 
 }  // namespace streamlib

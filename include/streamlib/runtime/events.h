@@ -35,6 +35,7 @@ enum class EventKind {
   kError,            // a processor failed (setup/process/config) or did not answer in time
   kPriorityRefused,  // the OS refused a requested thread priority; the processor runs on
   kEndOfStream,      // every sink has finished: the pipeline has run to its end
+  kWarning,          // a processor kept going but something needs attention (RuntimeContext::warn)
 };
 STREAMLIB_ENUM_NAMES(EventKind, {EventKind::kRuntimeStarting, "runtime_starting"},
                      {EventKind::kRuntimeStarted, "runtime_started"}, {EventKind::kRuntimeStopping, "runtime_stopping"},
@@ -46,7 +47,8 @@ STREAMLIB_ENUM_NAMES(EventKind, {EventKind::kRuntimeStarting, "runtime_starting"
                      {EventKind::kLinkCreated, "link_created"}, {EventKind::kLinkRemoved, "link_removed"},
                      {EventKind::kLinkUpdated, "link_updated"},
                      {EventKind::kProcessorStateChanged, "processor_state_changed"}, {EventKind::kError, "error"},
-                     {EventKind::kPriorityRefused, "priority_refused"}, {EventKind::kEndOfStream, "end_of_stream"});
+                     {EventKind::kPriorityRefused, "priority_refused"}, {EventKind::kEndOfStream, "end_of_stream"},
+                     {EventKind::kWarning, "warning"});
 
 struct Event {
   std::uint64_t sequence = 0;     // 1, 2, 3, ... per runtime

@@ -79,6 +79,9 @@ class ProcessorHarness final : private RuntimeContext {
   // (teardown, a new instance with the new config, setup), keeping every link.
   Result<void> set_config(const Config& next) {
     Result<void> r = guard("on_config_change", [&] { return processor_->reconfigure_json(config_to_json(next)); });
+    if (r) {
+      for (OutputPortBase* out : processor_->outputs()) out->continue_timeline();  // as the runtime does
+    }
     if (r || r.error().code() != ErrorCode::kUnsupported) return r;
     const bool was_started = started_;
     if (started_) {
@@ -97,6 +100,8 @@ class ProcessorHarness final : private RuntimeContext {
         if (OutputPortBase* to = fresh->find_output(out->name())) STREAMLIB_RETURN_IF_ERROR(to->attach(id, channel));
       }
     }
+    // Media time goes on from where the old instance left it, as in the runtime.
+    for (OutputPortBase* out : fresh->outputs()) out->continue_timeline(processor_->find_output(out->name()));
     processor_ = std::move(fresh);
     if (!was_started) return {};
     return start();
@@ -191,6 +196,10 @@ class ProcessorHarness final : private RuntimeContext {
   // The virtual clock (context().now_ns() inside the processor).
   void advance(std::chrono::nanoseconds by) { now_ += by.count(); }
   std::int64_t now_ns() const override { return now_; }
+
+  // What the processor reported through RuntimeContext::warn, oldest first ("link: message" when
+  // it named a link).
+  const std::vector<std::string>& warnings() const { return warnings_; }
 
   // --- Outputs --------------------------------------------------------------------------------
 
@@ -312,6 +321,9 @@ class ProcessorHarness final : private RuntimeContext {
     std::lock_guard lock(cycle_error_mutex_);
     cycle_error_ = error;
   }
+  void warn(std::string message, const LinkId& link) override {
+    warnings_.push_back(link.empty() ? std::move(message) : fmt::format("{}: {}", link, message));
+  }
   void* try_begin_cycle() override {
     if (!streaming_.load(std::memory_order_acquire) || !cycle_mutex_.try_lock()) return nullptr;
     return &cycle_mutex_;
@@ -327,6 +339,7 @@ class ProcessorHarness final : private RuntimeContext {
   std::mutex cycle_error_mutex_;
   std::optional<Error> cycle_error_;  // GUARDED_BY(cycle_error_mutex_)
   std::optional<std::int64_t> next_due_;
+  std::vector<std::string> warnings_;  // RuntimeContext::warn, "link: message"
   std::int64_t now_ = 0;
   std::size_t calls_ = 0;
   bool started_ = false;
