@@ -1,6 +1,7 @@
 #include "file_writer.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "common.h"
 #include "encoders.h"
@@ -89,6 +90,14 @@ Result<void> FileWriterCore::take_inputs() {
     if (!audio_.params) audio_.params = audio_.audio_encoder->parameters();
     queue(audio_, scratch_);
   }
+  if (video_.video_encoder) {
+    const std::uint64_t n = video_.video_encoder->timestamp_discontinuities();
+    count_discontinuities(video_, n - std::exchange(video_.encoder_discontinuities, n));
+  }
+  if (audio_.audio_encoder) {
+    const std::uint64_t n = audio_.audio_encoder->timestamp_discontinuities();
+    count_discontinuities(audio_, n - std::exchange(audio_.encoder_discontinuities, n));
+  }
   for (auto [port, stream] : {std::pair{ports_.video_packets, &video_}, std::pair{ports_.audio_packets, &audio_}}) {
     while (auto packet = port->read()) {
       if (!stream->params) stream->params = packet->params();
@@ -139,9 +148,11 @@ Result<void> FileWriterCore::write_pending() {
         dropped_.fetch_add(1, std::memory_order_relaxed);
         continue;
       }
+      const std::uint64_t before = muxer_->stats().timestamp_discontinuities;
       auto r = muxer_->write(p, s->index);
       if (!r) return make_error(named(r.error()));
       written_.fetch_add(1, std::memory_order_relaxed);
+      count_discontinuities(*s, muxer_->stats().timestamp_discontinuities - before);
     }
   }
   return {};
@@ -198,8 +209,24 @@ void FileWriterCore::teardown() {
   audio_.audio_encoder.reset();
 }
 
+void FileWriterCore::count_discontinuities(Stream& s, std::uint64_t n) {
+  if (n == 0) return;
+  discontinuities_.fetch_add(n, std::memory_order_relaxed);
+  if (std::exchange(s.warned, true)) return;
+  const bool video = s.kind == MediaKind::kVideo;
+  InputPortBase* raw = video ? static_cast<InputPortBase*>(ports_.video) : ports_.audio;
+  InputPortBase* packets = video ? static_cast<InputPortBase*>(ports_.video_packets) : ports_.audio_packets;
+  const LinkId& link = raw->is_connected() ? raw->link_id() : packets->link_id();
+  context().warn(fmt::format("{}: {} timestamps went back (the source's clock restarted); the stream was re-based to "
+                             "go on without a gap or a cut (counted in timestamp_discontinuities)",
+                             config().path, video ? "video" : "audio"),
+                 link);
+}
+
 nlohmann::json FileWriterCore::metrics() const {
-  return {{"packets", written_.load(std::memory_order_relaxed)}, {"dropped", dropped_.load(std::memory_order_relaxed)}};
+  return {{"packets", written_.load(std::memory_order_relaxed)},
+          {"dropped", dropped_.load(std::memory_order_relaxed)},
+          {"timestamp_discontinuities", discontinuities_.load(std::memory_order_relaxed)}};
 }
 
 }  // namespace internal

@@ -23,6 +23,11 @@
 // other inputs' packets in memory. Times are rebased so the file starts at 0
 // with the streams' offsets kept (A/V sync).
 //
+// Media time: a stream whose timestamps go back (its source's clock restarted) is re-based to
+// go on right after what was written — by the encoder for raw input, by the muxer for packets
+// — never dropped; each time is counted in the `timestamp_discontinuities` metric and the first
+// is reported as a warning event naming the input's link.
+//
 // Finalizing: finish() — end of stream on every input, or the runtime's stop — drains the
 // encoders and writes the trailer; removing the writer live closes the file in teardown().
 // `fragmented` (MP4/MOV) writes self-contained fragments — one at each keyframe, and at least
@@ -132,6 +137,8 @@ class FileWriterCore : public Processor<FileWriterConfig> {
     int index = -1;                                     // in the file; -1: not (yet) in it
     bool connected = false;
     bool ended = false;
+    std::uint64_t encoder_discontinuities = 0;  // the encoder's count already taken
+    bool warned = false;                        // its discontinuity was reported
   };
 
   Result<void> take_inputs();
@@ -139,6 +146,8 @@ class FileWriterCore : public Processor<FileWriterConfig> {
   Result<void> write_pending();
   Result<void> close(bool drain);
   Error named(const Error& e) const;
+  // `n` more times `s`'s timestamps went back and were re-based: counted, reported once.
+  void count_discontinuities(Stream& s, std::uint64_t n);
 
   Ports ports_;
   std::optional<ffmpeg::Muxer> muxer_;
@@ -150,6 +159,7 @@ class FileWriterCore : public Processor<FileWriterConfig> {
   bool closed_ = false;
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_{0};
+  std::atomic<std::uint64_t> discontinuities_{0};
 };
 
 }  // namespace internal

@@ -221,6 +221,9 @@ struct VideoEncoder::Impl {
   bool flushed = false;
   bool force_keyframe = false;
   std::int64_t last_pts = kNoTimestamp;
+  std::int64_t last_duration = 0;  // of the frame at last_pts (time base units)
+  std::int64_t pts_offset = 0;     // added to input times after a discontinuity
+  std::uint64_t discontinuities = 0;
   std::uint64_t packet_number = 0;
   std::deque<std::pair<std::int64_t, std::int64_t>> durations;  // pts -> duration (time base units)
 
@@ -382,14 +385,21 @@ Result<void> VideoEncoder::encode(const VideoFrame& frame, std::vector<EncodedPa
   if (s.flushed) return make_error(ErrorCode::kFailedPrecondition, "{}: already flushed", s.name());
   if (!s.ctx) STREAMLIB_RETURN_IF_ERROR(s.open(frame));
   STREAMLIB_ASSIGN_OR_RETURN(FramePtr f, s.prepare(frame));
-  std::int64_t pts = from_ns(frame.timestamp_ns(), s.ctx->time_base);
-  if (s.last_pts != kNoTimestamp && pts <= s.last_pts) pts = s.last_pts + 1;  // strictly increasing
-  s.last_pts = pts;
-  f->pts = pts;
   const std::int64_t duration =
       frame.duration_ns() > 0
           ? from_ns(frame.duration_ns(), s.ctx->time_base)
           : av_rescale_q(1, AVRational{s.ctx->framerate.den, s.ctx->framerate.num}, s.ctx->time_base);
+  std::int64_t pts = from_ns(frame.timestamp_ns(), s.ctx->time_base) + s.pts_offset;
+  if (s.last_pts != kNoTimestamp && pts < s.last_pts - s.last_duration / 2) {
+    // Time went back (the source's clock restarted): go on right after the last frame.
+    s.pts_offset += s.last_pts + s.last_duration - pts;
+    pts = s.last_pts + s.last_duration;
+    ++s.discontinuities;
+  }
+  if (s.last_pts != kNoTimestamp && pts <= s.last_pts) pts = s.last_pts + 1;  // strictly increasing
+  s.last_pts = pts;
+  s.last_duration = duration;
+  f->pts = pts;
   s.durations.emplace_back(pts, duration);
   if (s.durations.size() > 256) s.durations.pop_front();
   if (s.force_keyframe) {
@@ -419,6 +429,7 @@ Result<void> VideoEncoder::flush(std::vector<EncodedPacket>& out) {
 
 void VideoEncoder::request_keyframe() { impl_->force_keyframe = true; }
 bool VideoEncoder::is_open() const { return impl_->ctx != nullptr; }
+std::uint64_t VideoEncoder::timestamp_discontinuities() const { return impl_->discontinuities; }
 std::shared_ptr<const CodecParameters> VideoEncoder::parameters() const { return impl_->params; }
 std::string VideoEncoder::encoder_name() const { return impl_->codec->name; }
 const VideoEncoderOptions& VideoEncoder::options() const { return impl_->options; }
@@ -452,6 +463,7 @@ struct AudioEncoder::Impl {
   std::int64_t fifo_pts = 0;          // encoder pts (samples) of the FIFO's first sample
   std::int64_t next_in_position = 0;  // sample_position the next input should have
   int in_rate = 0;
+  std::uint64_t discontinuities = 0;
   std::uint64_t packet_number = 0;
   std::vector<float> silence;
 
@@ -652,11 +664,14 @@ Result<void> AudioEncoder::encode(const AudioFrame& frame, std::vector<EncodedPa
     if (diff > 0 && samples_to_ns(diff, s.in_rate) <= kMaxAudioGapNs) {
       STREAMLIB_RETURN_IF_ERROR(s.ensure_swr(frame.sample_rate(), channels));
       STREAMLIB_RETURN_IF_ERROR(s.push_silence(diff, channels));  // a gap: keep in sync
-    } else if (diff < 0) {
-      const std::int64_t skip = std::min(-diff, count);  // an overlap: cut it off
+    } else if (diff < 0 && -diff < count) {
+      const std::int64_t skip = -diff;  // a partial overlap (rounding upstream): cut it off
       samples += skip * channels;
       count -= skip;
-      if (count == 0) return s.send_full_chunks(out);
+    } else if (diff < 0) {
+      // The whole block lies before what was encoded: the source's clock went back (it
+      // restarted). Nothing is cut: the audio goes on right after what is there, re-based.
+      ++s.discontinuities;
     } else {
       STREAMLIB_RETURN_IF_ERROR(s.send_rest(out));  // a long pause: a new timeline
       s.started = false;
@@ -689,6 +704,7 @@ Result<void> AudioEncoder::flush(std::vector<EncodedPacket>& out) {
 }
 
 bool AudioEncoder::is_open() const { return impl_->ctx != nullptr; }
+std::uint64_t AudioEncoder::timestamp_discontinuities() const { return impl_->discontinuities; }
 std::shared_ptr<const CodecParameters> AudioEncoder::parameters() const { return impl_->params; }
 std::string AudioEncoder::encoder_name() const { return impl_->codec->name; }
 int AudioEncoder::frame_size() const { return impl_->frame_size; }

@@ -25,8 +25,11 @@
 // Opus 960 at 48 kHz). Packet times are sample-accurate: the first sample is at the first
 // frame's timestamp and each packet follows on (in the codec's own time: an AAC or Opus stream
 // starts with priming samples, so the first packet's pts is earlier by that; the Muxer knows).
-// A jump in the input's sample_position is kept: a gap is filled with silence, an overlap
-// cut off, so the audio stays in sync with the timestamps.
+// A jump in the input's sample_position is kept: a gap is filled with silence, a partial
+// overlap cut off, so the audio stays in sync with the timestamps. A block wholly before what
+// was encoded (a source whose clock restarted) is not dropped: the stream is re-based to go on
+// after it, and counted (timestamp_discontinuities()). Video times that go back are re-based
+// the same way.
 //
 // Global headers: with `global_header` (the default; MP4, MOV, Matroska and WebM need it) the
 // codec configuration (SPS/PPS, AudioSpecificConfig) goes into CodecParameters::extradata
@@ -100,6 +103,9 @@ class VideoEncoder {
   void request_keyframe();
 
   bool is_open() const;
+  // Times a frame's timestamp went back by more than half a frame (its source's clock
+  // restarted) and the stream was re-based to go on after the last frame.
+  std::uint64_t timestamp_discontinuities() const;
   // Set once open; shared by every packet.
   std::shared_ptr<const CodecParameters> parameters() const;
   std::string encoder_name() const;  // "libx264"
@@ -123,6 +129,9 @@ class AudioEncoder {
   Result<void> flush(std::vector<EncodedPacket>& out);
 
   bool is_open() const;
+  // Times a whole block came before the audio already encoded (its source's clock restarted)
+  // and the stream was re-based to go on without a cut.
+  std::uint64_t timestamp_discontinuities() const;
   std::shared_ptr<const CodecParameters> parameters() const;
   std::string encoder_name() const;
   int frame_size() const;   // samples per packet (0 before open or if variable)

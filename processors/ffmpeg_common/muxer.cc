@@ -63,10 +63,12 @@ struct MuxStream {
   AVStream* stream = nullptr;
   const CodecParameters* params = nullptr;  // identity, for write(packet)
   std::shared_ptr<const CodecParameters> keep;
-  std::int64_t padding_ns = 0;           // encoder priming (AAC, Opus)
-  std::int64_t shift_ns = 0;             // added to every timestamp (see add_stream)
-  std::int64_t start_ns = kNoTimestamp;  // earliest pts + priming seen before the header
-  std::int64_t last_dts = kNoTimestamp;  // in the stream's time base
+  std::int64_t padding_ns = 0;              // encoder priming (AAC, Opus)
+  std::int64_t shift_ns = 0;                // added to every timestamp (see add_stream)
+  std::int64_t start_ns = kNoTimestamp;     // earliest pts + priming seen before the header
+  std::int64_t last_dts = kNoTimestamp;     // in the stream's time base
+  std::int64_t last_dts_ns = kNoTimestamp;  // the same in ns (after shift_ns)
+  std::int64_t last_duration_ns = 0;
 };
 
 struct Muxer::Impl {
@@ -145,8 +147,18 @@ struct Muxer::Impl {
       return make_error(error(ret, "allocating a packet"));
     }
     if (!bytes.empty()) std::memcpy(pkt->data, bytes.data(), bytes.size());
+    // Decode time never goes back. A packet more than half a packet behind the last one means
+    // its source's clock restarted: the stream is re-based to go on right after the last packet
+    // (counted), instead of every later packet being squeezed or refused.
+    if (const std::int64_t dts_ns = packet.dts_ns() - origin_ns + s.shift_ns;
+        s.last_dts_ns != kNoTimestamp && dts_ns < s.last_dts_ns - std::max<std::int64_t>(s.last_duration_ns / 2, 1)) {
+      s.shift_ns += s.last_dts_ns + std::max<std::int64_t>(s.last_duration_ns, 1) - dts_ns;
+      ++stats.timestamp_discontinuities;
+    }
     std::int64_t pts = from_ns(packet.pts_ns() - origin_ns + s.shift_ns, tb);
     std::int64_t dts = from_ns(packet.dts_ns() - origin_ns + s.shift_ns, tb);
+    s.last_dts_ns = packet.dts_ns() - origin_ns + s.shift_ns;
+    s.last_duration_ns = packet.duration_ns();
     if (s.last_dts != kNoTimestamp && dts <= s.last_dts) dts = s.last_dts + 1;  // coarse time bases
     if (pts < dts) pts = dts;
     s.last_dts = dts;

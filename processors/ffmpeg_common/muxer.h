@@ -61,6 +61,9 @@ struct MuxerOptions {
 struct MuxerStats {
   std::uint64_t packets = 0;  // written (handed to FFmpeg)
   std::uint64_t bytes = 0;    // payload bytes written
+  // Times a stream's decode time went backwards (a source restarted its clock) and the stream
+  // was re-based to go on from where it was: nothing is dropped or squeezed.
+  std::uint64_t timestamp_discontinuities = 0;
 };
 
 class Muxer {
