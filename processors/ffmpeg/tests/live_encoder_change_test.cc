@@ -273,6 +273,19 @@ TEST(LiveEncoderChange, AFileWriterRefusesWhatWouldChangeTheFileNamingTheFieldAn
     EXPECT_THAT(r.error().message(), ::testing::HasSubstr(path)) << r.error().message();
     EXPECT_THAT(r.error().message(), ::testing::HasSubstr("`" + edit.first + "` cannot change")) << r.error().message();
   }
+  // Once its encoder runs, a preset whose x264 stream headers differ (8 reference frames) is
+  // refused too: the file's avcC could not describe the frames after it.
+  const auto deadline = std::chrono::steady_clock::now() + kFinishTimeout;
+  while (std::chrono::steady_clock::now() < deadline) {
+    const auto s = rt.stats().find_processor(ProcessorId("rec"));
+    if (s && s->metrics.value("packets", 0) >= 1) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  auto slower = rt.update_processor_config(writer, {.path = path, .preset = "slower"});
+  ASSERT_FALSE(slower);
+  EXPECT_THAT(slower.error().message(), ::testing::HasSubstr(path)) << slower.error().message();
+  EXPECT_THAT(slower.error().message(), ::testing::HasSubstr("changing preset live would change the stream's headers"))
+      << slower.error().message();
   // The writer still runs and takes a change it can make.
   auto r = rt.update_processor_config(writer, {.path = path, .preset = "ultrafast", .crf = 30});
   EXPECT_TRUE(r) << r.error().message();
