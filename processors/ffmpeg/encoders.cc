@@ -87,6 +87,21 @@ Result<void> VideoEncoder::finish() {
   return send(encoder_->flush(packets_));
 }
 
+Result<void> VideoEncoder::on_config_change(const VideoEncoderConfig& next) {
+  VideoEncoderConfig live_only = config();
+  live_only.preset = next.preset;
+  live_only.tune = next.tune;
+  live_only.crf = next.crf;
+  live_only.bitrate = next.bitrate;
+  live_only.keyframe_interval = next.keyframe_interval;
+  if (!(live_only == next)) return make_error(ErrorCode::kUnsupported, "rebuilt for a new encoder");
+  if (!encoder_) return {};
+  // Packets drained from the old encoder (if a new one is needed) go out before the next ones.
+  auto r = encoder_->reconfigure(internal::video_encoder_options(next), packets_);
+  if (!r) return make_error(internal::named_error(*this, r.error()));
+  return {};
+}
+
 void VideoEncoder::teardown() { encoder_.reset(); }
 
 nlohmann::json VideoEncoder::metrics() const {
@@ -129,6 +144,17 @@ Result<void> AudioEncoder::process() {
 Result<void> AudioEncoder::finish() {
   if (!encoder_ || !encoder_->is_open()) return {};
   return send(encoder_->flush(packets_));
+}
+
+Result<void> AudioEncoder::on_config_change(const AudioEncoderConfig& next) {
+  AudioEncoderConfig bitrate_only = config();
+  bitrate_only.bitrate = next.bitrate;
+  if (!(bitrate_only == next) || !encoder_) return make_error(ErrorCode::kUnsupported, "rebuilt for a new encoder");
+  // An encoder that cannot take a new bit rate in place is rebuilt, as before.
+  if (!encoder_->reconfigure(internal::audio_encoder_options(next))) {
+    return make_error(ErrorCode::kUnsupported, "rebuilt for a new bit rate");
+  }
+  return {};
 }
 
 void AudioEncoder::teardown() { encoder_.reset(); }

@@ -8,6 +8,13 @@
 //
 // The codec opens at the first frame (its size, rate and channel count come from it unless
 // set); an unknown codec or option is an error at setup naming the processor and the codec.
+//
+// Live changes: VideoEncoder's bitrate, crf, preset, tune and keyframe_interval change between
+// two frames with no frame lost and the same stream going on (libx264 reconfigures bit rate and
+// CRF in place; other changes drain the old encoder into the stream and open a new one). A change
+// that would alter the stream's headers (e.g. an x264 preset with other reference frames) is
+// refused, since a file's global header (MP4 avcC) cannot follow it. AudioEncoder's bitrate
+// changes in place for aac. Other fields rebuild the processor: a new encoder and a new stream.
 #pragma once
 
 #include <atomic>
@@ -38,18 +45,24 @@ struct VideoEncoderConfig {
   bool realtime = false;  // low latency (no B-frames, x264 zerolatency, VP9 realtime)
 
   Result<void> validate() const;
+  friend bool operator==(const VideoEncoderConfig&, const VideoEncoderConfig&) = default;
 };
 STREAMLIB_CONFIG(VideoEncoderConfig, codec, preset, tune, crf, bitrate, keyframe_interval, threads, fps, width, height,
                  realtime);
 STREAMLIB_CONFIG_DOCS(
     VideoEncoderConfig,
     {"codec", "h264 (libx264), vp9 (libvpx-vp9) or any FFmpeg encoder name", "not empty", ConfigReload::kRestart},
-    {"preset", "Encoder preset (x264: ultrafast..placebo); empty: the codec's default", "", ConfigReload::kRestart},
-    {"tune", "Encoder tune (x264: film, animation, zerolatency, ...); empty: none", "", ConfigReload::kRestart},
+    {"preset",
+     "Encoder preset (x264: ultrafast..placebo); empty: the codec's default. Live: refused if the new preset changes "
+     "the stream's headers (x264 SPS/PPS)",
+     "", ConfigReload::kLive},
+    {"tune", "Encoder tune (x264: film, animation, zerolatency, ...); empty: none. Live like preset", "",
+     ConfigReload::kLive},
     {"crf", "Constant quality, lower is better (x264 0-51, vp9 0-63); -1: the codec's default", "[-1, 63]",
-     ConfigReload::kRestart},
-    {"bitrate", "Target bitrate in bits per second; 0: constant quality", "[0, 1000000000]", ConfigReload::kRestart},
-    {"keyframe_interval", "Frames between keyframes; 0: the codec's default", "[0, 100000]", ConfigReload::kRestart},
+     ConfigReload::kLive},
+    {"bitrate", "Target bitrate in bits per second (x264: also the VBV max rate); 0: constant quality",
+     "[0, 1000000000]", ConfigReload::kLive},
+    {"keyframe_interval", "Frames between keyframes; 0: the codec's default", "[0, 100000]", ConfigReload::kLive},
     {"threads", "Encoder threads; 0: the codec picks", "[0, 64]", ConfigReload::kRestart},
     {"fps", "Nominal frame rate in frames per second, for rate control (packets keep their times)", "[1, 1000]",
      ConfigReload::kRestart},
@@ -69,6 +82,10 @@ class VideoEncoder : public Processor<VideoEncoderConfig> {
   Result<void> process() override;
   Result<void> finish() override;
   void teardown() override;
+  // preset, tune, crf, bitrate, keyframe_interval: applied between two frames, none lost (see
+  // ffmpeg::VideoEncoder::reconfigure; refused if the stream's headers would change). Others
+  // rebuild the processor (a new encoder, a new stream).
+  Result<void> on_config_change(const VideoEncoderConfig& next) override;
   nlohmann::json metrics() const override;
 
  private:
@@ -87,11 +104,13 @@ struct AudioEncoderConfig {
   int channels = 0;               // encoded channels; 0: the first frame's
 
   Result<void> validate() const;
+  friend bool operator==(const AudioEncoderConfig&, const AudioEncoderConfig&) = default;
 };
 STREAMLIB_CONFIG(AudioEncoderConfig, codec, bitrate, sample_rate, channels);
 STREAMLIB_CONFIG_DOCS(AudioEncoderConfig,
                       {"codec", "aac, opus (libopus) or any FFmpeg encoder name", "not empty", ConfigReload::kRestart},
-                      {"bitrate", "Bitrate in bits per second", "[1000, 10000000]", ConfigReload::kRestart},
+                      {"bitrate", "Bitrate in bits per second (live for aac; other codecs restart the encoder)",
+                       "[1000, 10000000]", ConfigReload::kLive},
                       {"sample_rate", "Encoded sample rate in Hz; 0: the first frame's (the nearest the codec takes)",
                        "[0, 384000]", ConfigReload::kRestart},
                       {"channels", "Encoded channel count; 0: the first frame's", "[0, 8]", ConfigReload::kRestart});
@@ -107,6 +126,8 @@ class AudioEncoder : public Processor<AudioEncoderConfig> {
   Result<void> process() override;
   Result<void> finish() override;
   void teardown() override;
+  // bitrate: applied in place for aac; otherwise (and for other fields) the processor is rebuilt.
+  Result<void> on_config_change(const AudioEncoderConfig& next) override;
   nlohmann::json metrics() const override;
 
  private:

@@ -194,11 +194,48 @@ Result<void> FileWriterCore::close(bool drain) {
 Result<void> FileWriterCore::finish() { return close(true); }
 
 Result<void> FileWriterCore::on_config_change(const FileWriterConfig& next) {
-  if (next == config()) return {};
-  return make_error(named(Error(ErrorCode::kFailedPrecondition,
-                                fmt::format("{}: settings cannot change while the file is written (remove the writer, "
-                                            "which closes the file, and add a new one)",
-                                            config().path))));
+  const FileWriterConfig& now = config();
+  // What the open file and its streams are made of cannot change; a rebuild would reopen (and
+  // truncate) the file mid-recording.
+  const char* fixed = now.path != next.path                           ? "path"
+                      : now.format != next.format                     ? "format"
+                      : now.video_codec != next.video_codec           ? "video_codec"
+                      : now.audio_codec != next.audio_codec           ? "audio_codec"
+                      : now.threads != next.threads                   ? "threads"
+                      : now.fps != next.fps                           ? "fps"
+                      : now.fragmented != next.fragmented             ? "fragmented"
+                      : now.sync_timeout_ms != next.sync_timeout_ms   ? "sync_timeout_ms"
+                      : now.start_timeout_ms != next.start_timeout_ms ? "start_timeout_ms"
+                                                                      : nullptr;
+  if (fixed != nullptr) {
+    return make_error(named(Error(ErrorCode::kFailedPrecondition,
+                                  fmt::format("{}: `{}` cannot change while the file is written (remove the writer, "
+                                              "which closes the file, and add a new one)",
+                                              now.path, fixed))));
+  }
+  if (next == now || closed_) return {};
+  // The encoders of the raw inputs take the rest between two frames, losing none (audio first:
+  // it changes in place or not at all, so a refused video change can undo it).
+  ffmpeg::AudioEncoderOptions audio_before = audio_.audio_encoder->options();
+  ffmpeg::AudioEncoderOptions audio_next = audio_before;
+  audio_next.bit_rate = next.audio_bitrate;
+  if (auto r = audio_.audio_encoder->reconfigure(audio_next); !r) {
+    return make_error(named(r.error().with_context(now.path)));
+  }
+  ffmpeg::VideoEncoderOptions video_next = video_.video_encoder->options();
+  video_next.bit_rate = next.bitrate;
+  video_next.crf = next.crf;
+  video_next.preset = next.preset;
+  video_next.tune = next.tune;
+  video_next.keyframe_interval = next.keyframe_interval;
+  auto r = video_.video_encoder->reconfigure(video_next, scratch_);
+  for (EncodedPacket& p : scratch_) video_.pending.push_back(std::move(p));  // the old encoder's last
+  scratch_.clear();
+  if (!r) {
+    (void)audio_.audio_encoder->reconfigure(audio_before);
+    return make_error(named(r.error().with_context(now.path)));
+  }
+  return {};
 }
 
 void FileWriterCore::teardown() {

@@ -82,16 +82,20 @@ STREAMLIB_CONFIG_DOCS(
      ConfigReload::kRefused},
     {"video_codec", "Encoder for raw `video`: h264, vp9, ...; empty: by container", "", ConfigReload::kRefused},
     {"audio_codec", "Encoder for raw `audio`: aac, opus, ...; empty: by container", "", ConfigReload::kRefused},
-    {"preset", "Video encoder preset (x264: ultrafast..placebo); empty: the codec's default", "",
-     ConfigReload::kRefused},
-    {"tune", "Video encoder tune (x264: film, animation, zerolatency, ...); empty: none", "", ConfigReload::kRefused},
-    {"crf", "Video constant quality, lower is better; -1: the codec's default", "[-1, 63]", ConfigReload::kRefused},
-    {"bitrate", "Video bitrate in bits per second; 0: constant quality", "[0, 1000000000]", ConfigReload::kRefused},
-    {"keyframe_interval", "Frames between video keyframes; 0: the codec's default", "[0, 100000]",
-     ConfigReload::kRefused},
+    {"preset",
+     "Video encoder preset (x264: ultrafast..placebo); empty: the codec's default. Live: refused if the new preset "
+     "changes the stream's headers (x264 SPS/PPS)",
+     "", ConfigReload::kLive},
+    {"tune", "Video encoder tune (x264: film, animation, zerolatency, ...); empty: none. Live like preset", "",
+     ConfigReload::kLive},
+    {"crf", "Video constant quality, lower is better; -1: the codec's default", "[-1, 63]", ConfigReload::kLive},
+    {"bitrate", "Video bitrate in bits per second (x264: also the VBV max rate); 0: constant quality",
+     "[0, 1000000000]", ConfigReload::kLive},
+    {"keyframe_interval", "Frames between video keyframes; 0: the codec's default", "[0, 100000]", ConfigReload::kLive},
     {"threads", "Video encoder threads; 0: the codec picks", "[0, 64]", ConfigReload::kRefused},
     {"fps", "Nominal video frame rate in frames per second", "[1, 1000]", ConfigReload::kRefused},
-    {"audio_bitrate", "Audio bitrate in bits per second", "[1000, 10000000]", ConfigReload::kRefused},
+    {"audio_bitrate", "Audio bitrate in bits per second (live for aac; refused for other codecs)", "[1000, 10000000]",
+     ConfigReload::kLive},
     {"fragmented",
      "Write a fragmented MP4/MOV (a fragment at each keyframe, at least every second), playable after a crash", "",
      ConfigReload::kRefused},
@@ -113,8 +117,10 @@ class FileWriterCore : public Processor<FileWriterConfig> {
   Result<void> process() override;
   Result<void> finish() override;
   void teardown() override;
-  // Refused: a rebuild would reopen (and truncate) the file mid-recording. Remove the writer
-  // (which closes its file) and add a new one instead.
+  // The encoder fields (preset, tune, crf, bitrate, keyframe_interval, audio_bitrate) change live
+  // (ffmpeg::VideoEncoder/AudioEncoder::reconfigure: no frame lost, refused if the stream's
+  // headers would change). Every other field is refused, naming it: a rebuild would reopen (and
+  // truncate) the file mid-recording. Remove the writer (which closes its file) and add a new one.
   Result<void> on_config_change(const FileWriterConfig& next) override;
   nlohmann::json metrics() const override;
 

@@ -3,9 +3,11 @@
 #include <algorithm>
 #include <cstdlib>
 #include <deque>
+#include <limits>
 #include <map>
 #include <new>
 #include <string>
+#include <string_view>
 
 extern "C" {
 #include <libavutil/audio_fifo.h>
@@ -210,6 +212,25 @@ Result<void> drain(const PacketDrain& d, std::vector<EncodedPacket>& out) {
 
 // --- Video ----------------------------------------------------------------------------------------
 
+namespace {
+
+// What an encoder is opened for besides its options: the picture size and colours (from the
+// first frame, and kept for every encoder a reconfigure() opens after it).
+struct Picture {
+  int width = 0;
+  int height = 0;
+  AVColorRange range = AVCOL_RANGE_UNSPECIFIED;
+  AVColorSpace matrix = AVCOL_SPC_UNSPECIFIED;
+  AVColorPrimaries primaries = AVCOL_PRI_UNSPECIFIED;
+  AVColorTransferCharacteristic transfer = AVCOL_TRC_UNSPECIFIED;
+};
+
+// x264's rate control is average bit rate (crf unset, a bit rate given): the mode in which
+// libx264 applies a new AVCodecContext::bit_rate between frames.
+bool in_place_bit_rate(const VideoEncoderOptions& o) { return o.crf < 0 && o.bit_rate > 0; }
+
+}  // namespace
+
 struct VideoEncoder::Impl {
   VideoEncoderOptions options;
   const AVCodec* codec = nullptr;
@@ -226,51 +247,67 @@ struct VideoEncoder::Impl {
   std::uint64_t discontinuities = 0;
   std::uint64_t packet_number = 0;
   std::deque<std::pair<std::int64_t, std::int64_t>> durations;  // pts -> duration (time base units)
+  Picture picture;                                              // what ctx was opened for
 
   std::string name() const { return fmt::format("codec '{}'", codec->name); }
 
-  Result<void> open(const VideoFrame& first) {
-    const int width = options.width > 0 ? options.width : first.width();
-    const int height = options.height > 0 ? options.height : first.height();
+  Result<Picture> picture_of(const VideoFrame& first) const {
+    Picture pic{.width = options.width > 0 ? options.width : first.width(),
+                .height = options.height > 0 ? options.height : first.height()};
     STREAMLIB_ASSIGN_OR_RETURN(const AVPixelFormat pix_fmt, encoder_pixel_format(codec, options.pixel_format));
-
-    CodecContextPtr c(avcodec_alloc_context3(codec));
-    if (!c) return make_error(ErrorCode::kInternal, "out of memory");
-    c->width = width;
-    c->height = height;
-    c->pix_fmt = pix_fmt;
-    c->time_base = kVideoTimeBase;
-    c->framerate = AVRational{options.frame_rate_num, options.frame_rate_den};
-    c->sample_aspect_ratio = AVRational{1, 1};
-    c->bit_rate = options.bit_rate;
-    if (options.keyframe_interval > 0) c->gop_size = options.keyframe_interval;
-    if (options.max_b_frames >= 0) {
-      c->max_b_frames = options.max_b_frames;
-    } else if (options.realtime) {
-      c->max_b_frames = 0;
-    }
-    c->thread_count = options.threads;
-    if (options.global_header) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     if (detail::is_yuv(pix_fmt)) {
       const bool first_yuv = detail::is_yuv(to_av_pixel_format(first.format()));
       const ColorRange range =
           first_yuv && first.color_range() != ColorRange::kUnknown ? first.color_range() : ColorRange::kLimited;
       const ColorMatrix matrix =
-          detail::effective_matrix(first_yuv ? first.color_matrix() : ColorMatrix::kUnknown, height);
-      c->color_range = to_av_color_range(range);
-      c->colorspace = to_av_color_space(matrix);
-      c->color_primaries = matrix == ColorMatrix::kBt709    ? AVCOL_PRI_BT709
-                           : matrix == ColorMatrix::kBt2020 ? AVCOL_PRI_BT2020
-                                                            : AVCOL_PRI_SMPTE170M;
-      c->color_trc = matrix == ColorMatrix::kBt709    ? AVCOL_TRC_BT709
+          detail::effective_matrix(first_yuv ? first.color_matrix() : ColorMatrix::kUnknown, pic.height);
+      pic.range = to_av_color_range(range);
+      pic.matrix = to_av_color_space(matrix);
+      pic.primaries = matrix == ColorMatrix::kBt709    ? AVCOL_PRI_BT709
+                      : matrix == ColorMatrix::kBt2020 ? AVCOL_PRI_BT2020
+                                                       : AVCOL_PRI_SMPTE170M;
+      pic.transfer = matrix == ColorMatrix::kBt709    ? AVCOL_TRC_BT709
                      : matrix == ColorMatrix::kBt2020 ? AVCOL_TRC_BT2020_10
                                                       : AVCOL_TRC_SMPTE170M;
     }
+    return pic;
+  }
 
-    Dictionary dict;
+  // An open codec context for `o` and `pic`.
+  Result<CodecContextPtr> make_context(const VideoEncoderOptions& o, const Picture& pic) const {
+    STREAMLIB_ASSIGN_OR_RETURN(const AVPixelFormat pix_fmt, encoder_pixel_format(codec, o.pixel_format));
+    CodecContextPtr c(avcodec_alloc_context3(codec));
+    if (!c) return make_error(ErrorCode::kInternal, "out of memory");
+    c->width = pic.width;
+    c->height = pic.height;
+    c->pix_fmt = pix_fmt;
+    c->time_base = kVideoTimeBase;
+    c->framerate = AVRational{o.frame_rate_num, o.frame_rate_den};
+    c->sample_aspect_ratio = AVRational{1, 1};
+    c->bit_rate = o.bit_rate;
     const std::string encoder = codec->name;
     const bool x264 = encoder.rfind("libx264", 0) == 0;
     const bool vpx = encoder.rfind("libvpx", 0) == 0;
+    if (x264 && in_place_bit_rate(o)) {
+      // x264 takes a new bit rate between frames only with VBV on (x264_encoder_reconfig), so a
+      // target bit rate is also the VBV max rate, over a one-second buffer.
+      c->rc_max_rate = o.bit_rate;
+      c->rc_buffer_size = static_cast<int>(std::min<std::int64_t>(o.bit_rate, std::numeric_limits<int>::max()));
+    }
+    if (o.keyframe_interval > 0) c->gop_size = o.keyframe_interval;
+    if (o.max_b_frames >= 0) {
+      c->max_b_frames = o.max_b_frames;
+    } else if (o.realtime) {
+      c->max_b_frames = 0;
+    }
+    c->thread_count = o.threads;
+    if (o.global_header) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
+    c->color_range = pic.range;
+    c->colorspace = pic.matrix;
+    c->color_primaries = pic.primaries;
+    c->color_trc = pic.transfer;
+
+    Dictionary dict;
     auto put = [&](const char* key, const std::string& value) -> Result<void> {
       if (!has_private_option(codec, key)) {
         return make_error(ErrorCode::kInvalidArgument, "{}: has no option '{}' (its own options: {})", name(), key,
@@ -279,30 +316,35 @@ struct VideoEncoder::Impl {
       dict.set(key, value);
       return {};
     };
-    if (options.crf >= 0) STREAMLIB_RETURN_IF_ERROR(put("crf", std::to_string(options.crf)));
-    if (!options.preset.empty()) STREAMLIB_RETURN_IF_ERROR(put("preset", options.preset));
-    if (!options.tune.empty()) STREAMLIB_RETURN_IF_ERROR(put("tune", options.tune));
-    if (x264 && options.realtime) {
-      if (options.preset.empty()) dict.set("preset", "veryfast");
-      if (options.tune.empty()) dict.set("tune", "zerolatency");
+    if (o.crf >= 0) STREAMLIB_RETURN_IF_ERROR(put("crf", std::to_string(o.crf)));
+    if (!o.preset.empty()) STREAMLIB_RETURN_IF_ERROR(put("preset", o.preset));
+    if (!o.tune.empty()) STREAMLIB_RETURN_IF_ERROR(put("tune", o.tune));
+    if (x264 && o.realtime) {
+      if (o.preset.empty()) dict.set("preset", "veryfast");
+      if (o.tune.empty()) dict.set("tune", "zerolatency");
     }
     if (vpx) {
-      dict.set("deadline", options.realtime ? "realtime" : "good");
-      dict.set("cpu-used", std::to_string(options.speed >= 0 ? options.speed : options.realtime ? 8 : 4));
+      dict.set("deadline", o.realtime ? "realtime" : "good");
+      dict.set("cpu-used", std::to_string(o.speed >= 0 ? o.speed : o.realtime ? 8 : 4));
       if (has_private_option(codec, "row-mt")) dict.set("row-mt", "1");
-      if (options.realtime) dict.set("lag-in-frames", "0");
+      if (o.realtime) dict.set("lag-in-frames", "0");
     }
-    for (const auto& [key, value] : options.options) dict.set(key, value);
+    for (const auto& [key, value] : o.options) dict.set(key, value);
 
     clear_last_log_error();
     if (int ret = avcodec_open2(c.get(), codec, dict.out()); ret < 0) {
       return make_error(av_error(
-          ret, fmt::format("{}: cannot open for {}x{} {}", name(), width, height, pixel_format_name(pix_fmt))));
+          ret, fmt::format("{}: cannot open for {}x{} {}", name(), pic.width, pic.height, pixel_format_name(pix_fmt))));
     }
     if (!dict.empty()) {
       return make_error(ErrorCode::kInvalidArgument, "{}: unknown options {}", name(), dict.keys());
     }
-    ctx = std::move(c);
+    return c;
+  }
+
+  Result<void> open(const VideoFrame& first) {
+    STREAMLIB_ASSIGN_OR_RETURN(picture, picture_of(first));
+    STREAMLIB_ASSIGN_OR_RETURN(ctx, make_context(options, picture));
     params = describe(*ctx, MediaKind::kVideo);
     return {};
   }
@@ -425,6 +467,99 @@ Result<void> VideoEncoder::flush(std::vector<EncodedPacket>& out) {
     return make_error(av_error(ret, fmt::format("{}: flushing failed", s.name())));
   }
   return drain(s.drainer(), out);
+}
+
+namespace {
+
+// The option of `a` and `b` that differs and cannot change in a running encoder, or "".
+std::string fixed_field_changed(const VideoEncoderOptions& a, const VideoEncoderOptions& b) {
+  if (a.codec != b.codec) return "codec";
+  if (a.width != b.width || a.height != b.height) return "size";
+  if (a.frame_rate_num != b.frame_rate_num || a.frame_rate_den != b.frame_rate_den) return "frame rate";
+  if (a.pixel_format != b.pixel_format) return "pixel_format";
+  if (a.max_b_frames != b.max_b_frames) return "max_b_frames";
+  if (a.threads != b.threads) return "threads";
+  if (a.realtime != b.realtime) return "realtime";
+  if (a.speed != b.speed) return "speed";
+  if (a.global_header != b.global_header) return "global_header";
+  if (a.options != b.options) return "options";
+  return "";
+}
+
+// The changed fields of those that can change live, for messages ("preset, keyframe_interval").
+std::string live_fields_changed(const VideoEncoderOptions& a, const VideoEncoderOptions& b) {
+  std::string out;
+  auto add = [&](bool changed, const char* name) {
+    if (changed) out += (out.empty() ? "" : ", ") + std::string(name);
+  };
+  add(a.bit_rate != b.bit_rate, "bit_rate");
+  add(a.crf != b.crf, "crf");
+  add(a.preset != b.preset, "preset");
+  add(a.tune != b.tune, "tune");
+  add(a.keyframe_interval != b.keyframe_interval, "keyframe_interval");
+  return out;
+}
+
+}  // namespace
+
+Result<void> VideoEncoder::reconfigure(const VideoEncoderOptions& next, std::vector<EncodedPacket>& out) {
+  Impl& s = *impl_;
+  STREAMLIB_RETURN_IF_ERROR(next.validate());
+  if (const std::string field = fixed_field_changed(s.options, next); !field.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: {} cannot change while encoding", s.name(), field);
+  }
+  const std::string changed = live_fields_changed(s.options, next);
+  if (changed.empty()) return {};
+  if (!s.ctx || s.flushed) {  // not open yet (or done): the next open takes the new options
+    s.options = next;
+    return {};
+  }
+  const VideoEncoderOptions& now = s.options;
+  const bool x264 = std::string_view(s.codec->name).rfind("libx264", 0) == 0;
+  const bool same_setup =
+      now.preset == next.preset && now.tune == next.tune && now.keyframe_interval == next.keyframe_interval;
+  // In place: libx264 applies a new bit rate (average bit rate mode, VBV on) or a new CRF (CRF
+  // mode) before its next frame (FFmpeg's reconfig_encoder); the mode itself cannot change.
+  if (x264 && same_setup) {
+    if (in_place_bit_rate(now) && in_place_bit_rate(next)) {
+      s.ctx->bit_rate = next.bit_rate;
+      s.ctx->rc_max_rate = next.bit_rate;
+      s.ctx->rc_buffer_size = static_cast<int>(std::min<std::int64_t>(next.bit_rate, std::numeric_limits<int>::max()));
+      s.options = next;
+      return {};
+    }
+    if (!in_place_bit_rate(now) && next.crf >= 0) {  // CRF mode (x264's default too) stays CRF
+      if (int ret = av_opt_set_int(s.ctx->priv_data, "crf", next.crf, 0); ret < 0) {
+        return make_error(av_error(ret, fmt::format("{}: crf={}", s.name(), next.crf)));
+      }
+      s.ctx->bit_rate = next.bit_rate;  // unused in CRF mode, kept for parameters()
+      s.options = next;
+      return {};
+    }
+  }
+  // A new encoder: it must produce the same stream headers (SPS/PPS in the container's global
+  // header, which cannot change mid-file) and no more reorder delay (its first DTS must come
+  // after the old encoder's last). Checked before the old one is touched.
+  STREAMLIB_ASSIGN_OR_RETURN(CodecContextPtr fresh, s.make_context(next, s.picture));
+  const bool same_headers = std::equal(s.ctx->extradata, s.ctx->extradata + std::max(s.ctx->extradata_size, 0),
+                                       fresh->extradata, fresh->extradata + std::max(fresh->extradata_size, 0));
+  if (!same_headers || fresh->has_b_frames > s.ctx->has_b_frames) {
+    return make_error(ErrorCode::kFailedPrecondition,
+                      "{}: changing {} live would change the stream's {} (a new encoder with other settings is "
+                      "needed, which a file's single header cannot follow); change it before starting, or only "
+                      "bit_rate/crf/keyframe_interval",
+                      s.name(), changed, same_headers ? "frame reordering delay" : "headers (SPS/PPS)");
+  }
+  // Flush the old encoder's delayed frames into the same stream, then go on with the new one.
+  clear_last_log_error();
+  if (int ret = avcodec_send_frame(s.ctx.get(), nullptr); ret < 0 && ret != kErrorEof) {
+    return make_error(av_error(ret, fmt::format("{}: flushing for a reconfigure failed", s.name())));
+  }
+  Result<void> drained = drain(s.drainer(), out);
+  s.ctx = std::move(fresh);  // params stay: the same headers, and the stream's identity for muxers
+  s.options = next;
+  s.force_keyframe = false;  // a new encoder starts with one
+  return drained;
 }
 
 void VideoEncoder::request_keyframe() { impl_->force_keyframe = true; }
@@ -701,6 +836,31 @@ Result<void> AudioEncoder::flush(std::vector<EncodedPacket>& out) {
     return make_error(av_error(ret, fmt::format("{}: flushing failed", s.name())));
   }
   return drain(s.drainer(), out);
+}
+
+Result<void> AudioEncoder::reconfigure(const AudioEncoderOptions& next) {
+  Impl& s = *impl_;
+  STREAMLIB_RETURN_IF_ERROR(next.validate());
+  const AudioEncoderOptions& now = s.options;
+  if (now.codec != next.codec || now.sample_rate != next.sample_rate || now.channels != next.channels ||
+      now.global_header != next.global_header || now.options != next.options) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: only bit_rate can change while encoding", s.name());
+  }
+  if (now.bit_rate == next.bit_rate) return {};
+  if (!s.ctx || s.flushed) {
+    s.options = next;
+    return {};
+  }
+  // FFmpeg's own AAC encoder reads AVCodecContext::bit_rate for each frame's bit budget. Other
+  // encoders (libopus) set theirs once; a new one would restart with priming samples, a step
+  // back in time, so the change is refused.
+  if (s.ctx->codec_id != AV_CODEC_ID_AAC || std::string_view(s.codec->name) != "aac") {
+    return make_error(ErrorCode::kFailedPrecondition, "{}: bit_rate cannot change while encoding (only 'aac' can)",
+                      s.name());
+  }
+  s.ctx->bit_rate = next.bit_rate;
+  s.options = next;
+  return {};
 }
 
 bool AudioEncoder::is_open() const { return impl_->ctx != nullptr; }

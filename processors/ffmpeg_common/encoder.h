@@ -35,6 +35,11 @@
 // codec configuration (SPS/PPS, AudioSpecificConfig) goes into CodecParameters::extradata
 // instead of the stream. Muxer::needs_global_header(path) says if a container needs it.
 //
+// Live changes: VideoEncoder::reconfigure() takes a new bit rate, CRF, preset, tune or keyframe
+// interval between two frames without losing one (in place where libx264 can, else a new encoder
+// after the old one is drained; refused when the new one's headers would differ from the
+// stream's). AudioEncoder::reconfigure() takes a new AAC bit rate.
+//
 // Threads: one thread uses an encoder at a time (libx264/libvpx may add their own threads).
 #pragma once
 
@@ -58,7 +63,7 @@ struct VideoEncoderOptions {
   int frame_rate_num = 30;  // nominal frame rate (rate control, default packet duration)
   int frame_rate_den = 1;
   std::string pixel_format;   // the encoder's input, FFmpeg's name ("yuv420p"); "": the codec's first
-  std::int64_t bit_rate = 0;  // bits per second; 0: constant quality (crf)
+  std::int64_t bit_rate = 0;  // bits per second; 0: constant quality (crf). x264: also the VBV max rate (1 s buffer)
   int crf = -1;               // quality (x264 0..51, vp9 0..63); -1: the codec's default
   std::string preset;         // x264: ultrafast..placebo; "": the codec's default (or "veryfast" if realtime)
   std::string tune;           // x264: film, animation, zerolatency, ...
@@ -101,6 +106,16 @@ class VideoEncoder {
   Result<void> flush(std::vector<EncodedPacket>& out);
   // The next frame becomes a keyframe (e.g. when a new viewer joins).
   void request_keyframe();
+  // Applies new `bit_rate`, `crf`, `preset`, `tune` or `keyframe_interval` between two frames,
+  // losing none; other options cannot change (an error, nothing changed). libx264 takes a new
+  // bit rate (average bit rate mode) or CRF (CRF mode) in place. Anything else opens a new
+  // encoder of the same size and colours: the old one's delayed packets are appended to `out`
+  // first (same stream, same parameters(), times going on), and the new one takes the next frame.
+  // A new encoder whose stream headers (SPS/PPS, i.e. extradata) or reordering delay would differ
+  // is refused before anything changes: a file's global header cannot follow it (e.g. an x264
+  // preset with other reference frames or entropy coding). Before the encoder opens, the options
+  // are simply replaced.
+  Result<void> reconfigure(const VideoEncoderOptions& next, std::vector<EncodedPacket>& out);
 
   bool is_open() const;
   // Times a frame's timestamp went back by more than half a frame (its source's clock
@@ -127,6 +142,9 @@ class AudioEncoder {
   Result<void> encode(const AudioFrame& frame, std::vector<EncodedPacket>& out);
   // End of stream: encodes the last partial chunk (padded) and drains the encoder.
   Result<void> flush(std::vector<EncodedPacket>& out);
+  // A new `bit_rate` from the next packet on (FFmpeg's "aac" takes it in place); any other
+  // change, or a bit rate change of another encoder (libopus), is an error and changes nothing.
+  Result<void> reconfigure(const AudioEncoderOptions& next);
 
   bool is_open() const;
   // Times a whole block came before the audio already encoded (its source's clock restarted)

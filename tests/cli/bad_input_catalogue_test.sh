@@ -374,7 +374,7 @@ if $media_watch; then
   # 7. A live change the recorder refuses (its output file while it records).
   write_graph "" "" "" "$work/elsewhere.mp4"
   bad_edit "a refused live change" \
-    "^streamlib: $graph: processor 'rec' refused the new config: .*watch\.mp4: settings cannot change while"
+    "^streamlib: $graph: processor 'rec' refused the new config: .*watch\.mp4: .path. cannot change while"
   [[ -e "$work/elsewhere.mp4" ]] && wfail "the refused change created $work/elsewhere.mp4"
   # 8. A processor whose setup fails (a missing file) added with a branch: nothing of it stays.
   write_graph '[{"id": "play", "type": "FileSource", "config": {"path": "no_such_movie.mp4"}}, {"id": "sink", "type": "NullSink"}]' \

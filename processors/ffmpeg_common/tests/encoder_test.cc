@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include "ffmpeg_common/ffmpeg_types.h"
@@ -227,6 +228,210 @@ TEST(VideoEncoder, EncodingAfterFlushIsAnError) {
   EXPECT_EQ(again.error().code(), ErrorCode::kFailedPrecondition);
 }
 
+// --- Live changes (reconfigure) ---
+
+// moving_picture() with fresh noise in every frame: hard to compress, so the bits an encoder
+// spends follow its rate settings (a clean picture costs next to nothing at any setting).
+VideoFrame busy_picture(int n) {
+  VideoFrame clean = picture(n);
+  WritableVideoFrame w(clean.width(), clean.height(), PixelFormat::kI420);
+  std::uint32_t state = 2654435761u * static_cast<std::uint32_t>(n + 1);
+  for (int p = 0; p < 3; ++p) {
+    auto dst = w.plane(p);
+    const auto src = clean.plane(p);
+    for (std::size_t i = 0; i < dst.size(); ++i) {
+      state = state * 1664525u + 1013904223u;
+      dst[i] = static_cast<std::uint8_t>(std::clamp(src[i] + static_cast<int>(state >> 28) - 8, 16, 235));
+    }
+  }
+  w.set_color(ColorRange::kLimited, ColorMatrix::kBt601);
+  w.set_timestamp_ns(clean.timestamp_ns());
+  w.set_duration_ns(clean.duration_ns());
+  return std::move(w).freeze();
+}
+
+// Encodes `frames` pictures, calling `change` before frame `at`; flushes at the end.
+std::vector<EncodedPacket> encode_with_change(VideoEncoder& enc, int frames, int at,
+                                              const std::function<void(std::vector<EncodedPacket>&)>& change) {
+  std::vector<EncodedPacket> out;
+  for (int i = 0; i < frames; ++i) {
+    if (i == at) change(out);
+    auto r = enc.encode(busy_picture(i), out);
+    EXPECT_TRUE(r) << r.error().message();
+  }
+  auto r = enc.flush(out);
+  EXPECT_TRUE(r) << r.error().message();
+  return out;
+}
+
+// Every frame came out once, at its own time, in one stream whose decode times only go forward.
+void expect_one_whole_stream(const std::vector<EncodedPacket>& packets, int frames) {
+  ASSERT_EQ(packets.size(), static_cast<std::size_t>(frames));
+  std::set<std::int64_t> pts;
+  for (std::size_t i = 0; i < packets.size(); ++i) {
+    pts.insert(packets[i].pts_ns());
+    EXPECT_EQ(packets[i].params(), packets.front().params()) << "packet " << i << ": one stream";
+    EXPECT_LE(packets[i].dts_ns(), packets[i].pts_ns()) << i;
+    if (i > 0) {
+      EXPECT_GT(packets[i].dts_ns(), packets[i - 1].dts_ns()) << "decode time goes back at packet " << i;
+    }
+  }
+  std::int64_t i = 0;
+  for (std::int64_t t : pts) EXPECT_NEAR(t, (i++) * kFrameNs, 20'000);
+}
+
+// Bytes of the packets whose frames are [from, to).
+std::size_t bytes_of_frames(const std::vector<EncodedPacket>& packets, int from, int to) {
+  std::size_t bytes = 0;
+  for (const auto& p : packets) {
+    const auto n = static_cast<int>((p.pts_ns() + kFrameNs / 2) / kFrameNs);
+    if (n >= from && n < to) bytes += p.bytes().size();
+  }
+  return bytes;
+}
+
+// Frame numbers of the keyframes.
+std::vector<int> keyframes(const std::vector<EncodedPacket>& packets) {
+  std::vector<int> out;
+  for (const auto& p : packets) {
+    if (p.keyframe()) out.push_back(static_cast<int>((p.pts_ns() + kFrameNs / 2) / kFrameNs));
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// Bytes of frames 80..119 of 120 encoded with `first` throughout, and with `next` from frame 60
+// on (reconfigure() there, in place: nothing drained if `in_place`). The second stream is checked
+// whole. The same pictures both times, so the difference is the setting's alone.
+std::pair<std::size_t, std::size_t> bytes_without_and_with_change(const VideoEncoderOptions& first,
+                                                                  const VideoEncoderOptions& next, bool in_place) {
+  VideoEncoder unchanged = make_video(first);
+  const std::size_t control = bytes_of_frames(encode_all(unchanged, 120, busy_picture), 80, 120);
+  VideoEncoder enc = make_video(first);
+  auto packets = encode_with_change(enc, 120, 60, [&](std::vector<EncodedPacket>& out) {
+    const std::size_t before = out.size();
+    auto r = enc.reconfigure(next, out);
+    ASSERT_TRUE(r) << r.error().message();
+    if (in_place) {
+      EXPECT_EQ(out.size(), before) << "in place: nothing drained";
+    }
+  });
+  expect_one_whole_stream(packets, 120);
+  return {control, bytes_of_frames(packets, 80, 120)};
+}
+
+TEST(VideoEncoderReconfigure, AnX264BitrateChangesInPlaceAndEveryFrameComesOut) {
+  const VideoEncoderOptions low{.codec = "libx264", .bit_rate = 40'000, .preset = "veryfast"};
+  VideoEncoderOptions high = low;
+  high.bit_rate = 2'000'000;
+  const auto [control, changed] = bytes_without_and_with_change(low, high, true);
+  EXPECT_GT(changed, 3 * control) << "frames 80..119 at 40 kbit/s: " << control << " bytes; at 2 Mbit/s: " << changed;
+}
+
+TEST(VideoEncoderReconfigure, AnX264CrfChangesInPlace) {
+  const VideoEncoderOptions coarse{.codec = "libx264", .crf = 45, .preset = "veryfast"};
+  VideoEncoderOptions fine = coarse;
+  fine.crf = 12;
+  const auto [control, changed] = bytes_without_and_with_change(coarse, fine, true);
+  EXPECT_GT(changed, 3 * control) << "frames 80..119 at crf 45: " << control << " bytes; at crf 12: " << changed;
+}
+
+TEST(VideoEncoderReconfigure, AKeyframeIntervalChangeDrainsTheOldEncoderIntoTheSameStream) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "veryfast", .keyframe_interval = 100});
+  const auto params = std::make_shared<std::shared_ptr<const CodecParameters>>();
+  std::size_t drained = 0;
+  auto packets = encode_with_change(enc, 120, 45, [&](std::vector<EncodedPacket>& out) {
+    *params = enc.parameters();
+    VideoEncoderOptions next = enc.options();
+    next.keyframe_interval = 10;
+    const std::size_t before = out.size();
+    ASSERT_TRUE(enc.reconfigure(next, out));
+    drained = out.size() - before;
+  });
+  EXPECT_GT(drained, 0u) << "x264 looks ahead: the old encoder held frames, now drained";
+  expect_one_whole_stream(packets, 120);
+  EXPECT_EQ(enc.parameters(), *params) << "the same stream parameters (and headers) go on";
+  const std::vector<int> keys = keyframes(packets);
+  ASSERT_GE(keys.size(), 2u);
+  EXPECT_EQ(keys[0], 0);
+  EXPECT_EQ(keys[1], 45) << "the new encoder starts with a keyframe";
+  for (std::size_t i = 2; i < keys.size(); ++i) EXPECT_LE(keys[i] - keys[i - 1], 10) << "keyframe at " << keys[i];
+  EXPECT_GE(keys.back(), 110);
+}
+
+TEST(VideoEncoderReconfigure, APresetThatWouldChangeTheStreamHeadersIsRefusedAndEncodingGoesOn) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "veryfast"});
+  auto packets = encode_with_change(enc, 60, 30, [&](std::vector<EncodedPacket>& out) {
+    VideoEncoderOptions next = enc.options();
+    next.preset = "slower";  // 8 reference frames: another SPS
+    const std::size_t before = out.size();
+    auto r = enc.reconfigure(next, out);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), ErrorCode::kFailedPrecondition);
+    EXPECT_NE(r.error().message().find("preset"), std::string::npos) << r.error().message();
+    EXPECT_NE(r.error().message().find("SPS/PPS"), std::string::npos) << r.error().message();
+    EXPECT_EQ(out.size(), before);
+  });
+  EXPECT_EQ(enc.options().preset, "veryfast") << "nothing changed";
+  expect_one_whole_stream(packets, 60);
+}
+
+TEST(VideoEncoderReconfigure, APresetWithTheSameStreamHeadersChangesLive) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "veryfast"});
+  auto packets = encode_with_change(enc, 60, 30, [&](std::vector<EncodedPacket>& out) {
+    VideoEncoderOptions next = enc.options();
+    next.preset = "superfast";
+    auto r = enc.reconfigure(next, out);
+    ASSERT_TRUE(r) << r.error().message();
+  });
+  EXPECT_EQ(enc.options().preset, "superfast");
+  expect_one_whole_stream(packets, 60);
+}
+
+TEST(VideoEncoderReconfigure, Vp9CrfChangesWithANewEncoderAndLosesNoFrame) {
+  const VideoEncoderOptions coarse{.codec = "libvpx-vp9", .crf = 60, .realtime = true};
+  VideoEncoderOptions fine = coarse;
+  fine.crf = 5;
+  const auto [control, changed] = bytes_without_and_with_change(coarse, fine, false);
+  EXPECT_GT(changed, 3 * control) << "frames 80..119 at crf 60: " << control << " bytes; at crf 5: " << changed;
+}
+
+TEST(VideoEncoderReconfigure, OptionsThatMakeAnotherStreamCannotChangeAndNothingChanges) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "ultrafast"});
+  std::vector<EncodedPacket> out;
+  ASSERT_TRUE(enc.encode(picture(0), out));
+  for (auto edit : std::vector<std::function<void(VideoEncoderOptions&)>>{
+           [](VideoEncoderOptions& o) { o.codec = "libvpx-vp9"; },
+           [](VideoEncoderOptions& o) { o.frame_rate_num = 25; },
+           [](VideoEncoderOptions& o) { o.threads = 3; },
+       }) {
+    VideoEncoderOptions next = enc.options();
+    edit(next);
+    next.crf = 30;
+    auto r = enc.reconfigure(next, out);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code(), ErrorCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find("cannot change while encoding"), std::string::npos) << r.error().message();
+    EXPECT_EQ(enc.options().crf, -1);
+  }
+  VideoEncoderOptions bad = enc.options();
+  bad.crf = 99;
+  EXPECT_FALSE(enc.reconfigure(bad, out)) << "validated like create()";
+}
+
+TEST(VideoEncoderReconfigure, BeforeTheEncoderOpensTheNewOptionsAreSimplyTaken) {
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "ultrafast"});
+  ASSERT_FALSE(enc.is_open());
+  VideoEncoderOptions next = enc.options();
+  next.preset = "slower";
+  next.keyframe_interval = 5;
+  std::vector<EncodedPacket> out;
+  ASSERT_TRUE(enc.reconfigure(next, out));
+  EXPECT_TRUE(out.empty());
+  auto packets = encode_all(enc, 12, [](int i) { return picture(i); });
+  EXPECT_EQ(keyframes(packets), (std::vector<int>{0, 5, 10}));
+}
+
 // --- Audio ---
 
 std::vector<EncodedPacket> encode_tone(AudioEncoder& enc, int channels, int rate, double seconds, std::size_t block,
@@ -316,6 +521,48 @@ TEST(AudioEncoder, AnUnknownAudioCodecListsTheAudioEncoders) {
   ASSERT_FALSE(e);
   EXPECT_NE(e.error().message().find("(audio encoders: "), std::string::npos);
   EXPECT_NE(e.error().message().find("libopus"), std::string::npos);
+}
+
+TEST(AudioEncoderReconfigure, AnAacBitrateChangesInPlaceAndTheSamplesGoOn) {
+  AudioEncoder enc = make_audio({.codec = "aac", .bit_rate = 32'000});
+  std::vector<EncodedPacket> out;
+  const int rate = 48000;
+  constexpr std::size_t kBlock = 960;
+  std::size_t at_change = 0;
+  for (int b = 0; b < 200; ++b) {  // 4 s
+    if (b == 100) {
+      AudioEncoderOptions next = enc.options();
+      next.bit_rate = 256'000;
+      ASSERT_TRUE(enc.reconfigure(next));
+      at_change = out.size();
+    }
+    const auto pos = static_cast<std::int64_t>(b * kBlock);
+    ASSERT_TRUE(enc.encode(sine_frame(2, rate, kBlock, pos, 1000.0, 0.5, samples_to_ns(pos, rate)), out));
+  }
+  ASSERT_TRUE(enc.flush(out));
+  for (std::size_t i = 1; i < out.size(); ++i) {
+    EXPECT_NEAR(out[i].pts_ns() - out[i - 1].pts_ns(), samples_to_ns(1024, rate), 1) << "packet " << i;
+  }
+  std::size_t before = 0;
+  std::size_t after = 0;
+  for (std::size_t i = 10; i < at_change; ++i) before += out[i].bytes().size();
+  for (std::size_t i = at_change + 10; i < at_change + 10 + (at_change - 10) && i < out.size(); ++i) {
+    after += out[i].bytes().size();
+  }
+  EXPECT_GT(after, 3 * before) << "32 kbit/s then 256 kbit/s";
+}
+
+TEST(AudioEncoderReconfigure, AnOpusBitrateCannotChangeInPlaceAndNothingChanges) {
+  AudioEncoder enc = make_audio({.codec = "libopus", .sample_rate = 48000, .channels = 2});
+  AudioEncoderOptions next = enc.options();
+  next.bit_rate = 64'000;
+  auto r = enc.reconfigure(next);
+  ASSERT_FALSE(r);
+  EXPECT_NE(r.error().message().find("bit_rate cannot change"), std::string::npos) << r.error().message();
+  EXPECT_EQ(enc.options().bit_rate, 128'000);
+  next = enc.options();
+  next.channels = 1;
+  EXPECT_FALSE(enc.reconfigure(next));
 }
 
 }  // namespace
