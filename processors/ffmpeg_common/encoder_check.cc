@@ -15,12 +15,11 @@ namespace streamlib::ffmpeg {
 
 namespace {
 
-// x264.h: x264_preset_names and x264_tune_names (the first six are psy tunes, one at a time).
+// x264.h: x264_preset_names and x264_tune_names.
 constexpr std::array<std::string_view, 10> kX264Presets = {"ultrafast", "superfast", "veryfast", "faster",   "fast",
                                                            "medium",    "slow",      "slower",   "veryslow", "placebo"};
 constexpr std::array<std::string_view, 8> kX264Tunes = {"film", "animation", "grain",      "stillimage",
                                                         "psnr", "ssim",      "fastdecode", "zerolatency"};
-constexpr std::size_t kX264PsyTunes = 6;
 // x265.h: x265_preset_names and x265_tune_names.
 constexpr std::array<std::string_view, 6> kX265Tunes = {"psnr",        "ssim",       "grain",
                                                         "zerolatency", "fastdecode", "animation"};
@@ -74,21 +73,15 @@ Error not_accepted(std::string_view value, std::string_view encoder, std::string
 }
 
 Result<void> check_x264_tune(std::string_view value, std::string_view encoder) {
-  // x264's param_apply_tune: names split at any of ",./-+", one psy tune at most.
-  std::size_t psy = 0;
-  std::size_t pos = 0;
-  while (pos <= value.size()) {
+  // As x264's param_apply_tune: names between any of ",./-+" (empty ones skipped), each known
+  // (a second psy tune is ignored with a warning, not refused).
+  for (std::size_t pos = 0; pos < value.size();) {
     const std::size_t end = std::min(value.find_first_of(",./-+", pos), value.size());
     const std::string_view one = value.substr(pos, end - pos);
+    pos = end + 1;
+    if (one.empty()) continue;
     const auto it = std::find_if(kX264Tunes.begin(), kX264Tunes.end(), [&](auto t) { return same_text(t, one); });
     if (it == kX264Tunes.end()) return make_error(not_accepted(one, encoder, "tune", to_vector(kX264Tunes)));
-    if (static_cast<std::size_t>(it - kX264Tunes.begin()) < kX264PsyTunes && ++psy > 1) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "'{}': {} takes one of film, animation, grain, stillimage, psnr, ssim at a time (with "
-                        "fastdecode and zerolatency)",
-                        value, encoder);
-    }
-    pos = end + 1;
   }
   return {};
 }

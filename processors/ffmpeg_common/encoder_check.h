@@ -10,7 +10,7 @@
 // setting whose option takes named values (a constant list, or a number) is checked the way the
 // encoder would parse it; x264's and x265's string `preset` and `tune` against the lists those
 // libraries accept (x264.h, x265.h: case-insensitive, x264 presets also as 0-9, several x264
-// tunes joined by ",./-+" with at most one psy tune). Other free-text options pass.
+// tunes joined by ",./-+"). Other free-text options pass.
 #pragma once
 
 #include <string>

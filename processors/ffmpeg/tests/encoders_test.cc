@@ -87,7 +87,8 @@ TEST(VideoEncoder, PresetAndTuneAreCheckedWithTheConfigExactlyAsX264TakesThem) {
   }
   for (const std::string tune :
        {"film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode", "zerolatency", "film,fastdecode",
-        "zerolatency+fastdecode", "FILM", "film,grain", "filmm", "zero-latency", "latency"}) {
+        "zerolatency+fastdecode", "FILM", "film,grain", "filmm", "zero-latency", "latency", "film,grain,bogus",
+        ",film,", "film,,fastdecode"}) {
     const std::string error = config_error("VideoEncoder", {{"codec", "h264"}, {"tune", tune}});
     EXPECT_EQ(error.empty(), x264_opens("", tune)) << "tune '" << tune << "': " << error;
   }

@@ -254,17 +254,31 @@ TEST(FfmpegRuntime, StopFinalizesAFileWhoseSourcesNeverEnd) {
   EXPECT_GT(probe_number(probe["format"], "duration"), 0.0);
 }
 
-TEST(FfmpegRuntime, AnUnwritablePathIsAnErrorEventNamingTheProcessorAndTheFile) {
+TEST(FfmpegRuntime, AnUnwritablePathIsRefusedWithTheConfigNamingTheProcessorTheFieldAndTheFile) {
+  StreamRuntime rt;
+  auto writer = rt.add_processor<FileWriter>({.path = "/nonexistent_dir/out.mp4"}, "bad_writer");
+  ASSERT_FALSE(writer);
+  EXPECT_TRUE(is_input_error(writer.error()));
+  EXPECT_THAT(writer.error().message(), HasSubstr("processor 'bad_writer' (FileWriter): config.path: "
+                                                  "/nonexistent_dir/out.mp4: folder /nonexistent_dir does not exist"));
+  EXPECT_EQ(rt.graph().processor_count(), 0u);
+}
+
+TEST(FfmpegRuntime, AFolderGoneBeforeTheStartIsAnErrorEventNamingTheProcessorAndTheFile) {
+  const std::filesystem::path folder = out_path("gone_before_start");
+  std::filesystem::create_directories(folder);
+  const std::string path = (folder / "out.mp4").string();
   StreamRuntime rt;
   ErrorEvents errors(rt);
   auto video = rt.add_processor<VideoTestSource>({.live = false, .frames = 5}).value();
-  auto writer = rt.add_processor<FileWriter>({.path = "/nonexistent_dir/out.mp4"}, "bad_writer").value();
+  auto writer = rt.add_processor<FileWriter>({.path = path}, "bad_writer").value();
   ASSERT_TRUE(rt.connect(video.output(&VideoTestSource::video), writer.input(&FileWriter::video)));
+  std::filesystem::remove_all(folder);
   (void)rt.start();
   auto error = errors.wait_for("bad_writer");
   ASSERT_TRUE(error.has_value());
   EXPECT_THAT(error->message, HasSubstr("bad_writer"));
-  EXPECT_THAT(error->message, HasSubstr("/nonexistent_dir/out.mp4"));
+  EXPECT_THAT(error->message, HasSubstr(path));
   ASSERT_TRUE(rt.stop());
 }
 
