@@ -53,8 +53,11 @@ struct ProcessorDescriptor {
   std::function<std::unique_ptr<ProcessorBase>()> construct;
   // A default instance that is never set up: its ports make link channels of the right type.
   std::shared_ptr<const ProcessorBase> prototype;
-  // Strict parse of a config (errors located at `path`), returned with every field present.
-  std::function<Result<nlohmann::json>(const nlohmann::json& config, std::string_view path)> canonicalize;
+  // Strict parse of a config (errors located at `path`), returned with every field present;
+  // fills `resources` (when not null) with the config's exclusive resources, if it declares any.
+  std::function<Result<nlohmann::json>(const nlohmann::json& config, std::string_view path,
+                                       std::vector<std::string>* resources)>
+      canonicalize;
 
   const PortInfo* find_input(std::string_view name) const { return find_port(inputs, name); }
   const PortInfo* find_output(std::string_view name) const { return find_port(outputs, name); }
@@ -126,6 +129,21 @@ namespace internal {
 bool add_module(const char* name, ModuleRegisterFn fn);
 }  // namespace internal
 
+// A config may declare what its processor must have to itself, as strings "kind:name" —
+// FileWriter's output file as "file:/absolute/normal/path" (later: camera devices, listening
+// ports). The Graph refuses a second processor claiming the same one (at add_processor, at a
+// config change, in validate()), naming both, so two writers never share a file:
+//
+//   std::vector<std::string> exclusive_resources() const { return {file_resource(path)}; }
+template <class C>
+concept HasExclusiveResources = requires(const C& c) {
+  { c.exclusive_resources() } -> std::same_as<std::vector<std::string>>;
+};
+
+// "file:" + `path` made absolute and normal (symlinks of folders that exist resolved), so
+// "out.mp4", "./out.mp4" and "/cwd/out.mp4" are one resource.
+std::string file_resource(std::string_view path);
+
 template <class P>
 concept ProcessorType = std::derived_from<P, ProcessorBase> && std::default_initializable<P> && requires {
   typename P::ConfigType;
@@ -175,8 +193,12 @@ Result<void> ProcessorFactory::register_type() {
     d.cpp_type = std::type_index(typeid(P));
     d.construct = [] { return std::unique_ptr<ProcessorBase>(new P()); };
     d.prototype = std::shared_ptr<const ProcessorBase>(&proto, [](const ProcessorBase*) {});  // static
-    d.canonicalize = [](const nlohmann::json& config, std::string_view path) -> Result<nlohmann::json> {
+    d.canonicalize = [](const nlohmann::json& config, std::string_view path,
+                        std::vector<std::string>* resources) -> Result<nlohmann::json> {
       STREAMLIB_ASSIGN_OR_RETURN(Config parsed, config_from_json<Config>(config, path));
+      if constexpr (HasExclusiveResources<Config>) {
+        if (resources != nullptr) *resources = parsed.exclusive_resources();
+      }
       return config_to_json(parsed);
     };
     return register_descriptor(std::move(d));

@@ -1,6 +1,7 @@
 #include "encoders.h"
 
 #include "common.h"
+#include "ffmpeg_common/encoder_check.h"
 
 namespace streamlib {
 
@@ -17,6 +18,32 @@ std::string audio_encoder_name(const std::string& codec) {
   return codec;
 }
 }  // namespace
+
+Result<void> check_video_encoder(std::string_view codec_field, const std::string& codec, const std::string& preset,
+                                 const std::string& tune) {
+  const std::string encoder = video_encoder_name(codec);
+  if (auto r = ffmpeg::check_encoder(encoder, MediaKind::kVideo); !r) {
+    return make_error(r.error().with_context(codec_field));
+  }
+  if (!preset.empty()) {
+    if (auto r = ffmpeg::check_encoder_setting(encoder, "preset", preset); !r) {
+      return make_error(r.error().with_context("preset"));
+    }
+  }
+  if (!tune.empty()) {
+    if (auto r = ffmpeg::check_encoder_setting(encoder, "tune", tune); !r) {
+      return make_error(r.error().with_context("tune"));
+    }
+  }
+  return {};
+}
+
+Result<void> check_audio_encoder(std::string_view codec_field, const std::string& codec) {
+  if (auto r = ffmpeg::check_encoder(audio_encoder_name(codec), MediaKind::kAudio); !r) {
+    return make_error(r.error().with_context(codec_field));
+  }
+  return {};
+}
 
 ffmpeg::VideoEncoderOptions video_encoder_options(const VideoEncoderConfig& c) {
   ffmpeg::VideoEncoderOptions o;
@@ -56,7 +83,8 @@ Result<void> VideoEncoderConfig::validate() const {
   STREAMLIB_RETURN_IF_ERROR(check_range("threads", threads, 0, 64));
   STREAMLIB_RETURN_IF_ERROR(check_range("fps", fps, 1, 1000));
   STREAMLIB_RETURN_IF_ERROR(check_range("width", width, 0, 16384));
-  return check_range("height", height, 0, 16384);
+  STREAMLIB_RETURN_IF_ERROR(check_range("height", height, 0, 16384));
+  return internal::check_video_encoder("codec", codec, preset, tune);
 }
 
 Result<void> VideoEncoder::setup(RuntimeContext&) {
@@ -115,7 +143,8 @@ Result<void> AudioEncoderConfig::validate() const {
   if (codec.empty()) return make_error(ErrorCode::kInvalidArgument, "codec: must not be empty");
   STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("bitrate", bitrate, 1000, 10'000'000));
   STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 0, 384000));
-  return check_range("channels", channels, 0, kMaxAudioChannels);
+  STREAMLIB_RETURN_IF_ERROR(check_range("channels", channels, 0, kMaxAudioChannels));
+  return internal::check_audio_encoder("codec", codec);
 }
 
 Result<void> AudioEncoder::setup(RuntimeContext&) {

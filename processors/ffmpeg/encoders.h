@@ -7,7 +7,9 @@
 //   rt.connect(enc.output(&VideoEncoder::out), writer.input(&FileWriter::video_packets));
 //
 // The codec opens at the first frame (its size, rate and channel count come from it unless
-// set); an unknown codec or option is an error at setup naming the processor and the codec.
+// set). An unknown codec, preset or tune is refused with the config (validate(): at `streamlib
+// validate`, before anything runs), other option errors at setup; each names the processor and
+// the codec.
 //
 // Live changes: VideoEncoder's bitrate, crf, preset, tune and keyframe_interval change between
 // two frames with no frame lost and the same stream going on (libx264 reconfigures bit rate and
@@ -21,6 +23,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ffmpeg_common/encoder.h"
@@ -144,6 +147,12 @@ namespace internal {
 // type ("h264", "vp9", "opus") map to the encoders StreamLib is tested with.
 ffmpeg::VideoEncoderOptions video_encoder_options(const VideoEncoderConfig& config);
 ffmpeg::AudioEncoderOptions audio_encoder_options(const AudioEncoderConfig& config);
+// For configs' validate(), with no media: an encoder for `codec` exists, and takes `preset` and
+// `tune` (empty: not set). Errors start with the field they are about ("codec: ...",
+// "preset: ...") and list what is accepted.
+Result<void> check_video_encoder(std::string_view codec_field, const std::string& codec, const std::string& preset,
+                                 const std::string& tune);
+Result<void> check_audio_encoder(std::string_view codec_field, const std::string& codec);
 }  // namespace internal
 
 }  // namespace streamlib

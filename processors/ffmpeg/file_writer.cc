@@ -1,15 +1,31 @@
 #include "file_writer.h"
 
 #include <algorithm>
+#include <cctype>
 #include <utility>
 
 #include "common.h"
 #include "encoders.h"
+#include "streamlib/registry.h"
 
 namespace streamlib {
 
 Result<void> FileWriterConfig::validate() const {
   if (path.empty()) return make_error(ErrorCode::kInvalidArgument, "path: must not be empty");
+  // What setup() would refuse, found before anything is opened: the container, the folder, the
+  // encoders for raw input (with their defaults by container) and their preset and tune.
+  if (auto r = ffmpeg::Muxer::check_container(path, format); !r) {
+    return make_error(r.error().with_context(format.empty() ? "path" : "format"));
+  }
+  if (auto r = ffmpeg::Muxer::check_folder(path); !r) return make_error(r.error().with_context("path"));
+  const bool webm = format == "webm" || (format.empty() && path.size() >= 5 &&
+                                         std::equal(path.end() - 5, path.end(), ".webm", [](char a, char b) {
+                                           return std::tolower(static_cast<unsigned char>(a)) == b;
+                                         }));
+  STREAMLIB_RETURN_IF_ERROR(internal::check_video_encoder(
+      "video_codec", video_codec.empty() ? (webm ? "vp9" : "h264") : video_codec, preset, tune));
+  STREAMLIB_RETURN_IF_ERROR(
+      internal::check_audio_encoder("audio_codec", audio_codec.empty() ? (webm ? "opus" : "aac") : audio_codec));
   STREAMLIB_RETURN_IF_ERROR(check_range("crf", crf, -1, 63));
   STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("bitrate", bitrate, 0, 1'000'000'000));
   STREAMLIB_RETURN_IF_ERROR(check_range("keyframe_interval", keyframe_interval, 0, 100000));
@@ -19,6 +35,8 @@ Result<void> FileWriterConfig::validate() const {
   STREAMLIB_RETURN_IF_ERROR(check_range("sync_timeout_ms", sync_timeout_ms, 0, 3'600'000));
   return check_range("start_timeout_ms", start_timeout_ms, 0, 3'600'000);
 }
+
+std::vector<std::string> FileWriterConfig::exclusive_resources() const { return {file_resource(path)}; }
 
 namespace internal {
 namespace {

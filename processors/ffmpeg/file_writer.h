@@ -33,8 +33,14 @@
 // `fragmented` (MP4/MOV) writes self-contained fragments — one at each keyframe, and at least
 // one a second — so the file plays up to the last complete one even after `kill -9`.
 //
-// Errors name the processor and the file: an unwritable path or unknown extension fails at
-// setup, as does an unknown codec.
+// Errors name the processor and the file. The config is refused (validate(): at `streamlib
+// validate`, when the graph is loaded, before anything is opened) for an unknown extension or
+// format, a folder that does not exist or cannot be written, an unknown codec, preset or tune;
+// and a graph refuses two writers of one file (exclusive_resources()).
+//
+// Replacing a file: the recording goes to a temporary file beside `path` that replaces it only
+// once its first packet is in (ffmpeg::Muxer), so a writer that fails or never gets a frame —
+// a graph whose start fails — leaves an existing file byte for byte as it was.
 #pragma once
 
 #include <atomic>
@@ -42,6 +48,7 @@
 #include <deque>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ffmpeg_common/encoder.h"
 #include "ffmpeg_common/muxer.h"
@@ -70,6 +77,8 @@ struct FileWriterConfig {
   int start_timeout_ms = 10000;         // leave out an input silent this long at the start; 0: wait
 
   Result<void> validate() const;
+  // The output file: a graph refuses a second processor writing the same one.
+  std::vector<std::string> exclusive_resources() const;
   friend bool operator==(const FileWriterConfig&, const FileWriterConfig&) = default;
 };
 STREAMLIB_CONFIG(FileWriterConfig, path, format, video_codec, audio_codec, preset, tune, crf, bitrate,

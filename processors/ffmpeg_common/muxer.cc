@@ -1,8 +1,15 @@
 #include "ffmpeg_common/muxer.h"
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <limits>
+#include <system_error>
 #include <vector>
 
 #include "ffmpeg_common/ffmpeg_error.h"
@@ -46,6 +53,20 @@ std::string accepted_codecs(const AVOutputFormat* f, AVMediaType type) {
   return out.empty() ? "none known" : out;
 }
 
+// A new name in `path`'s folder for the recording until its first packet: hidden, unique in
+// this process (a counter) and among processes (the pid).
+std::string temporary_path_for(const std::string& path) {
+  static std::atomic<unsigned> counter{0};
+  const std::filesystem::path p(path);
+  const std::string name = fmt::format(".{}.{}-{}.part", p.filename().string(), getpid(), counter.fetch_add(1));
+  return (p.parent_path() / name).string();
+}
+
+bool exists(const std::string& path) {
+  std::error_code ec;
+  return std::filesystem::exists(path, ec);
+}
+
 }  // namespace
 
 Result<void> MuxerOptions::validate() const {
@@ -73,6 +94,9 @@ struct MuxStream {
 
 struct Muxer::Impl {
   std::string path;
+  // Where the file is written until its first packet is in it ("" once renamed over `path`, or
+  // for formats that open no file themselves).
+  std::string temporary;
   MuxerOptions options;
   FormatOutputPtr ctx;
   std::vector<MuxStream> streams;
@@ -84,6 +108,30 @@ struct Muxer::Impl {
   bool finished = false;
   std::int64_t origin_ns = 0;
   MuxerStats stats;
+
+  // A recording that never got its first packet goes, and whatever was at `path` stays.
+  ~Impl() {
+    if (temporary.empty()) return;
+    ctx.reset();  // closes the file
+    std::remove(temporary.c_str());
+  }
+
+  // Puts the recording in place of whatever `path` held. The muxer's url follows, since some
+  // muxers reopen the file by name at the trailer (MP4 `+faststart`).
+  Result<void> commit() {
+    if (temporary.empty()) return {};
+    if (ctx->pb != nullptr) avio_flush(ctx->pb);
+    if (std::rename(temporary.c_str(), path.c_str()) != 0) {
+      const int err = errno;
+      return make_error(ErrorCode::kIo, "{}: cannot move the recording into place from {}: {}", path, temporary,
+                        std::strerror(err));
+    }
+    temporary.clear();
+    av_freep(&ctx->url);
+    ctx->url = av_strdup(path.c_str());
+    if (ctx->url == nullptr) return make_error(ErrorCode::kInternal, "{}: out of memory", path);
+    return {};
+  }
 
   Error error(int ret, std::string_view what) const {
     return av_error(ret, what.empty() ? path : fmt::format("{}: {}", path, what));
@@ -173,6 +221,7 @@ struct Muxer::Impl {
     }
     ++stats.packets;
     stats.bytes += bytes.size();
+    if (stats.packets == 1) STREAMLIB_RETURN_IF_ERROR(commit());
     return {};
   }
 };
@@ -182,25 +231,51 @@ Muxer::Muxer(Muxer&&) noexcept = default;
 Muxer& Muxer::operator=(Muxer&&) noexcept = default;
 Muxer::~Muxer() = default;
 
+Result<void> Muxer::check_container(std::string_view path, std::string_view format) {
+  ensure_initialized();
+  if (guess_format(path, format) != nullptr) return {};
+  if (!format.empty()) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: unknown container format '{}'", path, format);
+  }
+  const std::string ext = extension_of(path);
+  if (ext.empty()) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "{}: no file extension to choose a container from (use .mp4, .mov, .mkv or .webm, or set "
+                      "the format)",
+                      path);
+  }
+  return make_error(ErrorCode::kInvalidArgument,
+                    "{}: unknown container for extension '{}' (use .mp4, .mov, .mkv or .webm, or set the format)", path,
+                    ext);
+}
+
+Result<void> Muxer::check_folder(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::is_directory(path, ec)) return make_error(ErrorCode::kInvalidArgument, "{}: is a folder, not a file", path);
+  fs::path folder = fs::path(path).parent_path();
+  if (folder.empty()) folder = ".";
+  const fs::file_status st = fs::status(folder, ec);
+  if (ec || !fs::exists(st)) {
+    return make_error(ErrorCode::kNotFound, "{}: folder {} does not exist{}", path, folder.string(),
+                      ec && ec != std::errc::no_such_file_or_directory ? fmt::format(" ({})", ec.message()) : "");
+  }
+  if (!fs::is_directory(st)) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: {} is not a folder", path, folder.string());
+  }
+  if (access(folder.c_str(), W_OK | X_OK) != 0) {
+    const int err = errno;
+    return make_error(ErrorCode::kIo, "{}: folder {} cannot be written: {}", path, folder.string(), std::strerror(err));
+  }
+  return {};
+}
+
 Result<Muxer> Muxer::open(const std::string& path, MuxerOptions options) {
   ensure_initialized();
   if (auto v = options.validate(); !v) return make_error(v.error().with_context(path));
+  STREAMLIB_RETURN_IF_ERROR(check_container(path, options.format));
   const AVOutputFormat* ofmt = guess_format(path, options.format);
-  if (ofmt == nullptr) {
-    if (!options.format.empty()) {
-      return make_error(ErrorCode::kInvalidArgument, "{}: unknown container format '{}'", path, options.format);
-    }
-    const std::string ext = extension_of(path);
-    if (ext.empty()) {
-      return make_error(ErrorCode::kInvalidArgument,
-                        "{}: no file extension to choose a container from (use .mp4, .mov, .mkv or .webm, or set "
-                        "the format)",
-                        path);
-    }
-    return make_error(ErrorCode::kInvalidArgument,
-                      "{}: unknown container for extension '{}' (use .mp4, .mov, .mkv or .webm, or set the format)",
-                      path, ext);
-  }
+  if ((ofmt->flags & AVFMT_NOFILE) == 0) STREAMLIB_RETURN_IF_ERROR(check_folder(path));
   if (options.fragmented && !is_mov_family(ofmt)) {
     return make_error(ErrorCode::kInvalidArgument, "{}: fragmented writing needs MP4 or MOV, not {}", path, ofmt->name);
   }
@@ -208,9 +283,16 @@ Result<Muxer> Muxer::open(const std::string& path, MuxerOptions options) {
   impl->path = path;
   impl->options = std::move(options);
   if (!impl->pkt) return make_error(ErrorCode::kInternal, "{}: out of memory", path);
+  // The file is written under a temporary name beside `path` and renamed over it once its first
+  // packet is in: a recording that fails before that (a bad option, a graph whose start fails)
+  // leaves an existing file as it was.
+  const bool opens_file = (ofmt->flags & AVFMT_NOFILE) == 0;
+  if (opens_file) impl->temporary = temporary_path_for(path);
+  const std::string& written = opens_file ? impl->temporary : path;
   AVFormatContext* raw = nullptr;
   clear_last_log_error();
-  if (int ret = avformat_alloc_output_context2(&raw, ofmt, nullptr, path.c_str()); ret < 0) {
+  if (int ret = avformat_alloc_output_context2(&raw, ofmt, nullptr, written.c_str()); ret < 0) {
+    impl->temporary.clear();
     return make_error(av_error(ret, path));
   }
   impl->ctx.reset(raw);
@@ -219,9 +301,10 @@ Result<Muxer> Muxer::open(const std::string& path, MuxerOptions options) {
       return make_error(ErrorCode::kInvalidArgument, "{}: the {} muxer has no option '{}'", path, ofmt->name, key);
     }
   }
-  if ((ofmt->flags & AVFMT_NOFILE) == 0) {
+  if (opens_file) {
     clear_last_log_error();
-    if (int ret = avio_open(&impl->ctx->pb, path.c_str(), AVIO_FLAG_WRITE); ret < 0) {
+    if (int ret = avio_open(&impl->ctx->pb, written.c_str(), AVIO_FLAG_WRITE); ret < 0) {
+      impl->temporary.clear();  // not created
       return make_error(av_error(ret, path));
     }
   }
@@ -346,6 +429,10 @@ Result<void> Muxer::finish() {
   }
   STREAMLIB_RETURN_IF_ERROR(s.maybe_start(true));
   s.finished = true;
+  // No packet at all: an existing file stays as it was (the destructor removes the temporary);
+  // where there was none, the empty recording takes its place.
+  if (!s.temporary.empty() && exists(s.path)) return {};
+  STREAMLIB_RETURN_IF_ERROR(s.commit());
   clear_last_log_error();
   if (int ret = av_write_trailer(s.ctx.get()); ret < 0) return make_error(s.error(ret, "writing the trailer"));
   if ((s.ctx->oformat->flags & AVFMT_NOFILE) == 0) {

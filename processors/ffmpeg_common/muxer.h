@@ -27,6 +27,13 @@
 // flushed to the file when complete, so the file plays up to the last complete fragment even if
 // the process is killed. Needs codec configuration up front (encoders' `global_header`).
 //
+// Replacing a file: the recording is written to a hidden temporary file in the same folder
+// (".out.mp4.<pid>-<n>.part") and renamed over `path` once its first packet is in it. A muxer
+// that fails or is destroyed before that removes the temporary, and a file already at `path`
+// stays byte for byte as it was; finish() with no packet written leaves an existing file too
+// (and puts the empty recording in place only where there was none). Formats that open no file
+// themselves (AVFMT_NOFILE) write in place.
+//
 // finish() writes the trailer and closes the file; a Muxer destroyed without it closes the file
 // as it is (a fragmented MP4 stays playable; a plain MP4 does not).
 //
@@ -68,8 +75,8 @@ struct MuxerStats {
 
 class Muxer {
  public:
-  // Picks the container and creates the file (so a bad path fails here, not at the first
-  // packet).
+  // Picks the container and creates the (temporary) file, so a bad path fails here, not at the
+  // first packet.
   static Result<Muxer> open(const std::string& path, MuxerOptions options = {});
   Muxer(Muxer&&) noexcept;
   Muxer& operator=(Muxer&&) noexcept;
@@ -96,6 +103,12 @@ class Muxer {
   // True if the container chosen for `path` (or `format`) wants codec configuration in the
   // stream header (encoders' `global_header`). False for unknown containers.
   static bool needs_global_header(std::string_view path, std::string_view format = {});
+  // What open() would refuse, checked without creating anything (for a config's validate()):
+  // a container unknown by `format` or by the path's extension ...
+  static Result<void> check_container(std::string_view path, std::string_view format = {});
+  // ... and a folder for `path` that does not exist, is not a folder or cannot be written, or a
+  // path that is itself a folder.
+  static Result<void> check_folder(const std::string& path);
 
  private:
   struct Impl;

@@ -33,6 +33,9 @@ struct ApplyOptions {
   // start(): a processor whose setup() fails stays in the running graph, in Error (the rest
   // of the graph runs). A live change instead leaves nothing of it behind.
   bool keep_failed_processors = false;
+  // Release none of the new processors if anything in the delta failed: they stay set up but
+  // never run (RuntimeOptions::all_or_nothing_start).
+  bool release_only_if_all_applied = false;
 };
 
 class Executor {

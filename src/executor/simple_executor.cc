@@ -75,6 +75,7 @@ ApplyReport SimpleExecutor::apply(const GraphDelta& delta, const Graph& desired,
   update_links(delta.links_to_update, report);                                   // 6
   // New processors start only now, with their links in place: a source's first frame has
   // somewhere to go. The caller sees them Running (or Paused) on return.
+  if (options.release_only_if_all_applied && !report.failures.empty()) return report;
   for (const auto& core : spawned) {
     if (exec_.find_processor(core->id()) != nullptr) core->release(paused_);
   }
@@ -182,7 +183,11 @@ void SimpleExecutor::spawn_processors(const std::vector<ProcessorId>& ids, const
                                                 options_.finishes);
     core->start(&spares_);
     exec_.processors().emplace(id, RunningProcessor{core});
-    (void)exec_.graph().add_processor(*node);
+    // The running graph leaves exclusive resources to the desired one, which checks them: within
+    // one apply a new node may claim what a node still running gives up at a later step.
+    ProcessorNode running_node = *node;
+    running_node.exclusive_resources.clear();
+    (void)exec_.graph().add_processor(std::move(running_node));
     view_->add_processor(core);
     started.push_back(std::move(core));
   }

@@ -42,6 +42,7 @@ Result<void> Graph::add_processor(ProcessorNode node) {
   if (node_index_.count(node.id)) {
     return make_error(ErrorCode::kAlreadyExists, "duplicate processor id '{}'", node.id);
   }
+  STREAMLIB_RETURN_IF_ERROR(check_exclusive(node.id, node.exclusive_resources, npos));
   node_index_.emplace(node.id, nodes_.size());
   nodes_.push_back(std::move(node));
   adjacency_.emplace_back();
@@ -188,9 +189,14 @@ Result<void> Graph::set_processor_config(const ProcessorId& id, nlohmann::json c
 }
 
 Result<std::vector<LinkId>> Graph::set_processor_config(const ProcessorId& id, nlohmann::json config,
-                                                        std::shared_ptr<const ProcessorPorts> ports) {
+                                                        std::shared_ptr<const ProcessorPorts> ports,
+                                                        std::optional<std::vector<std::string>> exclusive_resources) {
   const std::size_t i = index_of(id);
   if (i == npos) return make_error(ErrorCode::kNotFound, "no processor '{}'", id);
+  if (exclusive_resources) {
+    STREAMLIB_RETURN_IF_ERROR(check_exclusive(id, *exclusive_resources, i));
+    nodes_[i].exclusive_resources = std::move(*exclusive_resources);
+  }
   nodes_[i].config_checksum = config_checksum(config);
   nodes_[i].config = std::move(config);
   nodes_[i].ports = std::move(ports);
@@ -248,10 +254,33 @@ std::vector<const Link*> Graph::links_to(const ProcessorId& id) const& {
   return out;
 }
 
+Result<void> Graph::check_exclusive(const ProcessorId& id, const std::vector<std::string>& resources,
+                                    std::size_t self) const {
+  if (resources.empty()) return {};
+  for (std::size_t j = 0; j < nodes_.size(); ++j) {
+    if (j == self) continue;
+    for (const std::string& r : nodes_[j].exclusive_resources) {
+      if (std::find(resources.begin(), resources.end(), r) == resources.end()) continue;
+      // "file:/tmp/out.mp4" reads "file /tmp/out.mp4".
+      std::string what = r;
+      if (const auto colon = what.find(':'); colon != std::string::npos) what[colon] = ' ';
+      return make_error(ErrorCode::kAlreadyExists,
+                        "processor '{}': {} is already used by processor '{}' (one processor at a time)", id, what,
+                        nodes_[j].id);
+    }
+  }
+  return {};
+}
+
 Result<void> Graph::validate() const {
-  for (const ProcessorNode& n : nodes_) {
+  std::unordered_map<std::string_view, std::size_t> claimed;  // exclusive resource -> node
+  for (std::size_t i = 0; i < nodes_.size(); ++i) {
+    const ProcessorNode& n = nodes_[i];
     if (!is_valid_processor_id(n.id.str())) {
       return make_error(ErrorCode::kInvalidArgument, "'{}' is not a valid processor id", n.id);
+    }
+    for (const std::string& r : n.exclusive_resources) {
+      if (auto [it, added] = claimed.emplace(r, i); !added) return check_exclusive(n.id, {r}, i);
     }
   }
   for (std::size_t i = 0; i < links_.size(); ++i) {

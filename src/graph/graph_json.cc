@@ -203,7 +203,9 @@ Result<Graph> Graph::from_json_value(const nlohmann::json& json, const Processor
         if (auto c = p.find("config"); c != p.end()) config = *c;
         STREAMLIB_ASSIGN_OR_RETURN(ProcessorNode node,
                                    factory.make_node(ProcessorId(id), type, config, path + ".config"));
-        STREAMLIB_RETURN_IF_ERROR(graph.add_processor(std::move(node)));
+        if (auto added = graph.add_processor(std::move(node)); !added) {
+          return make_error(added.error().with_context(path));
+        }
         first_seen.emplace(id, i);
         unloaded.erase(id);
         return {};

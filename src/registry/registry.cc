@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
+#include <system_error>
 #include <vector>
 
 #include "streamlib/suggest.h"
@@ -139,7 +141,7 @@ Result<nlohmann::json> ProcessorFactory::canonical_config(std::string_view type_
                                                           std::string_view path) const {
   const ProcessorDescriptor* d = find(type_name);
   if (d == nullptr) return make_error(ErrorCode::kNotFound, "unknown processor type '{}'", type_name);
-  return d->canonicalize(config, path);
+  return d->canonicalize(config, path, nullptr);
 }
 
 Result<std::shared_ptr<const ProcessorPorts>> ProcessorDescriptor::ports_for(const nlohmann::json& config) const {
@@ -155,12 +157,23 @@ Result<std::shared_ptr<const ProcessorPorts>> ProcessorDescriptor::ports_for(con
   return std::shared_ptr<const ProcessorPorts>(std::move(out));
 }
 
+std::string file_resource(std::string_view path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  fs::path p = fs::weakly_canonical(fs::path(path), ec);
+  if (ec) p = fs::absolute(fs::path(path), ec).lexically_normal();
+  if (ec) p = fs::path(path).lexically_normal();
+  return "file:" + p.string();
+}
+
 Result<ProcessorNode> ProcessorFactory::make_node(const ProcessorId& id, std::string_view type_name,
                                                   const nlohmann::json& config, std::string_view path) const {
   const ProcessorDescriptor* d = find(type_name);
   if (d == nullptr) return make_error(ErrorCode::kNotFound, "unknown processor type '{}'", type_name);
-  STREAMLIB_ASSIGN_OR_RETURN(nlohmann::json canonical, d->canonicalize(config, path));
+  std::vector<std::string> resources;
+  STREAMLIB_ASSIGN_OR_RETURN(nlohmann::json canonical, d->canonicalize(config, path, &resources));
   ProcessorNode node;
+  node.exclusive_resources = std::move(resources);
   node.id = id;
   node.type = d->type_name;
   STREAMLIB_ASSIGN_OR_RETURN(node.ports, d->ports_for(canonical));

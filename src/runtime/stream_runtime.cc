@@ -126,7 +126,12 @@ class RuntimeImpl {
       if (r == nullptr) {
         if (d != nullptr) (void)desired.remove_processor(id);
       } else if (d != nullptr && d->config_checksum != r->config_checksum) {
-        (void)desired.set_processor_config(id, r->config, r->ports);
+        // The running graph keeps no exclusive resources (SimpleExecutor): take them from the
+        // config again.
+        auto back = factory->make_node(id, r->type, r->config);
+        if (!back || !desired.set_processor_config(id, r->config, r->ports, back->exclusive_resources)) {
+          (void)desired.set_processor_config(id, r->config, r->ports);
+        }
       }
     };
     for (const ProcessorId& id : delta.processors_to_add) processor(id);
@@ -248,7 +253,8 @@ class RuntimeImpl {
     auto next = factory->make_node(id, node->type, config);
     if (!next) return make_error(next.error().with_context(fmt::format("processor '{}' ({})", id, node->type)));
     if (next->config_checksum == node->config_checksum) return {};
-    auto gone = edit([&](Graph& g) { return g.set_processor_config(id, next->config, next->ports); });
+    auto gone = edit(
+        [&](Graph& g) { return g.set_processor_config(id, next->config, next->ports, next->exclusive_resources); });
     if (!gone) return make_error(gone.error());
     // Links to ports the new config does not have are removed with it (and reported).
     dirty.processors.insert(id);
@@ -312,7 +318,15 @@ class RuntimeImpl {
     // A processor whose setup fails stays, in Error: what could start runs (failure isolation),
     // what could not is reported.
     state.store(RuntimeState::kRunning);  // before anything can finish
-    Result<void> r = sync(ApplyOptions{.keep_failed_processors = true}, /*announce=*/false);
+    Result<void> r =
+        sync(ApplyOptions{.keep_failed_processors = true, .release_only_if_all_applied = options.all_or_nothing_start},
+             /*announce=*/false);
+    if (!r && options.all_or_nothing_start) {
+      // Nothing was released: stop what was set up (teardown only, no finish) and stay idle.
+      publish(EventKind::kRuntimeFailed, {}, {}, r.error().message());
+      (void)stop();
+      return r;
+    }
     finish_changed();  // a graph whose sinks all finished (or failed) during start
     if (!r) publish(EventKind::kRuntimeFailed, {}, {}, r.error().message());
     publish(EventKind::kRuntimeStarted);

@@ -203,6 +203,14 @@ bad enum_scaling_zoom.json static $media \
   ": processors\[1\]\.config\.scaling: 'zoom' is not one of stretch\|letterbox\|crop$"
 bad enum_pattern_stripes.json static $media ": processors\[0\]\.config\.pattern: 'stripes' is not one of "
 bad enum_pixel_format.json static $media ": processors\[0\]\.config\.format: 'yuv444' is not one of .*i420"
+# What a processor's setup would refuse, found with the config (it needs no media): an unknown
+# codec, a container, a folder that does not exist.
+bad encoder_unknown_codec.json static $media,NullSink \
+  ": processors\[1\]\.config\.codec: codec 'h266' is not available \(video encoders: .*libx264"
+bad writer_unknown_extension.json static VideoTestSource,FileWriter \
+  ": processors\[1\]\.config\.path: .*never_written\.xyz: unknown container for extension '\.xyz'"
+bad writer_unwritable_path.json static VideoTestSource,FileWriter \
+  ": processors\[1\]\.config\.path: /proc/nope/x\.mp4: folder /proc/nope does not exist$"
 # Several errors in one file: every one, one a line, each located.
 bad several_errors.json validate,dot,run $media \
   ": 4 errors:$" \
@@ -214,12 +222,6 @@ bad several_errors.json validate,dot,run $media \
 # processor and the file, codec, device or plugin.
 bad encoder_codec_h263.json run $media,NullSink \
   ": processor 'enc' \(VideoEncoder\): setup failed: .*codec 'h263': cannot open for 640x480"
-bad encoder_unknown_codec.json run $media,NullSink \
-  ": processor 'enc' \(VideoEncoder\): setup failed: .*codec 'h266' is not available \(video encoders: .*libx264"
-bad writer_unknown_extension.json run VideoTestSource,FileWriter \
-  ": processor 'rec' \(FileWriter\): setup failed: .*never_written\.xyz: unknown container for extension '\.xyz'"
-bad writer_unwritable_path.json run VideoTestSource,FileWriter \
-  ": processor 'rec' \(FileWriter\): setup failed: .*/proc/nope/x\.mp4: No such file or directory$"
 bad source_missing_file.json run FileSource,NullSink \
   ": processor 'play' \(FileSource\): setup failed: .*tests/cli/data/bad/no_such_movie\.mp4: No such file or directory$"
 bad source_corrupt_file.json run FileSource,NullSink \

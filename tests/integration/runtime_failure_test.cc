@@ -110,5 +110,37 @@ TEST_F(FailureTest, AFailingSetupIsReportedByStartAndTheRestRuns) {
   ASSERT_TRUE(rt.stop());
 }
 
+// RuntimeOptions::all_or_nothing_start (what `streamlib run` uses): a graph that cannot start
+// whole runs nothing — no process() anywhere, so no frame reaches a sink — and the runtime is
+// idle again, its graph kept, to be fixed and started.
+TEST_F(FailureTest, AnAllOrNothingStartWithAFailingSetupReleasesNothingAndLeavesTheRuntimeIdle) {
+  StreamRuntime rt(RuntimeOptions{.all_or_nothing_start = true});
+  EventLog log(rt);
+  auto src = rt.add_processor<TestSource>({.interval_us = 300}, "src").value();
+  auto cam = rt.add_processor<FailingSetup>({.device = "/dev/video9"}, "cam").value();
+  auto sink = rt.add_processor<TestSink>({}, "sink").value();
+  ASSERT_TRUE(rt.connect(src.output(&TestSource::out), cam.input(&FailingSetup::in)));
+  ASSERT_TRUE(rt.connect(src.output(&TestSource::out), sink.input(&TestSink::in)));
+  const Graph graph = rt.graph();
+  auto r = rt.start();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code(), ErrorCode::kNotFound);
+  EXPECT_EQ(r.error().message(), "processor 'cam' (FailingSetup): setup failed: no such device /dev/video9");
+  EXPECT_TRUE(log.wait_for(EventKind::kRuntimeFailed, "processor 'cam' (FailingSetup): setup failed"));
+  EXPECT_EQ(rt.state(), RuntimeState::kIdle);
+  EXPECT_EQ(probe("src").setups, 1u) << "set up, then torn down without running";
+  EXPECT_EQ(probe("src").process_calls, 0u);
+  EXPECT_EQ(probe("sink").process_calls, 0u);
+  EXPECT_EQ(probe("sink").received_count(), 0u);
+  EXPECT_EQ(probe("src").teardowns, 1u);
+  EXPECT_EQ(probe("sink").teardowns, 1u);
+  EXPECT_EQ(rt.graph(), graph);
+  // Fixed, it starts.
+  ASSERT_TRUE(rt.remove_processor(cam));
+  ASSERT_TRUE(rt.start());
+  ASSERT_TRUE(eventually([&] { return probe("sink").received_count() >= 20; }));
+  ASSERT_TRUE(rt.stop());
+}
+
 }  // namespace
 }  // namespace streamlib

@@ -74,6 +74,38 @@ TEST_F(GraphTest, RemovingUnknownThingsNamesThem) {
   EXPECT_THAT(l.error().message(), HasSubstr("'a.b->c.d'"));
 }
 
+TEST_F(GraphTest, ASecondNodeClaimingAnExclusiveResourceIsRefusedNamingBoth) {
+  Graph g;
+  ProcessorNode a = node("a", "TestSink");
+  a.exclusive_resources = {"file:/rec/out.mp4"};
+  ProcessorNode b = node("b", "TestSink");
+  b.exclusive_resources = {"device:/dev/video0", "file:/rec/out.mp4"};
+  ProcessorNode c = node("c", "TestSink");
+  c.exclusive_resources = {"file:/rec/other.mp4"};
+  ASSERT_TRUE(g.add_processor(a));
+  auto refused = g.add_processor(b);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_EQ(refused.error().message(),
+            "processor 'b': file /rec/out.mp4 is already used by processor 'a' (one processor at a time)");
+  EXPECT_EQ(g.processor_count(), 1u);
+  ASSERT_TRUE(g.add_processor(c));
+  // A config change onto a claimed resource is refused and changes nothing.
+  const Graph before = g;
+  auto moved =
+      g.set_processor_config(ProcessorId("c"), {{"tag", "x"}}, c.ports, std::vector<std::string>{"file:/rec/out.mp4"});
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(g, before);
+  EXPECT_EQ(g.find_processor(ProcessorId("c"))->exclusive_resources, c.exclusive_resources);
+  // Its own resource again, or a free one, is fine.
+  EXPECT_TRUE(g.set_processor_config(ProcessorId("c"), c.config, c.ports, c.exclusive_resources));
+  EXPECT_TRUE(g.set_processor_config(ProcessorId("c"), c.config, c.ports, std::vector<std::string>{"file:/x.mkv"}));
+  // Once `a` is gone, `b` may have the file.
+  ASSERT_TRUE(g.remove_processor(ProcessorId("a")));
+  EXPECT_TRUE(g.add_processor(b));
+  EXPECT_TRUE(g.validate());
+}
+
 TEST_F(GraphTest, DuplicateAndInvalidProcessorIdsAreRejected) {
   Graph g;
   ASSERT_TRUE(g.add_processor(node("src", "TestSource")));

@@ -234,7 +234,10 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
   }
 
   std::atomic<bool> failure_seen{false};  // before `rt`, whose event thread sets it
-  StreamRuntime rt;
+  // A graph that cannot start whole does not start: if any setup fails (an absent screen or
+  // device), nothing is released, so no writer receives a frame and existing files stay as
+  // they were.
+  StreamRuntime rt(RuntimeOptions{.all_or_nothing_start = true});
   if (auto ok = rt.apply(*graph); !ok) {
     return library_error(ok.error().with_context(display_name(options.file)));
   }
@@ -245,8 +248,9 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
   if (auto ok = rt.start(); !ok) {
     (void)rt.stop();
     // What start() reports is a processor that could not be set up — a missing or unreadable
-    // file, an absent device, an unknown codec, an unwritable output — or one whose setup hung:
-    // a processor's config or resource, so bad input (exit 2) whatever the runtime's code.
+    // file, an absent device or screen, an unwritable output — or one whose setup hung: a
+    // processor's config or resource, so bad input (exit 2) whatever the runtime's code. Nothing
+    // ran (all_or_nothing_start).
     return input_error(ok.error().with_context(display_name(options.file)).message());
   }
 
@@ -361,7 +365,9 @@ const Command kRunCommand{
     "\n"
     "Exit codes: 0 the run ended normally; 1 a processor failed while running (the message\n"
     "names it and why); 2 bad input (arguments, the graph file, a processor's config or a\n"
-    "resource it could not set up at the start: a missing file, an absent device).\n",
+    "resource it could not set up at the start: a missing file, an absent device or screen).\n"
+    "A graph whose start fails runs nothing: no frame reaches a writer, and an existing output\n"
+    "file is replaced only once the new recording has its first frame.\n",
     configure_run,
 };
 

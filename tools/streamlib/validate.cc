@@ -35,7 +35,10 @@ const Command kValidateCommand{
     "check a graph file and print a summary",
     "Parses FILE ('-' reads stdin) and checks it: JSON syntax, processor types and configs\n"
     "against their schemas, ports, message types, at most one link into an input, link\n"
-    "configs, and that the graph has no cycle. On success prints\n"
+    "configs, and that the graph has no cycle. Configs are checked for everything that needs\n"
+    "no media: codec, preset and tune names against the installed encoders, output folders\n"
+    "that exist and can be written, and no two processors claiming one exclusive resource\n"
+    "(two writers of one file). On success prints\n"
     "  FILE: ok, N processors, M links, checksum 0x...\n"
     "and exits 0; otherwise prints the first problem, located in the file, and exits 2.\n",
     configure_validate,

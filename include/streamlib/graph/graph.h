@@ -44,7 +44,8 @@ class Graph {
 
   // --- Mutation -------------------------------------------------------------------------
 
-  // Adds a node. Fails on an invalid or duplicate id.
+  // Adds a node. Fails on an invalid or duplicate id, or when another node already claims one
+  // of its exclusive resources (ProcessorNode::exclusive_resources: two writers to one file).
   Result<void> add_processor(ProcessorNode node);
   // Removes a node and every link that touches it; returns the node.
   Result<ProcessorNode> remove_processor(const ProcessorId& id);
@@ -58,9 +59,12 @@ class Graph {
   // recomputes its checksum.
   Result<void> set_processor_config(const ProcessorId& id, nlohmann::json config);
   // The same, for a config that also changes the node's ports (ProcessorFactory::make_node
-  // gives both): links to ports that no longer exist are removed and returned.
-  Result<std::vector<LinkId>> set_processor_config(const ProcessorId& id, nlohmann::json config,
-                                                   std::shared_ptr<const ProcessorPorts> ports);
+  // gives both): links to ports that no longer exist are removed and returned. With
+  // `exclusive_resources` (make_node gives them too) the node's resources change as well, and
+  // the change is refused, leaving the graph as it was, if another node claims one of them.
+  Result<std::vector<LinkId>> set_processor_config(
+      const ProcessorId& id, nlohmann::json config, std::shared_ptr<const ProcessorPorts> ports,
+      std::optional<std::vector<std::string>> exclusive_resources = std::nullopt);
   // Merges `config` over the link's current config and validates it.
   Result<void> update_link_config(const LinkId& id, const LinkConfig& config);
 
@@ -158,6 +162,10 @@ class Graph {
   std::size_t index_of(const ProcessorId& id) const;  // npos if absent
   // Checks a link against the nodes; on failure `bad_end` says which end was at fault.
   Result<void> check_link(const Link& link, LinkEnd* bad_end = nullptr) const;
+  // An error naming both processors if a node other than the one at `self` claims one of
+  // `resources`.
+  Result<void> check_exclusive(const ProcessorId& id, const std::vector<std::string>& resources,
+                               std::size_t self) const;
   std::vector<ProcessorId> find_cycle(const std::vector<std::size_t>& in_degree) const;
   void remove_link_at(std::size_t index);
 

@@ -78,6 +78,10 @@ struct ProcessorNode {
   nlohmann::json config = nlohmann::json::object();  // canonical: every field present
   std::uint64_t config_checksum = 0;                 // checksum of `config`, see config_checksum()
   std::shared_ptr<const ProcessorPorts> ports;       // null: no ports
+  // What this processor must have to itself ("file:/abs/out.mp4"; later devices and ports),
+  // from its config's optional exclusive_resources() (see ProcessorDescriptor::canonicalize).
+  // The Graph refuses a second node claiming one. Derived from `config`, so not compared.
+  std::vector<std::string> exclusive_resources;
 
   const std::vector<PortInfo>& inputs() const;
   const std::vector<PortInfo>& outputs() const;

@@ -68,6 +68,12 @@ struct RuntimeOptions {
   // How long a new processor's setup() may take (opening a device, probing a file, connecting
   // to a stream). One that takes longer is abandoned and reported; it never starts later.
   std::chrono::milliseconds setup_timeout{30000};
+  // What start() does when a processor's setup() fails. false: the rest runs and the failed
+  // one stays in Error (failure isolation). true: nothing is released — no process() runs, no
+  // frame moves, so no writer receives one and every existing file stays as it was — and
+  // start() stops what it set up and returns the error, leaving the runtime idle (the CLI's
+  // `streamlib run`: a graph that cannot start whole does not start).
+  bool all_or_nothing_start = false;
   // Registry to create processors from; null means ProcessorFactory::global().
   ProcessorFactory* factory = nullptr;
 };

@@ -4,6 +4,7 @@
 #include "ffmpeg/encoders.h"
 #include "ffmpeg/test_sources.h"
 #include "ffmpeg_test_util.h"
+#include "streamlib/registry.h"
 
 namespace streamlib {
 namespace {
@@ -59,6 +60,61 @@ TEST(VideoEncoder, EncodesVp9) {
   auto packets = h.take<EncodedPacket>("out");
   ASSERT_EQ(packets.size(), 10u);
   EXPECT_EQ(packets.front().codec(), "vp9");
+}
+
+// --- Settings checked with the config, before anything runs -------------------------------------
+
+// The error a graph file with this VideoEncoder config gets from the registry, or "".
+std::string config_error(std::string_view type, const nlohmann::json& config) {
+  auto node = ProcessorFactory::global().make_node(ProcessorId("enc"), type, config, "processors[0].config");
+  return node ? "" : node.error().message();
+}
+
+// Whether the installed libx264 opens with this preset and tune (the encoder opens at create()
+// when the size is known).
+bool x264_opens(const std::string& preset, const std::string& tune) {
+  return ffmpeg::VideoEncoder::create(
+             {.codec = "libx264", .width = 64, .height = 64, .frame_rate_num = 30, .preset = preset, .tune = tune})
+      .has_value();
+}
+
+TEST(VideoEncoder, PresetAndTuneAreCheckedWithTheConfigExactlyAsX264TakesThem) {
+  for (const std::string preset :
+       {"ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow", "placebo",
+        "VeryFast", "0", "9", "ultrafst", "fastest", "10", "medium ", "-1", "very fast"}) {
+    const std::string error = config_error("VideoEncoder", {{"codec", "h264"}, {"preset", preset}});
+    EXPECT_EQ(error.empty(), x264_opens(preset, "")) << "preset '" << preset << "': " << error;
+  }
+  for (const std::string tune :
+       {"film", "animation", "grain", "stillimage", "psnr", "ssim", "fastdecode", "zerolatency", "film,fastdecode",
+        "zerolatency+fastdecode", "FILM", "film,grain", "filmm", "zero-latency", "latency", "film,grain,bogus",
+        ",film,", "film,,fastdecode"}) {
+    const std::string error = config_error("VideoEncoder", {{"codec", "h264"}, {"tune", tune}});
+    EXPECT_EQ(error.empty(), x264_opens("", tune)) << "tune '" << tune << "': " << error;
+  }
+}
+
+TEST(VideoEncoder, ATypoInAPresetNamesTheFieldTheNearestPresetAndTheAcceptedOnes) {
+  EXPECT_EQ(config_error("VideoEncoder", {{"codec", "h264"}, {"preset", "ultrafst"}}),
+            "processors[0].config.preset: 'ultrafst' is not a libx264 preset (did you mean 'ultrafast'?; accepted: "
+            "ultrafast, superfast, veryfast, faster, fast, medium, slow, slower, veryslow, placebo)");
+  EXPECT_THAT(config_error("VideoEncoder", {{"codec", "h264"}, {"tune", "zerolatncy"}}),
+              HasSubstr("processors[0].config.tune: 'zerolatncy' is not a libx264 tune (did you mean 'zerolatency'?"));
+  // VP9 has no preset at all: said with the config, not at the first frame.
+  EXPECT_THAT(config_error("VideoEncoder", {{"codec", "vp9"}, {"preset", "fast"}}),
+              HasSubstr("processors[0].config.preset: libvpx-vp9 has no option 'preset'"));
+}
+
+TEST(VideoEncoder, AnUnknownCodecIsRefusedWithTheConfigNamingTheFieldAndTheNearestName) {
+  const std::string error = config_error("VideoEncoder", {{"codec", "h246"}});
+  EXPECT_THAT(error, HasSubstr("processors[0].config.codec: codec 'h246' is not available (video encoders: "));
+  EXPECT_THAT(error, HasSubstr("(did you mean 'h264'?)"));
+  EXPECT_THAT(config_error("VideoEncoder", {{"codec", "aac"}}), HasSubstr("config.codec: codec 'aac' is not available"))
+      << "an audio codec is no video encoder";
+  EXPECT_THAT(config_error("AudioEncoder", {{"codec", "opsu"}}),
+              HasSubstr("processors[0].config.codec: codec 'opsu' is not available (audio encoders: "));
+  EXPECT_EQ(config_error("AudioEncoder", {{"codec", "opus"}}), "");
+  EXPECT_EQ(config_error("VideoEncoder", {{"codec", "vp9"}}), "");
 }
 
 TEST(VideoEncoder, AnUnknownCodecIsAnErrorAtSetupNamingTheProcessorAndTheCodec) {

@@ -8,6 +8,8 @@
 #include "ffmpeg/file_writer.h"
 #include "ffmpeg/test_sources.h"
 #include "ffmpeg_test_util.h"
+#include "streamlib/graph/graph.h"
+#include "streamlib/registry.h"
 
 namespace streamlib {
 namespace {
@@ -203,6 +205,54 @@ TEST(FileWriter, RefusesALiveConfigChangeRatherThanReopenTheFile) {
   ASSERT_TRUE(h.end_input("video"));
   ASSERT_TRUE(h.run());
   EXPECT_EQ(probe_int(probe_stream(ffprobe(path), "video"), "nb_read_frames"), 10);
+}
+
+// --- What the config is refused for, before anything is opened -------------------------------
+
+std::string config_error(const nlohmann::json& config) {
+  auto node = ProcessorFactory::global().make_node(ProcessorId("rec"), "FileWriter", config, "processors[2].config");
+  return node ? "" : node.error().message();
+}
+
+TEST(FileWriter, TheConfigIsRefusedForWhatSetupWouldRefuseNamingTheField) {
+  const std::string ok = out_path("config_ok.mp4");
+  EXPECT_EQ(config_error({{"path", ok}, {"preset", "veryfast"}}), "");
+  EXPECT_EQ(config_error({{"path", out_path("config_ok.webm")}}), "") << "VP9 + Opus by default";
+  EXPECT_THAT(config_error({{"path", ok}, {"video_codec", "h246"}}),
+              HasSubstr("processors[2].config.video_codec: codec 'h246' is not available"));
+  EXPECT_THAT(config_error({{"path", ok}, {"audio_codec", "aacc"}}),
+              HasSubstr("processors[2].config.audio_codec: codec 'aacc' is not available"));
+  EXPECT_THAT(config_error({{"path", ok}, {"preset", "veryfsat"}}),
+              HasSubstr("processors[2].config.preset: 'veryfsat' is not a libx264 preset (did you mean 'veryfast'?"));
+  EXPECT_THAT(config_error({{"path", out_path("config.webm")}, {"preset", "veryfast"}}),
+              HasSubstr("processors[2].config.preset: libvpx-vp9 has no option 'preset'"));
+  EXPECT_EQ(config_error({{"path", "/nonexistent_dir/out.mp4"}}),
+            "processors[2].config.path: /nonexistent_dir/out.mp4: folder /nonexistent_dir does not exist");
+  // A folder that is a regular file: root (CI) cannot write there either.
+  const std::string file = out_path("config_plain_file");
+  std::ofstream(file) << "x";
+  EXPECT_THAT(config_error({{"path", file + "/out.mp4"}}), HasSubstr("processors[2].config.path: "));
+  EXPECT_THAT(config_error({{"path", out_path("out.nosuchcontainer")}}),
+              HasSubstr("processors[2].config.path: " + out_path("out.nosuchcontainer") + ": unknown container"));
+  EXPECT_THAT(config_error({{"path", ok}, {"format", "nosuchformat"}}), HasSubstr("processors[2].config.format: "));
+  for (const std::string& bad : {std::string("/nonexistent_dir/out.mp4"), file + "/out.mp4"}) {
+    auto node = ProcessorFactory::global().make_node(ProcessorId("rec"), "FileWriter", {{"path", bad}});
+    ASSERT_FALSE(node);
+    EXPECT_TRUE(is_input_error(node.error())) << node.error().message();
+  }
+}
+
+TEST(FileWriter, AGraphRefusesTwoWritersOfOneFileNamingBoth) {
+  const std::string path = out_path("twice.mp4");
+  const nlohmann::json graph = {
+      {"processors",
+       {{{"id", "a"}, {"type", "FileWriter"}, {"config", {{"path", path}}}},
+        {{"id", "b"}, {"type", "Mp4Writer"}, {"config", {{"path", out_path("./twice.mp4")}}}}}}};
+  auto g = Graph::from_json_value(graph, ProcessorFactory::global());
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_THAT(g.error().message(), HasSubstr("processors[1]: processor 'b': file "));
+  EXPECT_THAT(g.error().message(), HasSubstr("is already used by processor 'a'"));
 }
 
 TEST(FileWriter, AnUnwritablePathIsAnErrorNamingTheProcessorAndTheFile) {

@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <condition_variable>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <thread>
 
@@ -61,6 +64,75 @@ class ErrorEvents {
   std::condition_variable cv_;
   std::vector<Event> events_;
 };
+
+// Two writers of one file would each lose the other's recording: the graph refuses the second
+// claim (FileWriterConfig::exclusive_resources), live too, and what runs is not touched.
+TEST(FfmpegRuntime, ALiveSecondWriterToTheSamePathIsRefusedAndTheRunningGraphIsUntouched) {
+  const std::string path = out_path("exclusive.mp4");
+  StreamRuntime rt;
+  auto video = rt.add_processor<VideoTestSource>(
+                     {.width = 160, .height = 120, .pattern = VideoPattern::kBall, .live = true, .frames = 0}, "src")
+                   .value();
+  auto writer = rt.add_processor<FileWriter>({.path = path, .preset = "ultrafast"}, "first").value();
+  ASSERT_TRUE(rt.connect(video.output(&VideoTestSource::video), writer.input(&FileWriter::video)));
+  ASSERT_TRUE(rt.start());
+  const Graph before = rt.graph();
+
+  // The same file under another spelling of its path.
+  const std::string same = (std::filesystem::path(path).parent_path() / "." / "exclusive.mp4").string();
+  auto second = rt.add_processor<FileWriter>({.path = same}, "second");
+  ASSERT_FALSE(second);
+  EXPECT_EQ(second.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_THAT(second.error().message(), HasSubstr("processor 'second'"));
+  EXPECT_THAT(second.error().message(), HasSubstr("processor 'first'"));
+  EXPECT_THAT(second.error().message(), HasSubstr("file " + std::filesystem::weakly_canonical(path).string()));
+  EXPECT_EQ(rt.graph().checksum(), before.checksum());
+  EXPECT_EQ(rt.stats().processors.size(), 2u) << "nothing was started for the refused writer";
+
+  // A config change onto the same file is refused the same way and leaves the writer as it was.
+  auto other = rt.add_processor("FileWriter", {{"path", out_path("exclusive_other.mp4")}}, "other");
+  ASSERT_TRUE(other) << other.error().message();
+  const Graph with_other = rt.graph();
+  auto moved = rt.update_processor_config(ProcessorId("other"), {{"path", path}});
+  ASSERT_FALSE(moved);
+  EXPECT_EQ(moved.error().code(), ErrorCode::kAlreadyExists);
+  EXPECT_THAT(moved.error().message(), HasSubstr("processor 'first'"));
+  EXPECT_EQ(rt.graph().checksum(), with_other.checksum());
+
+  // Once the first writer is gone, the file is free.
+  ASSERT_TRUE(rt.remove_processor(ProcessorId("other")));
+  ASSERT_TRUE(rt.remove_processor(ProcessorId("first")));
+  EXPECT_TRUE(rt.add_processor("FileWriter", {{"path", same}}, "second"));
+  ASSERT_TRUE(rt.stop());
+}
+
+// RuntimeOptions::all_or_nothing_start: a graph one of whose processors cannot be set up does
+// not run at all; its writer never gets a frame and the file it would replace stays.
+TEST(FfmpegRuntime, AnAllOrNothingStartWhoseSetupFailsLeavesAnExistingFileByteForByte) {
+  const std::string path = out_path("kept_on_failed_start.mp4");
+  const std::string old(4096, 'x');
+  std::ofstream(path, std::ios::binary) << old;
+  StreamRuntime rt(RuntimeOptions{.all_or_nothing_start = true});
+  auto video = rt.add_processor<VideoTestSource>(
+                     {.width = 160, .height = 120, .pattern = VideoPattern::kBall, .live = false, .frames = 30})
+                   .value();
+  auto writer = rt.add_processor<FileWriter>({.path = path, .preset = "ultrafast"}, "writer").value();
+  // A source whose setup fails: a file that does not exist.
+  auto missing = rt.add_processor<FileSource>({.path = out_path("no_such_input.mp4")}, "missing").value();
+  ASSERT_TRUE(rt.connect(video.output(&VideoTestSource::video), writer.input(&FileWriter::video), kLossless));
+  ASSERT_TRUE(rt.connect(missing.output(&FileSource::audio), writer.input(&FileWriter::audio), kLossless));
+  auto started = rt.start();
+  ASSERT_FALSE(started);
+  EXPECT_THAT(started.error().message(), HasSubstr("processor 'missing'"));
+  EXPECT_EQ(rt.state(), RuntimeState::kIdle);
+  std::ifstream in(path, std::ios::binary);
+  EXPECT_EQ(std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()), old);
+  std::size_t entries = 0;
+  for (const auto& e : std::filesystem::directory_iterator(std::filesystem::path(path).parent_path())) {
+    entries += e.path().filename().string().find("kept_on_failed_start.mp4.") != std::string::npos ? 1 : 0;
+  }
+  EXPECT_EQ(entries, 0u) << "no temporary recording left behind";
+}
 
 TEST(FfmpegRuntime, TestSourcesThroughEncodersIntoAnMp4FinishOnTheirOwnAndFfprobeCountsEveryFrame) {
   const std::string path = out_path("runtime_packets.mp4");
@@ -182,17 +254,31 @@ TEST(FfmpegRuntime, StopFinalizesAFileWhoseSourcesNeverEnd) {
   EXPECT_GT(probe_number(probe["format"], "duration"), 0.0);
 }
 
-TEST(FfmpegRuntime, AnUnwritablePathIsAnErrorEventNamingTheProcessorAndTheFile) {
+TEST(FfmpegRuntime, AnUnwritablePathIsRefusedWithTheConfigNamingTheProcessorTheFieldAndTheFile) {
+  StreamRuntime rt;
+  auto writer = rt.add_processor<FileWriter>({.path = "/nonexistent_dir/out.mp4"}, "bad_writer");
+  ASSERT_FALSE(writer);
+  EXPECT_TRUE(is_input_error(writer.error()));
+  EXPECT_THAT(writer.error().message(), HasSubstr("processor 'bad_writer' (FileWriter): config.path: "
+                                                  "/nonexistent_dir/out.mp4: folder /nonexistent_dir does not exist"));
+  EXPECT_EQ(rt.graph().processor_count(), 0u);
+}
+
+TEST(FfmpegRuntime, AFolderGoneBeforeTheStartIsAnErrorEventNamingTheProcessorAndTheFile) {
+  const std::filesystem::path folder = out_path("gone_before_start");
+  std::filesystem::create_directories(folder);
+  const std::string path = (folder / "out.mp4").string();
   StreamRuntime rt;
   ErrorEvents errors(rt);
   auto video = rt.add_processor<VideoTestSource>({.live = false, .frames = 5}).value();
-  auto writer = rt.add_processor<FileWriter>({.path = "/nonexistent_dir/out.mp4"}, "bad_writer").value();
+  auto writer = rt.add_processor<FileWriter>({.path = path}, "bad_writer").value();
   ASSERT_TRUE(rt.connect(video.output(&VideoTestSource::video), writer.input(&FileWriter::video)));
+  std::filesystem::remove_all(folder);
   (void)rt.start();
   auto error = errors.wait_for("bad_writer");
   ASSERT_TRUE(error.has_value());
   EXPECT_THAT(error->message, HasSubstr("bad_writer"));
-  EXPECT_THAT(error->message, HasSubstr("/nonexistent_dir/out.mp4"));
+  EXPECT_THAT(error->message, HasSubstr(path));
   ASSERT_TRUE(rt.stop());
 }
 

@@ -332,12 +332,162 @@ TEST(Muxer, AnUnknownExtensionIsAnErrorNamingThePath) {
 TEST(Muxer, AnUnwritablePathIsAnErrorNamingIt) {
   auto m = Muxer::open("/nonexistent/dir/out.mp4");
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().message(), "/nonexistent/dir/out.mp4: No such file or directory");
+  EXPECT_EQ(m.error().message(), "/nonexistent/dir/out.mp4: folder /nonexistent/dir does not exist");
   EXPECT_EQ(m.error().code(), ErrorCode::kNotFound);
+  EXPECT_FALSE(Muxer::check_folder("/nonexistent/dir/out.mp4"));
+  // A folder that is a file (root, which CI runs as, cannot write there either).
+  const std::string file = out_path("a_regular_file");
+  std::ofstream(file) << "x";
+  auto under_file = Muxer::open(file + "/out.mp4");
+  ASSERT_FALSE(under_file);
+  EXPECT_EQ(under_file.error().message(), file + "/out.mp4: " + file + " is not a folder");
+  auto is_folder = Muxer::open(testing::out_path(""));
+  ASSERT_FALSE(is_folder);
   auto dir = Muxer::open("/proc/out.mkv");
   ASSERT_FALSE(dir);
   EXPECT_EQ(dir.error().message().rfind("/proc/out.mkv: ", 0), 0u) << dir.error().message();
 }
+
+// --- Replacing an existing file -----------------------------------------------------------------
+
+// Files in `folder` (the temporaries are hidden ".NAME.PID-N.part" files beside the target).
+std::vector<std::string> files_in(const fs::path& folder) {
+  std::vector<std::string> names;
+  for (const auto& e : fs::directory_iterator(folder)) names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string read_bytes(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// A fresh folder holding `name` with 3 KB that are not a media file.
+fs::path folder_with_old_file(const std::string& folder, const std::string& name, std::string* old) {
+  const fs::path dir = out_path(folder);
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  old->clear();
+  for (int i = 0; i < 3000; ++i) old->push_back(static_cast<char>('a' + i % 26));
+  std::ofstream(dir / name, std::ios::binary) << *old;
+  return dir;
+}
+
+TEST(Muxer, AnExistingFileIsReplacedOnlyOnceTheNewRecordingHasItsFirstPacket) {
+  ClipSpec spec;
+  spec.audio.reset();
+  const Clip clip = encode_clip(spec);
+  std::string old;
+  const fs::path dir = folder_with_old_file("replace_first_packet", "out.mp4", &old);
+  const std::string path = (dir / "out.mp4").string();
+
+  Muxer mux = open_muxer(path);
+  ASSERT_TRUE(mux.add_stream(clip.video.front().params()));
+  EXPECT_EQ(read_bytes(path), old) << "opened, with its stream: the old file is still there";
+  ASSERT_EQ(files_in(dir).size(), 2u) << "the recording goes to a temporary beside it";
+  ASSERT_TRUE(mux.write(clip.video.front()));
+  EXPECT_NE(read_bytes(path), old) << "the first packet is in: the new recording took its place";
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{"out.mp4"});
+  for (std::size_t i = 1; i < clip.video.size(); ++i) ASSERT_TRUE(mux.write(clip.video[i]));
+  ASSERT_TRUE(mux.finish());
+  EXPECT_EQ(read_frames(probe_stream(testing::ffprobe(path), "video")), 60);
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{"out.mp4"});
+}
+
+TEST(Muxer, AMuxerThatEndsBeforeItsFirstPacketLeavesAnExistingFileByteForByte) {
+  ClipSpec spec;
+  spec.frames = 3;
+  spec.audio.reset();
+  const Clip clip = encode_clip(spec);
+  std::string old;
+  const fs::path dir = folder_with_old_file("replace_never", "out.mp4", &old);
+  const std::string path = (dir / "out.mp4").string();
+  {  // destroyed with a stream and no packet
+    Muxer mux = open_muxer(path);
+    ASSERT_TRUE(mux.add_stream(clip.video.front().params()));
+  }
+  EXPECT_EQ(read_bytes(path), old);
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{"out.mp4"}) << "no temporary left behind";
+  {  // a stream the container refuses (H.264 in WebM)
+    const fs::path webm = dir / "out.webm";
+    std::ofstream(webm, std::ios::binary) << old;
+    {
+      Muxer mux = open_muxer(webm.string());
+      EXPECT_FALSE(mux.add_stream(clip.video.front().params()));
+    }
+    EXPECT_EQ(read_bytes(webm), old);
+    fs::remove(webm);
+  }
+  {  // the header fails at the first packet (a muxer option with a bad value)
+    Muxer mux = open_muxer(path, {.options = {{"movflags", "+no_such_flag"}}});
+    ASSERT_TRUE(mux.add_stream(clip.video.front().params()));
+    EXPECT_FALSE(mux.write(clip.video.front()));
+  }
+  EXPECT_EQ(read_bytes(path), old);
+  {  // finished with nothing written
+    Muxer mux = open_muxer(path);
+    ASSERT_TRUE(mux.add_stream(clip.video.front().params()));
+    EXPECT_TRUE(mux.finish());
+  }
+  EXPECT_EQ(read_bytes(path), old);
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{"out.mp4"});
+  // Where there was no file, a recording finished with no packet still leaves a file.
+  const std::string fresh = (dir / "fresh.mp4").string();
+  {
+    Muxer mux = open_muxer(fresh);
+    ASSERT_TRUE(mux.add_stream(clip.video.front().params()));
+    EXPECT_TRUE(mux.finish());
+  }
+  EXPECT_TRUE(fs::exists(fresh));
+  EXPECT_EQ(files_in(dir), (std::vector<std::string>{"fresh.mp4", "out.mp4"}));
+}
+
+struct Replacing {
+  const char* name;
+  const char* file;
+  const char* video_codec;
+  MuxerOptions options;
+};
+
+void PrintTo(const Replacing& r, std::ostream* os) { *os << r.name; }
+
+class ReplaceExisting : public ::testing::TestWithParam<Replacing> {};
+
+// +faststart rewrites the file at the trailer by its name, and a fragmented MP4 is written as
+// it goes: both work on the renamed file, as Matroska and WebM do.
+TEST_P(ReplaceExisting, TheNewRecordingPlaysWholeWhereTheOldFileWas) {
+  const Replacing& param = GetParam();
+  ClipSpec spec;
+  spec.video.codec = param.video_codec;
+  if (std::string(param.video_codec).find("vp9") != std::string::npos) {
+    spec.video.preset.clear();
+    spec.video.realtime = true;
+  }
+  spec.audio->codec = std::string(param.file).ends_with(".mp4") ? "aac" : "libopus";
+  const Clip clip = encode_clip(spec);
+  std::string old;
+  const fs::path dir = folder_with_old_file(std::string("replace_") + param.name, param.file, &old);
+  const std::string path = (dir / param.file).string();
+  write_file(path, clip, param.options);
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{param.file});
+  const nlohmann::json probe = testing::ffprobe(path);
+  EXPECT_EQ(read_frames(probe_stream(probe, "video")), 60);
+  EXPECT_GT(read_frames(probe_stream(probe, "audio")), 0);
+  EXPECT_NEAR(probe_number(probe["format"], "duration"), 2.0, 0.05);
+  if (param.options.options.count("movflags")) {
+    const std::string bytes = read_bytes(path);
+    EXPECT_LT(bytes.find("moov"), bytes.find("mdat")) << "faststart: the index comes first";
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Muxer, ReplaceExisting,
+    ::testing::Values(Replacing{"mp4", "out.mp4", "libx264", {}},
+                      Replacing{"mp4_faststart", "out.mp4", "libx264", {.options = {{"movflags", "+faststart"}}}},
+                      Replacing{"mp4_fragmented", "out.mp4", "libx264", {.fragmented = true}},
+                      Replacing{"mkv", "out.mkv", "libx264", {}}, Replacing{"webm", "out.webm", "libvpx-vp9", {}}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
 
 TEST(Muxer, ACodecTheContainerCannotHoldIsAnErrorNamingThePath) {
   ClipSpec spec;
