@@ -18,6 +18,7 @@
 #include "streamlib/graph/graph.h"
 #include "streamlib/link/link_input.h"
 #include "streamlib/link/link_output.h"
+#include "streamlib/log.h"
 #include "streamlib/processor.h"
 #include "streamlib/processors.h"
 #include "streamlib/registry.h"

@@ -33,6 +33,7 @@ Result<void> FileWriterConfig::validate() const {
   STREAMLIB_RETURN_IF_ERROR(check_range("fps", fps, 1, 1000));
   STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("audio_bitrate", audio_bitrate, 1000, 10'000'000));
   STREAMLIB_RETURN_IF_ERROR(check_range("sync_timeout_ms", sync_timeout_ms, 0, 3'600'000));
+  STREAMLIB_RETURN_IF_ERROR(check_range("duration_s", duration_s, 0.0, 1e7));
   return check_range("start_timeout_ms", start_timeout_ms, 0, 3'600'000);
 }
 
@@ -55,8 +56,9 @@ ExecutionConfig FileWriterCore::execution_config() const {
 
 Error FileWriterCore::named(const Error& e) const { return named_error(*this, e); }
 
-Result<void> FileWriterCore::setup(RuntimeContext&) {
+Result<void> FileWriterCore::setup(RuntimeContext& ctx) {
   const FileWriterConfig& c = config();
+  setup_ns_ = ctx.now_ns();
   auto muxer = ffmpeg::Muxer::open(
       c.path, {.format = c.format, .fragmented = c.fragmented, .fragment_duration_ns = kFragmentDurationNs});
   if (!muxer) return make_error(named(muxer.error()));
@@ -97,12 +99,14 @@ Result<void> FileWriterCore::take_inputs() {
     packets.clear();
   };
   while (auto frame = ports_.video->read()) {
+    if (past_limit(video_, frame->timestamp_ns())) continue;
     auto r = video_.video_encoder->encode(*frame, scratch_);
     if (!r) return make_error(named(r.error().with_context(config().path)));
     if (!video_.params) video_.params = video_.video_encoder->parameters();
     queue(video_, scratch_);
   }
   while (auto frame = ports_.audio->read()) {
+    if (past_limit(audio_, frame->timestamp_ns())) continue;
     auto r = audio_.audio_encoder->encode(*frame, scratch_);
     if (!r) return make_error(named(r.error().with_context(config().path)));
     if (!audio_.params) audio_.params = audio_.audio_encoder->parameters();
@@ -119,7 +123,7 @@ Result<void> FileWriterCore::take_inputs() {
   for (auto [port, stream] : {std::pair{ports_.video_packets, &video_}, std::pair{ports_.audio_packets, &audio_}}) {
     while (auto packet = port->read()) {
       if (!stream->params) stream->params = packet->params();
-      stream->pending.push_back(std::move(*packet));
+      queue_packet(*stream, std::move(*packet));
     }
   }
   video_.connected = ports_.video->is_connected() || ports_.video_packets->is_connected();
@@ -171,6 +175,11 @@ Result<void> FileWriterCore::write_pending() {
       if (!r) return make_error(named(r.error()));
       written_.fetch_add(1, std::memory_order_relaxed);
       count_discontinuities(*s, muxer_->stats().timestamp_discontinuities - before);
+      bytes_.fetch_add(p.bytes().size(), std::memory_order_relaxed);
+      if (!first_pts_ns_ || p.pts_ns() < *first_pts_ns_) first_pts_ns_ = p.pts_ns();
+      const std::int64_t end = p.pts_ns() + p.duration_ns() - *first_pts_ns_;
+      if (end > media_ns_.load(std::memory_order_relaxed)) media_ns_.store(end, std::memory_order_relaxed);
+      wall_ns_.store(context().now_ns() - setup_ns_, std::memory_order_relaxed);
     }
   }
   return {};
@@ -180,7 +189,47 @@ Result<void> FileWriterCore::process() {
   if (closed_) return {};
   STREAMLIB_RETURN_IF_ERROR(take_inputs());
   STREAMLIB_RETURN_IF_ERROR(start_file(false));
-  return write_pending();
+  STREAMLIB_RETURN_IF_ERROR(write_pending());
+  if (limit_reached()) end_stream();  // finish() drains the encoders and writes the trailer
+  return {};
+}
+
+std::int64_t FileWriterCore::limit_ns() const { return static_cast<std::int64_t>(config().duration_s * 1e9 + 0.5); }
+
+bool FileWriterCore::past_limit(Stream& s, std::int64_t timestamp_ns) {
+  if (limit_ns() <= 0) return false;
+  if (!origin_ns_) origin_ns_ = timestamp_ns;
+  if (timestamp_ns - *origin_ns_ >= limit_ns()) s.past_limit = true;
+  return s.past_limit;
+}
+
+// Packets come in decode order. One that starts past the limit is held while packets that
+// start before it may still come (its decode time is before the limit): a B-frame shown
+// earlier may refer to it, and then it goes in first. Once a packet's decode time is past the
+// limit, none that starts before it can follow: the held ones are dropped, and the stream is cut.
+void FileWriterCore::queue_packet(Stream& s, EncodedPacket packet) {
+  if (limit_ns() <= 0) {
+    s.pending.push_back(std::move(packet));
+    return;
+  }
+  if (s.past_limit) return;
+  if (!origin_ns_) origin_ns_ = packet.pts_ns();
+  if (packet.pts_ns() - *origin_ns_ < limit_ns()) {
+    for (EncodedPacket& h : s.held) s.pending.push_back(std::move(h));
+    s.held.clear();
+    s.pending.push_back(std::move(packet));
+  } else if (packet.dts_ns() - *origin_ns_ < limit_ns()) {
+    s.held.push_back(std::move(packet));
+  } else {
+    s.held.clear();
+    s.past_limit = true;
+  }
+}
+
+bool FileWriterCore::limit_reached() const {
+  if (limit_ns() <= 0) return false;
+  auto done = [](const Stream& s) { return s.past_limit || !s.connected || s.ended; };
+  return (video_.past_limit || audio_.past_limit) && done(video_) && done(audio_);
 }
 
 Result<void> FileWriterCore::close(bool drain) {
@@ -279,9 +328,15 @@ void FileWriterCore::count_discontinuities(Stream& s, std::uint64_t n) {
 }
 
 nlohmann::json FileWriterCore::metrics() const {
-  return {{"packets", written_.load(std::memory_order_relaxed)},
-          {"dropped", dropped_.load(std::memory_order_relaxed)},
-          {"timestamp_discontinuities", discontinuities_.load(std::memory_order_relaxed)}};
+  const std::int64_t media_ns = media_ns_.load(std::memory_order_relaxed);
+  const std::int64_t wall_ns = wall_ns_.load(std::memory_order_relaxed);
+  nlohmann::json m = {{"packets", written_.load(std::memory_order_relaxed)},
+                      {"dropped", dropped_.load(std::memory_order_relaxed)},
+                      {"bytes", bytes_.load(std::memory_order_relaxed)},
+                      {"time_s", static_cast<double>(media_ns) / 1e9},
+                      {"timestamp_discontinuities", discontinuities_.load(std::memory_order_relaxed)}};
+  if (wall_ns > 0) m["speed"] = static_cast<double>(media_ns) / static_cast<double>(wall_ns);
+  return m;
 }
 
 }  // namespace internal

@@ -28,6 +28,16 @@
 // — never dropped; each time is counted in the `timestamp_discontinuities` metric and the first
 // is reported as a warning event naming the input's link.
 //
+// Length: `duration_s` > 0 writes that much media time and then ends the file by itself (its
+// stream ends, so a run whose sinks are all done ends too): raw frames starting at or after it
+// (from the first timestamp the writer saw) are not encoded, so the cut is exact; encoded
+// packets are cut in decode order at the first one that starts there, keeping those before
+// it that frames shown earlier refer to (B-frames). `streamlib run --media-duration` sets it.
+//
+// Metrics: packets and bytes written, `time_s` (the media time written, as ffmpeg's `time=`),
+// `speed` (media time over the wall time since setup, as ffmpeg's `speed=`) and
+// `timestamp_discontinuities`.
+//
 // Finalizing: finish() — end of stream on every input, or the runtime's stop — drains the
 // encoders and writes the trailer; removing the writer live closes the file in teardown().
 // `fragmented` (MP4/MOV) writes self-contained fragments — one at each keyframe, and at least
@@ -75,6 +85,7 @@ struct FileWriterConfig {
   bool fragmented = false;              // fragmented MP4/MOV (survives a crash)
   int sync_timeout_ms = 0;              // > 0: read inputs together, going on without one silent this long
   int start_timeout_ms = 10000;         // leave out an input silent this long at the start; 0: wait
+  double duration_s = 0;                // > 0: write this much media time, then end the file
 
   Result<void> validate() const;
   // The output file: a graph refuses a second processor writing the same one.
@@ -82,7 +93,8 @@ struct FileWriterConfig {
   friend bool operator==(const FileWriterConfig&, const FileWriterConfig&) = default;
 };
 STREAMLIB_CONFIG(FileWriterConfig, path, format, video_codec, audio_codec, preset, tune, crf, bitrate,
-                 keyframe_interval, threads, fps, audio_bitrate, fragmented, sync_timeout_ms, start_timeout_ms);
+                 keyframe_interval, threads, fps, audio_bitrate, fragmented, sync_timeout_ms, start_timeout_ms,
+                 duration_s);
 STREAMLIB_CONFIG_DOCS(
     FileWriterConfig,
     {"path", "Output file; its extension picks the container (.mp4, .mov, .mkv, .webm)", "not empty",
@@ -113,6 +125,8 @@ STREAMLIB_CONFIG_DOCS(
      "[0, 3600000]", ConfigReload::kRefused},
     {"start_timeout_ms",
      "Start the file without an input still silent after this long, in milliseconds; 0: wait for it", "[0, 3600000]",
+     ConfigReload::kRefused},
+    {"duration_s", "Media time to write, in seconds, then end the file; 0: until the inputs end", "[0, 10000000]",
      ConfigReload::kRefused});
 
 namespace internal {
@@ -131,6 +145,7 @@ class FileWriterCore : public Processor<FileWriterConfig> {
   // headers would change). Every other field is refused, naming it: a rebuild would reopen (and
   // truncate) the file mid-recording. Remove the writer (which closes its file) and add a new one.
   Result<void> on_config_change(const FileWriterConfig& next) override;
+  // {"packets", "dropped", "bytes", "time_s", "speed"} (see the file comment)
   nlohmann::json metrics() const override;
 
  protected:
@@ -154,6 +169,8 @@ class FileWriterCore : public Processor<FileWriterConfig> {
     bool ended = false;
     std::uint64_t encoder_discontinuities = 0;  // the encoder's count already taken
     bool warned = false;                        // its discontinuity was reported
+    bool past_limit = false;          // reached `duration_s`
+    std::vector<EncodedPacket> held;  // starting past it, maybe referred to
   };
 
   Result<void> take_inputs();
@@ -163,6 +180,12 @@ class FileWriterCore : public Processor<FileWriterConfig> {
   Error named(const Error& e) const;
   // `n` more times `s`'s timestamps went back and were re-based: counted, reported once.
   void count_discontinuities(Stream& s, std::uint64_t n);
+  // `duration_s` in ns (0: none); whether raw media starting at `timestamp_ns` is past it (then
+  // `s` is, from then on).
+  std::int64_t limit_ns() const;
+  bool past_limit(Stream& s, std::int64_t timestamp_ns);
+  void queue_packet(Stream& s, EncodedPacket packet);
+  bool limit_reached() const;
 
   Ports ports_;
   std::optional<ffmpeg::Muxer> muxer_;
@@ -172,9 +195,15 @@ class FileWriterCore : public Processor<FileWriterConfig> {
   std::optional<std::int64_t> first_pending_ns_;  // when a packet first waited for the file to start
   bool started_ = false;
   bool closed_ = false;
+  std::optional<std::int64_t> origin_ns_;     // the first timestamp seen, for `duration_s`
+  std::optional<std::int64_t> first_pts_ns_;  // of the packets written
+  std::int64_t setup_ns_ = 0;                 // on the runtime's clock
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> discontinuities_{0};
+  std::atomic<std::uint64_t> bytes_{0};    // of the packets written
+  std::atomic<std::int64_t> media_ns_{0};  // the media time written
+  std::atomic<std::int64_t> wall_ns_{0};   // from setup to the last write
 };
 
 }  // namespace internal

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ffmpeg_common/ffmpeg_types.h"
+#include "streamlib/log.h"
 
 namespace streamlib::ffmpeg {
 
@@ -18,25 +19,61 @@ namespace {
 thread_local std::string t_last_error;  // last complete error line
 thread_local std::string t_partial;     // an error line FFmpeg is still assembling
 thread_local bool t_line_open = false;
+thread_local std::string t_log_line;  // a line for the log FFmpeg is still assembling
+thread_local log::Level t_log_level = log::Level::kDebug;
+thread_local std::string t_log_origin;
 
+log::Level to_log_level(int level) {
+  if (level <= AV_LOG_ERROR) return log::Level::kError;
+  if (level <= AV_LOG_WARNING) return log::Level::kWarning;
+  if (level <= AV_LOG_INFO) return log::Level::kInfo;
+  return log::Level::kDebug;
+}
+
+// Who logged: "ffmpeg h264", "ffmpeg libx264", "ffmpeg mp4" (the context's item name), or
+// "ffmpeg" for a line without one.
+std::string origin_of(void* avcl) {
+  const AVClass* avc = avcl != nullptr ? *static_cast<const AVClass* const*>(avcl) : nullptr;
+  if (avc == nullptr || avc->item_name == nullptr) return "ffmpeg";
+  const char* name = avc->item_name(avcl);
+  // "NULL": FFmpeg's name for a context of no particular component (its I/O layer).
+  if (name == nullptr || *name == '\0' || std::string_view(name) == "NULL") return "ffmpeg";
+  return fmt::format("ffmpeg {}", name);
+}
+
+// Every FFmpeg log line goes to StreamLib's log (log.h), which names the processor whose thread
+// logged it, instead of FFmpeg's "[h264 @ 0x...]" on stderr; error lines are also kept for
+// av_error(). FFmpeg sends a line in pieces; a piece is formatted only if someone wants it.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wformat-nonliteral"
 void log_callback(void* avcl, int level, const char* fmt, va_list vl) {
-  if (level <= AV_LOG_ERROR && fmt != nullptr) {
-    va_list copy;
-    va_copy(copy, vl);
-    char buf[1024];
-    const int n = std::vsnprintf(buf, sizeof(buf), fmt, copy);
-    va_end(copy);
-    if (n > 0) {
-      std::string piece(buf);
-      if (!t_line_open) t_partial.clear();
-      t_partial += piece;
-      t_line_open = piece.back() != '\n';
-      if (!t_line_open) t_last_error = t_partial;
-    }
+  if (fmt == nullptr) return;
+  if (level >= 0) level &= 0xff;  // the bits above are a colour (AV_LOG_C)
+  const log::Level mapped = to_log_level(level);
+  const bool capture = level <= AV_LOG_ERROR;
+  const bool forward = (level <= av_log_get_level() && log::enabled(mapped)) || !t_log_line.empty();
+  if (!capture && !forward) return;
+  char buf[1024];
+  const int n = std::vsnprintf(buf, sizeof(buf), fmt, vl);
+  if (n <= 0) return;
+  const std::string_view piece(buf, std::min<std::size_t>(static_cast<std::size_t>(n), sizeof(buf) - 1));
+  const bool line_ends = piece.back() == '\n';
+  if (capture) {
+    if (!t_line_open) t_partial.clear();
+    t_partial += piece;
+    t_line_open = !line_ends;
+    if (!t_line_open) t_last_error = t_partial;
   }
-  av_log_default_callback(avcl, level, fmt, vl);
+  if (!forward) return;
+  if (t_log_line.empty()) {  // the first piece of a line says who and how bad
+    t_log_level = mapped;
+    t_log_origin = origin_of(avcl);
+  }
+  t_log_line += piece;
+  if (line_ends) {
+    log::write(t_log_level, t_log_origin, t_log_line);
+    t_log_line.clear();
+  }
 }
 #pragma GCC diagnostic pop
 
@@ -47,15 +84,31 @@ std::string trim(std::string s) {
   return s.substr(start);
 }
 
+bool apply_log_level(std::string_view level) {
+  static constexpr std::pair<std::string_view, int> kLevels[] = {
+      {"quiet", AV_LOG_QUIET}, {"error", AV_LOG_ERROR},     {"warning", AV_LOG_WARNING},
+      {"info", AV_LOG_INFO},   {"verbose", AV_LOG_VERBOSE}, {"debug", AV_LOG_DEBUG},
+  };
+  for (const auto& [name, value] : kLevels) {
+    if (name == level) {
+      av_log_set_level(value);
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 void ensure_initialized() {
   static std::once_flag once;
   std::call_once(once, [] {
     av_log_set_callback(&log_callback);
-    // FFmpeg's own chatter (libx264's banner and summary) stays out of a user's terminal;
-    // warnings and errors still show. STREAMLIB_FFMPEG_LOG=info (set_log_level) brings it back.
-    if (std::getenv("STREAMLIB_FFMPEG_LOG") == nullptr) av_log_set_level(AV_LOG_WARNING);
+    // StreamLib's log level (log::set_level) decides what shows. FFmpeg's own level only caps
+    // it (set_log_level, or STREAMLIB_FFMPEG_LOG=quiet|error|...): by default it lets all but
+    // FFmpeg's trace lines through.
+    const char* env = std::getenv("STREAMLIB_FFMPEG_LOG");
+    if (env == nullptr || !apply_log_level(env)) av_log_set_level(AV_LOG_DEBUG);
   });
 }
 
@@ -73,17 +126,7 @@ void clear_last_log_error() {
 
 bool set_log_level(std::string_view level) {
   ensure_initialized();
-  static constexpr std::pair<std::string_view, int> kLevels[] = {
-      {"quiet", AV_LOG_QUIET}, {"error", AV_LOG_ERROR},     {"warning", AV_LOG_WARNING},
-      {"info", AV_LOG_INFO},   {"verbose", AV_LOG_VERBOSE}, {"debug", AV_LOG_DEBUG},
-  };
-  for (const auto& [name, value] : kLevels) {
-    if (name == level) {
-      av_log_set_level(value);
-      return true;
-    }
-  }
-  return false;
+  return apply_log_level(level);
 }
 
 std::string av_error_text(int averror) {

@@ -32,12 +32,15 @@ ErrorCode av_error_code(int averror);
 Error av_error(int averror, std::string_view subject);
 
 // The last error-level line FFmpeg logged on this thread since the last clear (trimmed), or
-// "". FFmpeg's own printing to stderr is unchanged (see set_log_level()).
+// "". Captured whatever the log levels say.
 std::string last_log_error();
 void clear_last_log_error();
 
-// How much FFmpeg prints to stderr (capturing for errors is not affected): "quiet", "error",
-// "warning", "info" (FFmpeg's default), "verbose", "debug". False if the name is unknown.
+// FFmpeg's log goes to StreamLib's log (streamlib/log.h), each line as "[processor] ffmpeg
+// <component>: <text>" — not FFmpeg's "[h264 @ 0x...]" on stderr — at the log's level
+// (log::set_level; `streamlib run --log-level`). This caps FFmpeg's part of it: "quiet",
+// "error", "warning", "info", "verbose", "debug" (the default, also STREAMLIB_FFMPEG_LOG). False
+// if the name is unknown.
 bool set_log_level(std::string_view level);
 
 // "codec 'libfoo' is not available (video encoders: libx264, libx265, libvpx-vp9, ... and 98

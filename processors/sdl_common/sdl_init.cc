@@ -1,10 +1,16 @@
 #include "sdl_common/sdl_init.h"
 
 #include <SDL.h>
+#include <dlfcn.h>
 
+#include <cstdarg>
+#include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <mutex>
 #include <thread>
+
+#include "streamlib/log.h"
 
 namespace streamlib::sdl {
 
@@ -17,7 +23,66 @@ int video_refs = 0;           // guarded by init_mutex()
 std::thread::id video_owner;  // guarded by init_mutex()
 int audio_refs = 0;           // guarded by init_mutex()
 
+// SDL's log lines go to StreamLib's log, naming the processor whose thread logged them.
+void SDLCALL sdl_log_line(void*, int, SDL_LogPriority priority, const char* message) {
+  const log::Level level = priority >= SDL_LOG_PRIORITY_ERROR  ? log::Level::kError
+                           : priority == SDL_LOG_PRIORITY_WARN ? log::Level::kWarning
+                           : priority == SDL_LOG_PRIORITY_INFO ? log::Level::kInfo
+                                                               : log::Level::kDebug;
+  if (message != nullptr) log::write(level, "sdl", message);
+}
+
+// What SDL lets through to sdl_log_line, from StreamLib's log level when SDL is first set up
+// (SDL filters before formatting; the log filters again, so a later, lower level still holds).
+SDL_LogPriority sdl_priority() {
+  switch (log::level()) {
+    case log::Level::kDebug:
+      return SDL_LOG_PRIORITY_DEBUG;
+    case log::Level::kInfo:
+      return SDL_LOG_PRIORITY_INFO;
+    case log::Level::kWarning:
+      return SDL_LOG_PRIORITY_WARN;
+    case log::Level::kError:
+      return SDL_LOG_PRIORITY_ERROR;
+    case log::Level::kOff:
+      break;
+  }
+  return SDL_LOG_PRIORITY_CRITICAL;
+}
+
+// libasound's error lines ("ALSA lib pcm.c:2666:(snd_pcm_open_noupdate) Unknown PCM ...") go to
+// StreamLib's log too, at info: they are what ALSA says while SDL probes devices, and a device
+// that really cannot open comes back as SDL's error, which fails the processor and names it.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+extern "C" void alsa_log_line(const char* /*file*/, int /*line*/, const char* function, int err, const char* fmt, ...) {
+  if (fmt == nullptr || !log::enabled(log::Level::kInfo)) return;
+  char buf[1024];
+  va_list args;
+  va_start(args, fmt);
+  std::vsnprintf(buf, sizeof(buf), fmt, args);
+  va_end(args);
+  std::string text = function != nullptr ? fmt::format("{}: {}", function, buf) : std::string(buf);
+  if (err != 0) text += fmt::format(": {}", std::strerror(err < 0 ? -err : err));
+  log::write(log::Level::kInfo, "alsa", text);
+}
+#pragma GCC diagnostic pop
+
+// SDL loads libasound itself (dlopen) when its ALSA driver starts, and only then; so do we, just
+// before, and hand it alsa_log_line: the same library (one soname, one copy in the process),
+// and our reference keeps it — and the handler — loaded when SDL lets go of it. Without
+// libasound (or with another audio driver) there is nothing to do. No build dependency on ALSA.
+void route_alsa_errors() {
+  using Handler = void (*)(const char*, int, const char*, int, const char*, ...);
+  static void* const library = ::dlopen("libasound.so.2", RTLD_NOW | RTLD_LOCAL);
+  if (library == nullptr) return;
+  auto* set_handler = reinterpret_cast<int (*)(Handler)>(::dlsym(library, "snd_lib_error_set_handler"));
+  if (set_handler != nullptr) set_handler(&alsa_log_line);
+}
+
 void set_process_hints() {
+  SDL_LogSetOutputFunction(&sdl_log_line, nullptr);
+  SDL_LogSetAllPriority(sdl_priority());
   // The runtime handles SIGINT/SIGTERM; SDL turning them into SDL_QUIT would steal them.
   SDL_SetHint(SDL_HINT_NO_SIGNAL_HANDLERS, "1");
   // Closing a window is reported as a close request; it never quits anything by itself.
@@ -98,6 +163,7 @@ Result<void> acquire_audio() {
     return {};
   }
   set_process_hints();
+  route_alsa_errors();
   if (SDL_InitSubSystem(SDL_INIT_AUDIO) != 0) {
     const std::string reason = sdl_error();
     SDL_ClearError();

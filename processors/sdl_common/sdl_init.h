@@ -8,6 +8,9 @@
 // the calling thread as the video thread; acquiring from another thread while video is in use
 // fails with kFailedPrecondition. sdl::Window (video_thread.h) keeps every window on one
 // dedicated thread, so callers on any thread never meet that error.
+//
+// Logging: SDL's log, and libasound's error lines (SDL's ALSA driver), go to StreamLib's log
+// (streamlib/log.h) instead of stderr, each line naming the processor whose thread wrote it.
 #pragma once
 
 #include <string>

@@ -199,6 +199,8 @@ bad config_width_zero.json static $media ": processors\[0\]\.config\.width: 0 mu
 bad config_width_odd.json static $media ": processors\[0\]\.config\.width: 641 must be even"
 bad config_fps_zero.json static $media ": processors\[0\]\.config\.fps: 0 is out of range \[1, 1000\]$"
 bad config_negative_duration.json static $media ": processors\[0\]\.config\.duration: -2\.5 is out of range"
+bad writer_duration_negative.json static VideoTestSource,FileWriter \
+  ": processors\[1\]\.config\.duration_s: -1 is out of range \[0, 10000000\]$"
 bad enum_scaling_zoom.json static $media \
   ": processors\[1\]\.config\.scaling: 'zoom' is not one of stretch\|letterbox\|crop$"
 bad enum_pattern_stripes.json static $media ": processors\[0\]\.config\.pattern: 'stripes' is not one of "

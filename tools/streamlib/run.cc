@@ -1,6 +1,8 @@
-// `streamlib run FILE [--duration S] [--watch] [--stats-json OUT] [--quiet]`: runs a graph file
-// until its sinks finish, a signal, or the duration; shows what flows; with --watch follows
-// edits of FILE live, each one applied as one delta.
+// `streamlib run FILE [--duration S] [--media-duration S] [--watch] [--stats-json OUT] [--quiet]
+// [--log-level LEVEL]`: runs a graph file until its sinks finish, a signal, the wall-clock
+// duration or the media duration; shows what flows; with --watch follows edits of FILE live,
+// each one applied as one delta. What FFmpeg, SDL and ALSA say goes through StreamLib's log
+// (streamlib/log.h) at --log-level, each line naming its processor.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -20,6 +22,7 @@
 
 #include "cli.h"
 #include "streamlib/executor/graph_delta.h"
+#include "streamlib/log.h"
 #include "streamlib/runtime/interval_stats.h"
 #include "streamlib/runtime/stream_runtime.h"
 
@@ -93,30 +96,73 @@ std::string progress_bar(double fraction, int width) {
                      std::string(static_cast<std::size_t>(width - filled), '.'), fraction * 100);
 }
 
-// How far the run is, and what says so: the share of --duration gone, or the least advanced
-// source that knows its length (a processor whose metrics carry "progress": a file source, a
-// test source with `frames`/`duration`, a SequenceSource with `count`) — whichever ends the
-// run first. Nothing when neither is known.
+// The media time a processor's metrics say it has written ("time_s": a FileWriter's), if any.
+std::optional<double> media_time(const nlohmann::json& metrics) {
+  if (!metrics.is_object()) return std::nullopt;
+  auto it = metrics.find("time_s");
+  if (it == metrics.end() || !it->is_number()) return std::nullopt;
+  return it->get<double>();
+}
+
+// What ffmpeg shows of a file it writes, from a writer's metrics: "time=00:00:01.53
+// bitrate=1234.5kbits/s speed=12.3x" (time: media time written; bitrate: of what was written;
+// speed: media time over wall time). "" for a processor without "time_s".
+std::string format_media_progress(const nlohmann::json& metrics) {
+  const std::optional<double> time = media_time(metrics);
+  if (!time) return "";
+  const auto centis = static_cast<std::int64_t>(*time * 100 + 0.5);
+  std::string out =
+      fmt::format("time={:02}:{:02}:{:02}.{:02}", centis / 360000, centis / 6000 % 60, centis / 100 % 60, centis % 100);
+  auto bytes = metrics.find("bytes");
+  if (bytes != metrics.end() && bytes->is_number() && *time > 0) {
+    out += fmt::format(" bitrate={:.1f}kbits/s", bytes->get<double>() * 8 / *time / 1000);
+  } else {
+    out += " bitrate=N/A";
+  }
+  auto speed = metrics.find("speed");
+  if (speed != metrics.end() && speed->is_number()) {
+    out += fmt::format(" speed={:.3g}x", speed->get<double>());
+  } else {
+    out += " speed=N/A";
+  }
+  return out;
+}
+
+// How far the run is, and what says so: the share of --duration gone, the least media time
+// written by a sink against --media-duration, or the least advanced source that knows its length
+// (a processor whose metrics carry "progress": a file source, a test source with
+// `frames`/`duration`, a SequenceSource with `count`) — whichever ends the run first. Nothing
+// when none is known.
 std::optional<std::pair<double, std::string>> run_progress(const IntervalStats& s, double elapsed,
-                                                           std::optional<double> duration) {
+                                                           std::optional<double> duration,
+                                                           std::optional<double> media_duration) {
   std::optional<std::pair<double, std::string>> input;
+  std::optional<std::pair<double, std::string>> media;
   for (const ProcessorInterval& p : s.processors) {
     if (!p.metrics.is_object()) continue;
+    if (auto time = media_time(p.metrics); time && media_duration) {
+      const double f = *time / *media_duration;
+      if (!media || f < media->first) media = std::pair{f, std::string("media duration")};
+    }
     auto it = p.metrics.find("progress");
     if (it == p.metrics.end() || !it->is_number()) continue;
     const double f = it->get<double>();
     if (!input || f < input->first) input = std::pair{f, "input " + p.id.str()};
   }
-  std::optional<std::pair<double, std::string>> timed;
-  if (duration) timed = std::pair{elapsed / *duration, std::string("duration")};
-  if (input && timed) return input->first >= timed->first ? input : timed;
-  return input ? input : timed;
+  std::optional<std::pair<double, std::string>> best;
+  for (auto& candidate :
+       {input, media,
+        duration ? std::optional(std::pair{elapsed / *duration, std::string("duration")}) : std::nullopt}) {
+    if (candidate && (!best || candidate->first > best->first)) best = candidate;
+  }
+  return best;
 }
 
 // One live-view frame: a header, a processor table and a link table (pw-top's spirit).
-std::string live_view(const IntervalStats& s, double elapsed, std::optional<double> duration) {
+std::string live_view(const IntervalStats& s, double elapsed, std::optional<double> duration,
+                      std::optional<double> media_duration) {
   std::string out = fmt::format("streamlib run  {:.1f}s  {}", elapsed, enum_name(s.state));
-  if (auto progress = run_progress(s, elapsed, duration)) {
+  if (auto progress = run_progress(s, elapsed, duration, media_duration)) {
     out += "  " + progress_bar(progress->first, 30) + " " + progress->second;
   }
   out += "\n";
@@ -125,6 +171,12 @@ std::string live_view(const IntervalStats& s, double elapsed, std::optional<doub
   for (const ProcessorInterval& p : s.processors) {
     std::string metrics = p.metrics.empty() ? "" : p.metrics.dump();
     if (metrics.size() > 60) metrics = metrics.substr(0, 57) + "...";
+    // A writer: what ffmpeg would show first, then its other figures.
+    if (std::string media = format_media_progress(p.metrics); !media.empty()) {
+      nlohmann::json rest = p.metrics;
+      for (const char* key : {"time_s", "bytes", "speed"}) rest.erase(key);
+      metrics = rest.empty() ? media : media + " " + rest.dump();
+    }
     if (p.input_stalls > 0) metrics = fmt::format("stalls={} {}", p.input_stalls, metrics);
     if (!p.last_error.empty()) metrics = "error: " + p.last_error;
     out += fmt::format("  {:<20} {:<16} {:<9} {:>9} {:>5.1f}%  {}\n", p.id.str(), p.type, enum_name(p.state),
@@ -167,11 +219,65 @@ void print(std::FILE* stream, const std::string& text) {
 
 struct RunOptions {
   std::string file;
-  std::optional<double> duration;
+  std::optional<double> duration;        // wall-clock seconds
+  std::optional<double> media_duration;  // seconds of media the sinks write
   bool watch = false;
   bool quiet = false;
+  std::optional<log::Level> log_level;
   std::optional<std::string> stats_json;
 };
+
+// The sinks that take a media duration: those whose config has a number `duration_s` (a
+// FileWriter's: write that much media time, then end the file).
+std::vector<ProcessorId> media_limited_sinks(const Graph& graph) {
+  std::vector<ProcessorId> out;
+  for (const ProcessorId& id : graph.find_sinks()) {
+    const ProcessorNode* node = graph.find_processor(id);
+    if (node == nullptr || !node->config.is_object()) continue;
+    auto it = node->config.find("duration_s");
+    if (it != node->config.end() && it->is_number()) out.push_back(id);
+  }
+  return out;
+}
+
+// --media-duration S: every sink that takes a media duration writes at most S seconds (its own
+// `duration_s`, if shorter, stays). Done to each version of the file, so that --watch sees no
+// change the user did not make.
+CliResult<Graph> load_run_graph(const RunOptions& options) {
+  CliResult<Graph> graph = load_graph(options.file);
+  if (!graph || !options.media_duration) return graph;
+  const std::vector<ProcessorId> sinks = media_limited_sinks(*graph);
+  if (sinks.empty()) {
+    return input_error(
+        fmt::format("{}: --media-duration: no sink takes a media duration (a FileWriter's or "
+                    "Mp4Writer's `duration_s`); use --duration for wall-clock time",
+                    display_name(options.file)));
+  }
+  for (const ProcessorId& id : sinks) {
+    nlohmann::json config = graph->find_processor(id)->config;
+    const double own = config["duration_s"].get<double>();
+    if (own > 0 && own <= *options.media_duration) continue;
+    config["duration_s"] = *options.media_duration;
+    if (auto ok = graph->set_processor_config(id, std::move(config)); !ok) {
+      return library_error(ok.error().with_context(display_name(options.file)));
+    }
+  }
+  return graph;
+}
+
+// True once every sink limited by --media-duration has ended its stream (or failed): each one
+// ends by itself at its `duration_s`, so this waits for its file to be complete, however far
+// another of its inputs lags (an encoder's look-ahead). Other sinks (a display) do not hold the
+// run.
+bool media_duration_reached(const RuntimeStats& stats, const Graph& graph) {
+  const std::vector<ProcessorId> sinks = media_limited_sinks(graph);
+  if (sinks.empty()) return false;
+  return std::all_of(sinks.begin(), sinks.end(), [&](const ProcessorId& id) {
+    auto p = std::find_if(stats.processors.begin(), stats.processors.end(),
+                          [&](const ProcessorStats& s) { return s.id == id; });
+    return p != stats.processors.end() && (p->state == ProcessorState::kFinished || p->state == ProcessorState::kError);
+  });
+}
 
 // CLI11's check on --duration's text, before it converts it: an error here reads
 // "--duration: 'soon' is not a positive number of seconds".
@@ -189,10 +295,20 @@ std::string check_duration(const std::string& text) {
   return "";
 }
 
+// CLI11's check on --log-level's text: "--log-level: 'loud' is not one of error, warning, info,
+// debug".
+std::string check_log_level(const std::string& text) {
+  const std::optional<log::Level> level = log::parse_level(text);
+  if (!level || *level == log::Level::kOff) {
+    return fmt::format("'{}' is not one of error, warning, info, debug", text);
+  }
+  return "";
+}
+
 // One --watch step: the file changed; load, validate and apply it as one delta, or reject it
 // whole and keep running what runs.
 void apply_edit(StreamRuntime& rt, const RunOptions& options) {
-  CliResult<Graph> next = load_graph(options.file);
+  CliResult<Graph> next = load_run_graph(options);
   if (!next) {
     print(stderr, fmt::format("streamlib: {}\nstreamlib: edit rejected; still running the previous graph\n",
                               next.error().message));
@@ -204,7 +320,9 @@ void apply_edit(StreamRuntime& rt, const RunOptions& options) {
     if (!options.quiet) print(stdout, fmt::format("{}: saved, no changes\n", display_name(options.file)));
     return;
   }
-  print(stdout, fmt::format("{}: applying\n{}", display_name(options.file), format_plan(delta, *next, current)));
+  if (!options.quiet) {
+    print(stdout, fmt::format("{}: applying\n{}", display_name(options.file), format_plan(delta, *next, current)));
+  }
   if (auto applied = rt.apply(*next); !applied) {
     // The runtime keeps what applied (a processor whose setup failed is left out, the rest of
     // the edit goes in): put the previous graph back, so that the edit is rejected whole.
@@ -215,14 +333,18 @@ void apply_edit(StreamRuntime& rt, const RunOptions& options) {
                                        : "could not restore the previous graph: " + restored.error().message()));
     return;
   }
-  print(stdout, fmt::format("{}: applied, checksum 0x{:016x}\n", display_name(options.file), rt.graph().checksum()));
+  if (!options.quiet) {
+    print(stdout, fmt::format("{}: applied, checksum 0x{:016x}\n", display_name(options.file), rt.graph().checksum()));
+  }
 }
 
 CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
   if (auto ok = expect_positionals(app, 1, "FILE"); !ok) return ok;
   if (options.watch && options.file == "-") return usage_error("--watch needs a file, not standard input");
 
-  CliResult<Graph> graph = load_graph(options.file);
+  // Before anything is loaded or set up: what the media libraries say from the start.
+  log::set_level(options.log_level.value_or(options.quiet ? log::Level::kOff : log::Level::kWarning));
+  CliResult<Graph> graph = load_run_graph(options);
   if (!graph) return tl::unexpected(graph.error());
 
   std::unique_ptr<std::FILE, int (*)(std::FILE*)> stats_out(nullptr, std::fclose);
@@ -273,7 +395,7 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
       std::fflush(stats_out.get());
     }
     if (options.quiet) return;
-    std::string view = live_view(interval, elapsed(), options.duration);
+    std::string view = live_view(interval, elapsed(), options.duration, options.media_duration);
     print(stdout, terminal && !final ? "\x1b[H\x1b[2J" + view : view + "\n");
   };
 
@@ -292,6 +414,10 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
     }
     if (options.duration && elapsed() >= *options.duration) {
       reason = fmt::format("duration {}s reached", *options.duration);
+      break;
+    }
+    if (options.media_duration && media_duration_reached(rt.stats(), rt.graph())) {
+      reason = fmt::format("media duration {}s reached", *options.media_duration);
       break;
     }
     if (options.watch) {
@@ -331,6 +457,11 @@ Runner configure_run(CLI::App& app) {
   app.add_option("FILE", options->file);
   app.add_option_function<double>("-d,--duration", [options](double seconds) { options->duration = seconds; })
       ->check(CLI::Validator(check_duration, "S"));
+  app.add_option_function<double>("--media-duration", [options](double seconds) { options->media_duration = seconds; })
+      ->check(CLI::Validator(check_duration, "S"));
+  app.add_option_function<std::string>(
+         "--log-level", [options](const std::string& name) { options->log_level = log::parse_level(name); })
+      ->check(CLI::Validator(check_log_level, "LEVEL"));
   app.add_flag("-w,--watch", options->watch);
   app.add_option_function<std::string>("--stats-json",
                                        [options](const std::string& out) { options->stats_json = out; });
@@ -342,26 +473,40 @@ Runner configure_run(CLI::App& app) {
 
 const Command kRunCommand{
     "run",
-    "FILE [--duration S] [--watch] [--stats-json OUT] [--quiet]",
+    "FILE [--duration S] [--media-duration S] [--watch] [--stats-json OUT] [--quiet] [--log-level LEVEL]",
     "run a graph file until its sources end, Ctrl-C, or the duration",
     "Loads and validates FILE, starts the pipeline and runs it until every sink has finished\n"
-    "(end of stream), SIGINT/SIGTERM, or --duration seconds; then stops it gracefully, so every\n"
-    "writer finalizes its file. Without --watch it also stops once a processor has failed and\n"
-    "nothing left can end by itself (all the rest has finished or waits on the failed one).\n"
+    "(end of stream), SIGINT/SIGTERM, --duration seconds of wall-clock time, or --media-duration\n"
+    "seconds of media; then stops it gracefully, so every writer finalizes its file. Without\n"
+    "--watch it also stops once a processor has failed and nothing left can end by itself (all\n"
+    "the rest has finished or waits on the failed one).\n"
     "\n"
     "About once a second it shows each processor's state, calls per second, busy share (of one\n"
     "core) and metrics, and each link's messages per second, fill (depth/capacity), drops and\n"
     "p99 latency over that second. On a terminal the view redraws in place; otherwise it prints\n"
     "plain lines. A progress bar shows how far the run is when that is known: the share of\n"
     "--duration gone, or how far the least advanced source that knows its length has come (a\n"
-    "file, a test source with `frames` or `duration`), whichever ends the run first.\n"
+    "file, a test source with `frames` or `duration`), whichever ends the run first. A writer's\n"
+    "row starts as ffmpeg's status line does: time= (media time written), bitrate= (of what was\n"
+    "written, kbit/s) and speed= (media time over wall-clock time).\n"
     "\n"
-    "  -d, --duration S      stop after S seconds\n"
+    "What FFmpeg, SDL and ALSA print goes through StreamLib's log, on stderr, one line each as\n"
+    "'[processor] origin: text' (the processor whose thread said it, e.g. '[input] ffmpeg h264:\n"
+    "...'); --log-level chooses how much, --quiet silences it.\n"
+    "\n"
+    "  -d, --duration S      stop after S seconds of wall-clock time\n"
+    "  --media-duration S    stop once the sinks have written S seconds of media: each writer\n"
+    "                        (FileWriter, Mp4Writer: `duration_s`) cuts its file at S of media\n"
+    "                        time, exactly for raw input, and ends it; however fast or slow the\n"
+    "                        pipeline runs. FILE must have such a sink\n"
     "  -w, --watch           follow FILE: each save is validated and applied live as one delta\n"
     "                        (the plan is printed); an invalid edit is rejected whole and the\n"
     "                        pipeline runs on untouched\n"
     "  --stats-json OUT      write one JSON object per interval to OUT (one per line)\n"
-    "  -q, --quiet           no live view\n"
+    "  -q, --quiet           no live view and no chatter: only errors (on stderr); the library\n"
+    "                        log is off unless --log-level is given\n"
+    "  --log-level LEVEL     error, warning (the default), info or debug: what FFmpeg, SDL, ALSA\n"
+    "                        and StreamLib log\n"
     "\n"
     "Exit codes: 0 the run ended normally; 1 a processor failed while running (the message\n"
     "names it and why); 2 bad input (arguments, the graph file, a processor's config or a\n"

@@ -72,6 +72,12 @@ class ThreadContext {
   // between two links of a fan-out push, are safe points for them. Cheap: one relaxed load.
   bool has_port_commands() const noexcept { return port_commands_.load(std::memory_order_relaxed) != 0; }
   virtual void run_port_commands() = 0;
+  // The processor whose thread this is, for log lines (log.h); ProcessorCore's processor_id()
+  // is it. Empty for a context that is not a processor's.
+  virtual const ProcessorId& processor_id() const {
+    static const ProcessorId kNone;
+    return kNone;
+  }
 
  protected:
   ~ThreadContext() = default;

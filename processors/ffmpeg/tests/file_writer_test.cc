@@ -1,12 +1,15 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <optional>
 
 #include "ffmpeg/encoders.h"
 #include "ffmpeg/file_writer.h"
 #include "ffmpeg/test_sources.h"
+#include "ffmpeg_common/ffmpeg_error.h"
 #include "ffmpeg_test_util.h"
 #include "streamlib/graph/graph.h"
 #include "streamlib/registry.h"
@@ -188,6 +191,79 @@ TEST(FileWriter, SynchronizedInputsGoOnWithoutAStalledOneAfterTheTimeout) {
   const auto probe = ffprobe(path);
   EXPECT_EQ(probe_int(probe_stream(probe, "video"), "nb_read_frames"), 20);
   EXPECT_EQ(probe_stream(probe, "audio")["codec_name"], "aac");
+}
+
+// duration_s: the writer ends its file by itself at that media time; nothing ends its inputs.
+TEST(FileWriter, DurationCutsRawInputToTheFrameAndEndsTheFileByItself) {
+  const std::string path = out_path("one_second.mp4");
+  ProcessorHarness<FileWriter> h({.path = path, .preset = "ultrafast", .duration_s = 1.0});
+  ASSERT_TRUE(h.start());
+  const auto video = test_frames(90, 160, 120);
+  const auto audio = test_audio(3.0);
+  std::size_t v = 0;
+  std::size_t a = 0;
+  while (!h.finished() && (v < video.size() || a < audio.size())) {
+    if (a >= audio.size() || (v < video.size() && video[v].timestamp_ns() <= audio[a].timestamp_ns())) {
+      ASSERT_TRUE(h.push("video", video[v++]));
+    } else {
+      ASSERT_TRUE(h.push("audio", audio[a++]));
+    }
+    ASSERT_TRUE(h.run());
+  }
+  ASSERT_TRUE(h.finished());
+  EXPECT_LT(v, video.size());  // it ended before its inputs did
+  const auto probe = ffprobe(path);
+  EXPECT_EQ(probe_int(probe_stream(probe, "video"), "nb_read_frames"), 30);
+  EXPECT_NEAR(probe_number(probe["format"], "duration"), 1.0, 1.0 / 30);
+  const nlohmann::json m = h.processor().metrics();
+  EXPECT_NEAR(m["time_s"].get<double>(), 1.0, 1.0 / 30);
+  EXPECT_GT(m["bytes"].get<std::uint64_t>(), 0u);
+}
+
+// Packets encoded with B-frames come in decode order: the cut keeps the reference a B-frame
+// shown before the limit needs (a P-frame shown after it but decoded before), so every frame
+// before the limit decodes as it was, and the file decodes whole.
+TEST(FileWriter, DurationCutsBFramePacketsInDecodeOrderKeepingTheReferencesEarlierFramesNeed) {
+  ProcessorHarness<VideoEncoder> venc({.codec = "h264", .preset = "fast"});
+  ASSERT_TRUE(venc.start());
+  for (const auto& f : test_frames(90, 160, 120)) ASSERT_TRUE(venc.push("in", f));
+  ASSERT_TRUE(venc.end_input("in"));
+  ASSERT_TRUE(venc.run());
+  const auto packets = venc.take<EncodedPacket>("out");
+  // A limit (a whole frame count) where a frame shown after it is decoded before frames shown
+  // before it.
+  const std::int64_t frame_ns = 1'000'000'000 / 30;
+  const std::int64_t origin = packets.front().pts_ns();
+  std::optional<std::size_t> frames_before;
+  for (std::size_t k = 20; k < 60 && !frames_before; ++k) {
+    const std::int64_t limit = origin + static_cast<std::int64_t>(k) * frame_ns - frame_ns / 2;
+    bool seen_after = false;
+    for (const auto& p : packets) {
+      if (p.pts_ns() >= limit && p.dts_ns() < limit) seen_after = true;
+      if (seen_after && p.pts_ns() < limit) {
+        frames_before = k;
+        break;
+      }
+    }
+  }
+  ASSERT_TRUE(frames_before) << "no reordering around any limit: the encoder made no B-frames";
+  const std::string path = out_path("cut_packets.mkv");
+  ProcessorHarness<FileWriter> h({.path = path, .duration_s = (static_cast<double>(*frames_before) - 0.5) / 30});
+  ASSERT_TRUE(h.start());
+  for (const auto& p : packets) {
+    if (h.finished()) break;
+    ASSERT_TRUE(h.push("video_packets", p));
+    ASSERT_TRUE(h.run());
+  }
+  ASSERT_TRUE(h.finished());
+  ffmpeg::clear_last_log_error();
+  const auto decoded = decode_file(path);
+  EXPECT_EQ(ffmpeg::last_log_error(), "");  // no decoding error: no frame lost its reference
+  ASSERT_GE(decoded.video.size(), *frames_before);
+  EXPECT_LE(decoded.video.size(), *frames_before + 3);  // the references kept past the limit
+  for (std::size_t i = 0; i < *frames_before; ++i) {
+    EXPECT_EQ(read_frame_counter(decoded.video[i]), i) << "decoded frame " << i;
+  }
 }
 
 TEST(FileWriter, RefusesALiveConfigChangeRatherThanReopenTheFile) {
