@@ -122,7 +122,24 @@ Result<void> VideoEncoder::on_config_change(const VideoEncoderConfig& next) {
   live_only.crf = next.crf;
   live_only.bitrate = next.bitrate;
   live_only.keyframe_interval = next.keyframe_interval;
-  if (!(live_only == next)) return make_error(ErrorCode::kUnsupported, "rebuilt for a new encoder");
+  if (!(live_only == next)) {
+    if (!encoder_ || !encoder_->is_open()) return make_error(ErrorCode::kUnsupported, "rebuilt for a new encoder");
+    // A new codec, size, rate or threading would start another stream under whatever reads this
+    // one; a file cannot take that mid-recording, so it is refused while encoding.
+    const VideoEncoderConfig& c = config();
+    const char* field = next.codec != c.codec       ? "codec"
+                        : next.width != c.width     ? "width"
+                        : next.height != c.height   ? "height"
+                        : next.fps != c.fps         ? "fps"
+                        : next.threads != c.threads ? "threads"
+                                                    : "realtime";
+    return make_error(internal::named_error(
+        *this,
+        Error(ErrorCode::kFailedPrecondition,
+              fmt::format("`{}` cannot change while the stream is encoded (a new stream would start under its "
+                          "readers); scale with a VideoConvert before the encoder, or remove and add the encoder",
+                          field))));
+  }
   if (!encoder_) return {};
   // Packets drained from the old encoder (if a new one is needed) go out before the next ones.
   auto r = encoder_->reconfigure(internal::video_encoder_options(next), packets_);
@@ -178,6 +195,19 @@ Result<void> AudioEncoder::finish() {
 Result<void> AudioEncoder::on_config_change(const AudioEncoderConfig& next) {
   AudioEncoderConfig bitrate_only = config();
   bitrate_only.bitrate = next.bitrate;
+  if (!(bitrate_only == next) && encoder_ && encoder_->is_open()) {
+    const AudioEncoderConfig& c = config();
+    const char* field = next.codec != c.codec               ? "codec"
+                        : next.sample_rate != c.sample_rate ? "sample_rate"
+                                                            : "channels";
+    return make_error(internal::named_error(
+        *this,
+        Error(ErrorCode::kFailedPrecondition,
+              fmt::format("`{}` cannot change while the stream is encoded (a new stream would start under its "
+                          "readers); convert with an AudioResampler or AudioChannelConverter before the encoder, "
+                          "or remove and add the encoder",
+                          field))));
+  }
   if (!(bitrate_only == next) || !encoder_) return make_error(ErrorCode::kUnsupported, "rebuilt for a new encoder");
   // An encoder that cannot take a new bit rate in place is rebuilt, as before.
   if (!encoder_->reconfigure(internal::audio_encoder_options(next))) {

@@ -16,7 +16,10 @@
 // CRF in place; other changes drain the old encoder into the stream and open a new one). A change
 // that would alter the stream's headers (e.g. an x264 preset with other reference frames) is
 // refused, since a file's global header (MP4 avcC) cannot follow it. AudioEncoder's bitrate
-// changes in place for aac. Other fields rebuild the processor: a new encoder and a new stream.
+// changes in place for aac (other codecs rebuild it). The fields that shape the stream — codec,
+// size, fps, threads, realtime, sample rate, channels — are refused once encoding has begun: a
+// rebuild would start a new stream under its readers, which a file cannot take mid-recording.
+// Before the first frame they rebuild the processor.
 #pragma once
 
 #include <atomic>
@@ -54,7 +57,8 @@ STREAMLIB_CONFIG(VideoEncoderConfig, codec, preset, tune, crf, bitrate, keyframe
                  realtime);
 STREAMLIB_CONFIG_DOCS(
     VideoEncoderConfig,
-    {"codec", "h264 (libx264), vp9 (libvpx-vp9) or any FFmpeg encoder name", "not empty", ConfigReload::kRestart},
+    {"codec", "h264 (libx264), vp9 (libvpx-vp9) or any FFmpeg encoder name; refused once encoding began", "not empty",
+     ConfigReload::kRefused},
     {"preset",
      "Encoder preset (x264: ultrafast..placebo); empty: the codec's default. Live: refused if the new preset changes "
      "the stream's headers (x264 SPS/PPS)",
@@ -66,12 +70,17 @@ STREAMLIB_CONFIG_DOCS(
     {"bitrate", "Target bitrate in bits per second (x264: also the VBV max rate); 0: constant quality",
      "[0, 1000000000]", ConfigReload::kLive},
     {"keyframe_interval", "Frames between keyframes; 0: the codec's default", "[0, 100000]", ConfigReload::kLive},
-    {"threads", "Encoder threads; 0: the codec picks", "[0, 64]", ConfigReload::kRestart},
-    {"fps", "Nominal frame rate in frames per second, for rate control (packets keep their times)", "[1, 1000]",
-     ConfigReload::kRestart},
-    {"width", "Encoded width in pixels; 0: the first frame's", "[0, 16384]", ConfigReload::kRestart},
-    {"height", "Encoded height in pixels; 0: the first frame's", "[0, 16384]", ConfigReload::kRestart},
-    {"realtime", "Low latency: no B-frames, x264 zerolatency, VP9 realtime deadline", "", ConfigReload::kRestart});
+    {"threads", "Encoder threads; 0: the codec picks. Refused once encoding began", "[0, 64]", ConfigReload::kRefused},
+    {"fps",
+     "Nominal frame rate in frames per second, for rate control (packets keep their times). Refused once "
+     "encoding began",
+     "[1, 1000]", ConfigReload::kRefused},
+    {"width", "Encoded width in pixels; 0: the first frame's. Refused once encoding began (scale before the encoder)",
+     "[0, 16384]", ConfigReload::kRefused},
+    {"height", "Encoded height in pixels; 0: the first frame's. Refused once encoding began", "[0, 16384]",
+     ConfigReload::kRefused},
+    {"realtime", "Low latency: no B-frames, x264 zerolatency, VP9 realtime deadline. Refused once encoding began", "",
+     ConfigReload::kRefused});
 
 class VideoEncoder : public Processor<VideoEncoderConfig> {
  public:
@@ -111,12 +120,16 @@ struct AudioEncoderConfig {
 };
 STREAMLIB_CONFIG(AudioEncoderConfig, codec, bitrate, sample_rate, channels);
 STREAMLIB_CONFIG_DOCS(AudioEncoderConfig,
-                      {"codec", "aac, opus (libopus) or any FFmpeg encoder name", "not empty", ConfigReload::kRestart},
+                      {"codec", "aac, opus (libopus) or any FFmpeg encoder name; refused once encoding began",
+                       "not empty", ConfigReload::kRefused},
                       {"bitrate", "Bitrate in bits per second (live for aac; other codecs restart the encoder)",
                        "[1000, 10000000]", ConfigReload::kLive},
-                      {"sample_rate", "Encoded sample rate in Hz; 0: the first frame's (the nearest the codec takes)",
-                       "[0, 384000]", ConfigReload::kRestart},
-                      {"channels", "Encoded channel count; 0: the first frame's", "[0, 8]", ConfigReload::kRestart});
+                      {"sample_rate",
+                       "Encoded sample rate in Hz; 0: the first frame's (the nearest the codec takes). Refused once "
+                       "encoding began",
+                       "[0, 384000]", ConfigReload::kRefused},
+                      {"channels", "Encoded channel count; 0: the first frame's. Refused once encoding began", "[0, 8]",
+                       ConfigReload::kRefused});
 
 class AudioEncoder : public Processor<AudioEncoderConfig> {
  public:

@@ -53,9 +53,9 @@ std::vector<Node> nodes(Shape shape, const std::string& path) {
     n.push_back({"resample", "AudioResampler", {{"sample_rate", 48000}}});
     n.push_back({"channels", "AudioChannelConverter", {{"channels", 2}}});
     n.push_back({"rechunk", "BufferRechunker", {{"frames_per_buffer", 1024}}});
-    n.push_back({"writer", "FileWriter", {{"path", path}, {"preset", "ultrafast"}}});
+    n.push_back({"writer", "FileWriter", {{"path", path}, {"preset", "veryfast"}}});
   } else {
-    n.push_back({"venc", "VideoEncoder", {{"codec", "h264"}, {"preset", "ultrafast"}}});
+    n.push_back({"venc", "VideoEncoder", {{"codec", "h264"}, {"preset", "veryfast"}}});
     n.push_back({"aenc", "AudioEncoder", {{"codec", "aac"}}});
     n.push_back({"writer", "FileWriter", {{"path", path}}});
   }
@@ -127,6 +127,20 @@ const std::vector<Change>& changes() {
       {Shape::kRaw, "channels", "normalize", false},
       {Shape::kRaw, "rechunk", "frames_per_buffer", 480},
       {Shape::kRaw, "rechunk", "flush", "short"},
+      // The writer's own encoders
+      {Shape::kRaw, "writer", "preset", "superfast"},
+      {Shape::kRaw, "writer", "tune", "film"},
+      {Shape::kRaw, "writer", "crf", 30},
+      {Shape::kRaw, "writer", "bitrate", 400000},
+      {Shape::kRaw, "writer", "keyframe_interval", 15},
+      {Shape::kRaw, "writer", "audio_bitrate", 96000},
+      // Encoders feeding the writer's packet inputs
+      {Shape::kPackets, "venc", "preset", "superfast"},
+      {Shape::kPackets, "venc", "tune", "film"},
+      {Shape::kPackets, "venc", "crf", 30},
+      {Shape::kPackets, "venc", "bitrate", 400000},
+      {Shape::kPackets, "venc", "keyframe_interval", 15},
+      {Shape::kPackets, "aenc", "bitrate", 96000},
   };
   return all;
 }

@@ -365,6 +365,12 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
   }
   rt.subscribe([&failure_seen](const Event& e) {
     if (e.kind == EventKind::kError) failure_seen.store(true, std::memory_order_relaxed);
+    // A processor's warning (a stream re-based, a format converted) goes to the log as one line
+    // naming the processor and the link it is about.
+    if (e.kind == EventKind::kWarning) {
+      log::write(log::Level::kWarning, e.processor.str(),
+                 e.link.empty() ? e.message : fmt::format("{}: {}", e.link, e.message));
+    }
   });
   StopSignals signals;
   if (auto ok = rt.start(); !ok) {
