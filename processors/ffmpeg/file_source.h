@@ -15,7 +15,7 @@
 // `start_s` and `duration_s` cut by media time: frames from the one at or before start_s, up to
 // those whose pts is before start_s + duration_s (audio cut at that sample); packets as
 // `ffmpeg -ss S -t D -c copy`: video from the keyframe at or before start_s, until a dts reaches
-// start_s + duration_s; audio packets holding start_s up to those starting at the end. A loop
+// start_s + duration_s; audio packets from that keyframe's time up to those starting at the end. A loop
 // plays that range again.
 //
 // Timestamps are on the file's timeline from 0 (the streams keep their offsets); with `live`

@@ -249,8 +249,18 @@ struct MediaReader::Impl {
     seek_target_ns = options.accurate_seek && position_ns > 0 ? position_ns : kNoTimestamp;
     video.skipping = audio.skipping = seek_target_ns != kNoTimestamp;
     pass_start_ns = std::max<std::int64_t>(position_ns, 0);
-    packets_from_ns = position_ns > 0 ? position_ns : std::numeric_limits<std::int64_t>::min();
+    packets_from_ns = position_ns > 0 ? packets_start(position_ns) : std::numeric_limits<std::int64_t>::min();
     return {};
+  }
+
+  // Where packets begin after a seek to `position_ns`: the video keyframe at or before it (what
+  // the demuxer goes to), so the audio packets start with the video ones; else the position.
+  std::int64_t packets_start(std::int64_t position_ns) const {
+    if (!video.packets) return position_ns;
+    const AVRational tb = video.stream->time_base;
+    const AVIndexEntry* e = avformat_index_get_entry_from_timestamp(video.stream, from_ns(position_ns + origin_ns, tb),
+                                                                    AVSEEK_FLAG_BACKWARD);
+    return e != nullptr ? std::min(position_ns, to_ns(e->timestamp, tb) - origin_ns) : position_ns;
   }
 
   // Opens the file again (for formats that cannot seek back to the start). Keeps the decoders.

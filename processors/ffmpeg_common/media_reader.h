@@ -39,8 +39,8 @@
 // sample_position counts samples at the output rate from the start and timestamp_ns is derived from it, continuous
 // across blocks.
 //
-// Range (`start_ns`, `duration_ns`): begins at start_ns as seek() does (packets: at the
-// keyframe at or before it, and the audio packet holding it, as `ffmpeg -ss S -c copy`), and
+// Range (`start_ns`, `duration_ns`): begins at start_ns as seek() does (packets: at the video
+// keyframe at or before it, audio packets from the same time, as `ffmpeg -ss S -c copy`), and
 // ends after duration_ns of media: frames whose pts is before start+duration, audio cut at that
 // sample; video packets whose dts is before it and audio packets whose pts is (`-t D -c copy`).
 // A looping reader plays the range again, the timeline going on (with packets, each pass
