@@ -30,16 +30,15 @@ ExecutionConfig FileSource::execution_config() const {
 }
 
 // The reader for what the connected outputs need (`probe`: nothing decoded). A stream is decoded
-// only if its frame output is connected; otherwise it is read as packets, even with nothing
-// connected, so the timeline's origin is the same whatever the graph takes.
+// only if its frame output is connected; its packets are always read (cheap: no copy), so the
+// timeline's origin is the same whatever the graph takes, and a packet output connected while
+// running gets packets from the next keyframe on.
 ffmpeg::MediaReaderOptions FileSource::reader_options(bool probe) const {
   const FileSourceConfig& c = config();
-  const bool decode_video = !probe && c.video && video.is_connected();
-  const bool decode_audio = !probe && c.audio && audio.is_connected();
-  return {.video = decode_video,
-          .audio = decode_audio,
-          .video_packets = c.video && (!decode_video || video_packets.is_connected()),
-          .audio_packets = c.audio && (!decode_audio || audio_packets.is_connected()),
+  return {.video = !probe && c.video && video.is_connected(),
+          .audio = !probe && c.audio && audio.is_connected(),
+          .video_packets = c.video,
+          .audio_packets = c.audio,
           .start_ns = static_cast<std::int64_t>(c.start_s * 1e9),
           .duration_ns = static_cast<std::int64_t>(c.duration_s * 1e9),
           .video_format = c.format,
@@ -93,8 +92,15 @@ void FileSource::send(const ffmpeg::DecodedFrame& f) {
     audio.push(*a);
     audio_blocks_.fetch_add(1, std::memory_order_relaxed);
   } else if (const EncodedPacket* p = f.packet()) {
-    LinkOutput<EncodedPacket>& port = p->kind() == MediaKind::kVideo ? video_packets : audio_packets;
-    if (!port.is_connected()) return;  // read for the timeline only
+    const bool is_video = p->kind() == MediaKind::kVideo;
+    LinkOutput<EncodedPacket>& port = is_video ? video_packets : audio_packets;
+    bool& flowing = is_video ? video_packets_flowing_ : audio_packets_flowing_;
+    if (!port.is_connected()) {
+      flowing = false;  // read for the timeline only
+      return;
+    }
+    if (!flowing && !p->keyframe()) return;  // connected mid-stream: from a keyframe on
+    flowing = true;
     port.push(*p);
     (&port == &video_packets ? video_packets_ : audio_packets_).fetch_add(1, std::memory_order_relaxed);
   }

@@ -8,9 +8,11 @@
 //
 // `video_packets` / `audio_packets` carry the demuxed packets as they are (EncodedPacket: pts,
 // dts, keyframe, and the stream's CodecParameters with FFmpeg's own in `native`, so FileWriter
-// remuxes them exactly). Only what the connected outputs need is done: a stream is decoded only
-// if its frame output is connected, so a graph of packet outputs alone decodes nothing (metric
-// `decoded_packets`). Which outputs are connected is looked at once, at the first call.
+// remuxes them exactly). A stream is decoded only if its frame output is connected, so a graph of
+// packet outputs alone decodes nothing (metric `decoded_packets`); which frame outputs are
+// connected is looked at once, at the first call (one connected later gets nothing until a
+// restart). Packets are always read: a packet output connected while running gets them from
+// the stream's next keyframe on, so a recording added live starts decodable.
 //
 // `start_s` and `duration_s` cut by media time: frames from the one at or before start_s, up to
 // those whose pts is before start_s + duration_s (audio cut at that sample); packets as
@@ -111,7 +113,9 @@ class FileSource : public Processor<FileSourceConfig> {
   std::optional<ffmpeg::DecodedFrame> held_;  // live: read, waiting for its time
   std::optional<std::int64_t> start_ns_;
   bool outputs_checked_ = false;
-  bool decoding_ = false;  // a frame output is connected (packets then go unpaced)
+  bool decoding_ = false;               // a frame output is connected (packets then go unpaced)
+  bool video_packets_flowing_ = false;  // sent since it was connected (else waits for a keyframe)
+  bool audio_packets_flowing_ = false;
   std::atomic<std::uint64_t> video_frames_{0};
   std::atomic<std::uint64_t> audio_blocks_{0};
   std::atomic<std::uint64_t> video_packets_{0};

@@ -3,10 +3,12 @@
 
 #include <map>
 #include <sstream>
+#include <thread>
 
 #include "ffmpeg/file_source.h"
 #include "ffmpeg/file_writer.h"
 #include "ffmpeg_test_util.h"
+#include "null_sink/null_sink.h"
 #include "streamlib/runtime/stream_runtime.h"
 
 namespace streamlib {
@@ -282,6 +284,33 @@ TEST(FileSourceCopy, LoopedPacketsKeepTheirTimestampsIncreasing) {
   auto audio = h.take<EncodedPacket>("audio_packets");
   ASSERT_GT(audio.size(), 200u);
   for (std::size_t i = 1; i < audio.size(); ++i) EXPECT_GT(audio[i].pts_ns(), audio[i - 1].pts_ns()) << i;
+}
+
+TEST(FileSourceCopy, AWriterOfPacketsAddedWhileRunningStartsAtAKeyframe) {
+  const std::string out = out_path("added_live.mkv");
+  StreamRuntime rt;
+  auto src = rt.add_processor<FileSource>({.path = media("av.mp4"), .loop = true, .live = false}, "src").value();
+  auto sink = rt.add_processor<NullSink>({}, "sink").value();
+  ASSERT_TRUE(rt.connect(src.output(&FileSource::video), sink.input(&NullSink::in), {.policy = LinkPolicy::kBlock}));
+  ASSERT_TRUE(rt.start());
+  auto metric = [&](const char* processor, const char* name) -> std::int64_t {
+    auto stats = rt.stats().find_processor(ProcessorId(processor));
+    return stats ? stats->metrics.value(name, std::int64_t{0}) : 0;
+  };
+  // Wait (no time limit asserted) until the source is well into a pass: frame 45 of a GOP of 30.
+  while (metric("src", "video_frames") < 45) std::this_thread::yield();
+  auto writer = rt.add_processor<FileWriter>({.path = out}, "writer");
+  ASSERT_TRUE(writer) << writer.error().message();
+  ASSERT_TRUE(rt.connect(src.output(&FileSource::video_packets), writer->input(&FileWriter::video_packets)));
+  while (metric("writer", "packets") < 40) std::this_thread::yield();
+  ASSERT_TRUE(rt.stop());
+  const auto r = ffmpeg::testing::run("ffprobe -v error -select_streams v -show_entries packet=flags -of csv=p=0 " +
+                                      ffmpeg::testing::quote(out) + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output.substr(0, 1), "K") << r.output.substr(0, 40);  // the first packet is a keyframe
+  const auto decode = ffmpeg::testing::run("ffmpeg -v error -i " + ffmpeg::testing::quote(out) + " -f null - 2>&1");
+  EXPECT_EQ(decode.exit_code, 0);
+  EXPECT_EQ(decode.output, "");  // no decoding errors: nothing refers to a picture before it
 }
 
 TEST(FileSourceTrim, DurationSEndsFramesAtThatMediaTimeAndAudioAtThatSample) {
