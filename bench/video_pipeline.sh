@@ -11,6 +11,9 @@
 #   gstreamer           gst-launch-1.0 filesrc ! y4mdec ! x264enc speed-preset=ultrafast ! mp4mux ! filesink
 #   gstreamer_crf23     the same with x264enc pass=qual quantizer=23 bitrate=100000: CRF 23 like the
 #                       others (x264enc's own default is CBR at 2048 kbit/s)
+# Stream copy (no decoding, no encoding), on an H.264 + AAC MP4 of VIDEO_BENCH_COPY_SECONDS:
+#   streamlib_copy      streamlib run: FileSource.video_packets/audio_packets -> FileWriter's
+#   ffmpeg_copy         ffmpeg -i in.mp4 -map 0 -c copy out.mp4
 # Every run is timed with /usr/bin/time (wall s, user + sys CPU s, peak RSS); the pipelines run
 # interleaved (A B C ... A B C ...), after one untimed warm-up round. After each run ffprobe must
 # count VIDEO_BENCH_FRAMES H.264 frames in the output, or the benchmark fails (exit 1).
@@ -27,6 +30,9 @@
 #   VIDEO_BENCH_TIMEOUT  seconds one run may take before it counts as failed (default 300)
 #   VIDEO_BENCH_RESULTS_JSONL  where the comparison lines go (default build/bench/results.jsonl;
 #                        empty: nowhere)
+#   VIDEO_BENCH_COPY_SECONDS  length of the stream-copy input (default 120 s of 1280x720 30 fps)
+#   VIDEO_BENCH_PIPELINES  run only these pipelines (space-separated names; default all), e.g.
+#                        "streamlib_copy ffmpeg_copy" for the stream-copy case alone (a few seconds)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -35,6 +41,9 @@ frames="${VIDEO_BENCH_FRAMES:-300}"
 runs="${VIDEO_BENCH_RUNS:-5}"
 work="${VIDEO_BENCH_DIR:-$root/build/bench/video_pipeline}"
 run_timeout="${VIDEO_BENCH_TIMEOUT:-300}"
+copy_seconds="${VIDEO_BENCH_COPY_SECONDS:-120}"
+copy_frames=$((copy_seconds * 30))
+only="${VIDEO_BENCH_PIPELINES:-}"
 
 for tool in ffmpeg ffprobe gst-launch-1.0 gst-inspect-1.0 /usr/bin/time timeout python3; do
   command -v "$tool" >/dev/null || { echo "video_pipeline: $tool not found (bash scripts/install-deps.sh)" >&2; exit 1; }
@@ -51,12 +60,24 @@ work="$(cd "$work" && pwd)"
 cd "$work"
 rm -f runs.csv results.json out_*.mp4 run_*.log time_*.txt
 
+wanted() { [[ -z "$only" || " $only " == *" $1 "* ]]; }
+transcodes=0
+for name in ${only:-all}; do [[ $name == *_copy ]] || transcodes=1; done
+
 # The input: raw I420 in a Y4M file, so every pipeline's decode is a plain read.
 input="$work/in_${frames}.y4m"
-if [[ ! -s "$input" ]]; then
+if ((transcodes)) && [[ ! -s "$input" ]]; then
   echo "video_pipeline: generating $input ($frames frames, 1280x720, 30 fps)"
   ffmpeg -y -v error -f lavfi -i testsrc2=size=1280x720:rate=30 -frames:v "$frames" -pix_fmt yuv420p "$input.tmp.y4m"
   mv "$input.tmp.y4m" "$input"
+fi
+# The stream-copy input: H.264 (ultrafast, keyframe every 2 s) and AAC in an MP4.
+copy_input="$work/in_copy_${copy_seconds}s.mp4"
+if [[ ! -s "$copy_input" ]]; then
+  echo "video_pipeline: generating $copy_input ($copy_seconds s, 1280x720, 30 fps, H.264 + AAC)"
+  ffmpeg -y -v error -f lavfi -i testsrc2=size=1280x720:rate=30 -f lavfi -i sine=frequency=440:sample_rate=48000 \
+    -t "$copy_seconds" -c:v libx264 -preset ultrafast -g 60 -pix_fmt yuv420p -c:a aac -b:a 128k "$copy_input.tmp.mp4"
+  mv "$copy_input.tmp.mp4" "$copy_input"
 fi
 
 # StreamLib graphs: `block` links, since a FileSource without `live` sends as fast as the links
@@ -79,6 +100,20 @@ write_graph() {  # name, threads
 }
 EOF
       ;;
+    streamlib_copy)
+      cat >"$work/$name.json" <<EOF
+{
+  "processors": [
+    {"id": "input", "type": "FileSource", "config": {"path": "$copy_input", "live": false}},
+    {"id": "output", "type": "FileWriter", "config": {"path": "$out"}}
+  ],
+  "links": [
+    {"from": "input.video_packets", "to": "output.video_packets", "policy": "block"},
+    {"from": "input.audio_packets", "to": "output.audio_packets", "policy": "block"}
+  ]
+}
+EOF
+      ;;
     streamlib_writer*)
       cat >"$work/$name.json" <<EOF
 {
@@ -97,15 +132,18 @@ EOF
 }
 
 # name -> command (an array in a string, split by `eval` below: every part is quoted here).
-declare -A commands
+declare -A commands expected
 names=()
-add() { names+=("$1"); commands[$1]="$2"; }
+add() {  # name, command[, frames the output must have]
+  wanted "$1" || return 0
+  names+=("$1"); commands[$1]="$2"; expected[$1]="${3:-$frames}"
+}
 for t in default 1; do
   sfx=$([[ $t == default ]] && echo "" || echo "_t1")
   n=$([[ $t == default ]] && echo 0 || echo 1)
-  write_graph "streamlib_encoder$sfx" "$n"
+  ! wanted "streamlib_encoder$sfx" || write_graph "streamlib_encoder$sfx" "$n"
   add "streamlib_encoder$sfx" "$(printf '%q ' "$streamlib" run "$work/streamlib_encoder$sfx.json" --quiet)"
-  write_graph "streamlib_writer$sfx" "$n"
+  ! wanted "streamlib_writer$sfx" || write_graph "streamlib_writer$sfx" "$n"
   add "streamlib_writer$sfx" "$(printf '%q ' "$streamlib" run "$work/streamlib_writer$sfx.json" --quiet)"
   ff_threads=(); gst_threads=()
   if [[ $t == 1 ]]; then ff_threads=(-threads 1); gst_threads=(threads=1); fi
@@ -116,6 +154,10 @@ for t in default 1; do
   # VBV cap (`bitrate`, which pass=qual also applies) raised out of the way.
   add "gstreamer_crf23$sfx" "$(printf '%q ' gst-launch-1.0 -q filesrc location="$input" ! y4mdec ! x264enc speed-preset=ultrafast pass=qual quantizer=23 bitrate=100000 "${gst_threads[@]}" ! mp4mux ! filesink location="$work/out_gstreamer_crf23$sfx.mp4")"
 done
+! wanted streamlib_copy || write_graph streamlib_copy 0
+add streamlib_copy "$(printf '%q ' "$streamlib" run "$work/streamlib_copy.json" --quiet)" "$copy_frames"
+add ffmpeg_copy "$(printf '%q ' ffmpeg -y -v error -i "$copy_input" -map 0 -c copy "$work/out_ffmpeg_copy.mp4")" "$copy_frames"
+((${#names[@]} > 0)) || { echo "video_pipeline: no pipeline matches VIDEO_BENCH_PIPELINES='$only'" >&2; exit 1; }
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
 echo "run,pipeline,wall_s,user_s,sys_s,max_rss_kb,frames,codec,output_bytes,load1" >runs.csv
@@ -140,8 +182,8 @@ run_one() {
     -of csv=p=0 "$out" 2>&1 || true)"
   codec="${probe%%,*}"
   count="${probe#*,}"
-  if [[ "$codec" != h264 || "$count" != "$frames" ]]; then
-    echo "video_pipeline: $name (round $round) wrote a wrong file: ffprobe says '$probe', expected 'h264,$frames'" >&2
+  if [[ "$codec" != h264 || "$count" != "${expected[$name]}" ]]; then
+    echo "video_pipeline: $name (round $round) wrote a wrong file: ffprobe says '$probe', expected 'h264,${expected[$name]}'" >&2
     failed=1
   fi
   read -r wall user sys rss <"$timing"
@@ -152,7 +194,7 @@ run_one() {
     "$(awk -v u="$user" -v s="$sys" 'BEGIN { printf "%.2f", u + s }')" "$rss" "$probe"
 }
 
-echo "video_pipeline: $frames frames, ${#names[@]} pipelines, 1 warm-up round + $runs timed rounds, interleaved"
+echo "video_pipeline: $frames frames (copy: $copy_frames), ${#names[@]} pipelines, 1 warm-up round + $runs timed rounds, interleaved"
 echo "video_pipeline: streamlib = $streamlib"
 load_start="$(load1)"
 for name in "${names[@]}"; do run_one "$name" warmup; done
@@ -190,6 +232,7 @@ for name in names:
     cpu = [float(r["user_s"]) + float(r["sys_s"]) for r in mine]
     rss = [int(r["max_rss_kb"]) / 1024 for r in mine]
     size = [int(r["output_bytes"]) for r in mine]
+    n = int(mine[0]["frames"]) if mine else frames  # the copy rows have their own input
     results.append({
         "pipeline": name,
         "encoder_threads": "1" if name.endswith("_t1") else "default",
@@ -197,8 +240,8 @@ for name in names:
         "wall_s": summary(wall),
         "cpu_s": summary(cpu),
         "max_rss_mb": summary(rss),
-        "fps_at_median_wall": frames / statistics.median(wall) if wall else None,
-        "output_kbit_s": statistics.median(size) * 8 / (frames / 30) / 1000 if size else None,
+        "fps_at_median_wall": n / statistics.median(wall) if wall else None,
+        "output_kbit_s": statistics.median(size) * 8 / (n / 30) / 1000 if size else None,
         "command": commands.get(name, "").strip(),
     })
 
@@ -254,6 +297,10 @@ for sfx, threads in (("", "default threads"), ("_t1", "one encoder thread")):
         print(f"aim ({threads}): wall {w:.2f} s vs ffmpeg {wf:.2f} s = {w / wf:.3f}x "
               f"[{'met' if w <= 1.05 * wf else 'NOT met'}: within 5%], vs GStreamer {wg:.2f} s "
               f"[{'met' if w < wg else 'NOT met'}: ahead]")
+mine, ff = by_name.get("streamlib_copy"), by_name.get("ffmpeg_copy")
+if mine and ff and mine["wall_s"] and ff["wall_s"]:
+    w, wf = mine["wall_s"]["median"], ff["wall_s"]["median"]
+    print(f"stream copy: wall {w:.2f} s vs ffmpeg -c copy {wf:.2f} s = {w / wf:.3f}x")
 print()
 print(f"runs: {os.path.abspath('runs.csv')}   summary: {os.path.abspath('results.json')}")
 if jsonl:

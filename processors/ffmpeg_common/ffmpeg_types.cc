@@ -1,6 +1,8 @@
 #include "ffmpeg_common/ffmpeg_types.h"
 
+#include <cstdlib>
 #include <new>
+#include <string_view>
 
 namespace streamlib::ffmpeg {
 
@@ -44,6 +46,38 @@ std::shared_ptr<const void> make_native_parameters(const AVCodecParameters& par)
 const AVCodecParameters* native_parameters(const std::shared_ptr<const void>& native) {
   if (!native || std::get_deleter<NativeParametersDeleter>(native) == nullptr) return nullptr;
   return static_cast<const AVCodecParameters*>(native.get());
+}
+
+namespace {
+constexpr std::string_view kSideDataKey = "ffmpeg.side_data.";
+}  // namespace
+
+void side_data_to_metadata(const AVPacket& packet, FrameMetadata& metadata) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  for (int i = 0; i < packet.side_data_elems; ++i) {
+    const AVPacketSideData& sd = packet.side_data[i];
+    std::string hex;
+    hex.reserve(sd.size * 2);
+    for (std::size_t j = 0; j < sd.size; ++j) {
+      hex += kHex[sd.data[j] >> 4];
+      hex += kHex[sd.data[j] & 0xf];
+    }
+    metadata.set(std::string(kSideDataKey) + std::to_string(static_cast<int>(sd.type)), hex);
+  }
+}
+
+int side_data_from_metadata(const FrameMetadata& metadata, AVPacket* packet) {
+  auto nibble = [](char c) { return c <= '9' ? c - '0' : c - 'a' + 10; };
+  for (const auto& [key, hex] : metadata.entries()) {
+    if (key.compare(0, kSideDataKey.size(), kSideDataKey) != 0) continue;
+    const int type = std::atoi(key.c_str() + kSideDataKey.size());
+    std::uint8_t* data = av_packet_new_side_data(packet, static_cast<AVPacketSideDataType>(type), hex.size() / 2);
+    if (data == nullptr) return AVERROR(ENOMEM);
+    for (std::size_t j = 0; j + 1 < hex.size(); j += 2) {
+      data[j / 2] = static_cast<std::uint8_t>(nibble(hex[j]) << 4 | nibble(hex[j + 1]));
+    }
+  }
+  return 0;
 }
 
 // --- Pixel formats and colour -------------------------------------------------------------------

@@ -114,6 +114,13 @@ std::shared_ptr<const void> make_native_parameters(const AVCodecParameters& par)
 // The AVCodecParameters inside `native` if this layer made it, else null.
 const AVCodecParameters* native_parameters(const std::shared_ptr<const void>& native);
 
+// A demuxed packet's side data (AAC priming and Opus end trimming as AV_PKT_DATA_SKIP_SAMPLES,
+// new extradata, ...) travels in the EncodedPacket's metadata, one entry per item
+// ("ffmpeg.side_data.<type>" = its bytes in hex), so a Muxer writes it back and a remux keeps it.
+void side_data_to_metadata(const AVPacket& packet, FrameMetadata& metadata);
+// Adds to `packet` the side data found in `metadata`; an error code from FFmpeg, or 0.
+int side_data_from_metadata(const FrameMetadata& metadata, AVPacket* packet);
+
 // --- Pixel formats and colour -------------------------------------------------------------------
 
 AVPixelFormat to_av_pixel_format(PixelFormat format);

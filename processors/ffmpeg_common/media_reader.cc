@@ -5,6 +5,7 @@
 #include <deque>
 #include <limits>
 #include <stdexcept>
+#include <tuple>
 #include <vector>
 
 #include "ffmpeg_common/ffmpeg_error.h"
@@ -20,6 +21,64 @@ namespace {
 constexpr std::int64_t kAudioResyncNs = 100'000'000;
 // Tolerance when dropping video frames before a seek target (timestamps are rounded to ns).
 constexpr std::int64_t kSeekToleranceNs = 1'000;
+// Video packets looked at to find the first picture's time without decoding (deeper than any
+// B-frame reordering).
+constexpr int kVideoProbePackets = 8;
+constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
+
+// Samples a decoder drops from the start of an audio stream (AAC priming from an MP4 edit list,
+// Opus pre-skip): the first packet's side data, else the codec's own.
+std::int64_t leading_skip_samples(const AVPacket& p, const AVCodecParameters& par) {
+  std::size_t size = 0;
+  if (const std::uint8_t* skip = av_packet_get_side_data(&p, AV_PKT_DATA_SKIP_SAMPLES, &size); skip && size >= 4) {
+    return static_cast<std::int64_t>(skip[0]) | static_cast<std::int64_t>(skip[1]) << 8 |
+           static_cast<std::int64_t>(skip[2]) << 16 | static_cast<std::int64_t>(skip[3]) << 24;
+  }
+  if (par.codec_id == AV_CODEC_ID_OPUS && par.extradata_size >= 12) {  // OpusHead's pre-skip
+    return par.extradata[10] | par.extradata[11] << 8;
+  }
+  return std::max(par.initial_padding, 0);
+}
+
+// The CodecParameters every packet of `st` shares; `native` is FFmpeg's own, copied, with the
+// audio's priming (`priming` samples the first packet says to skip: AAC from an MP4 edit list)
+// as initial_padding when the demuxer left it out, so a Muxer puts the stream's start after it.
+std::shared_ptr<const CodecParameters> packet_parameters(const AVStream& st, std::int64_t priming) {
+  const AVCodecParameters& par = *st.codecpar;
+  auto p = std::make_shared<CodecParameters>();
+  p->codec = avcodec_get_name(par.codec_id);
+  p->kind = par.codec_type == AVMEDIA_TYPE_VIDEO ? MediaKind::kVideo : MediaKind::kAudio;
+  p->bit_rate = par.bit_rate;
+  if (p->kind == MediaKind::kVideo) {
+    p->width = par.width;
+    p->height = par.height;
+    p->pixel_format = pixel_format_name(static_cast<AVPixelFormat>(par.format));
+    AVRational rate = st.avg_frame_rate.num > 0 && st.avg_frame_rate.den > 0 ? st.avg_frame_rate : st.r_frame_rate;
+    if (rate.num > 0 && rate.den > 0) {
+      p->frame_rate_num = rate.num;
+      p->frame_rate_den = rate.den;
+    }
+  } else {
+    p->sample_rate = par.sample_rate;
+    p->channels = par.ch_layout.nb_channels;
+    p->frame_size = par.frame_size;
+  }
+  if (par.extradata != nullptr && par.extradata_size > 0)
+    p->extradata.assign(par.extradata, par.extradata + par.extradata_size);
+  if (p->kind == MediaKind::kAudio && par.initial_padding <= 0 && priming > 0 && priming < INT32_MAX) {
+    AVCodecParameters* with_priming = avcodec_parameters_alloc();
+    if (with_priming == nullptr || avcodec_parameters_copy(with_priming, &par) < 0) {
+      avcodec_parameters_free(&with_priming);
+      throw std::bad_alloc();
+    }
+    with_priming->initial_padding = static_cast<int>(priming);
+    p->native = make_native_parameters(*with_priming);
+    avcodec_parameters_free(&with_priming);
+  } else {
+    p->native = make_native_parameters(par);
+  }
+  return p;
+}
 
 const char* kind_name(AVMediaType type) { return type == AVMEDIA_TYPE_VIDEO ? "video" : "audio"; }
 
@@ -28,11 +87,18 @@ const char* kind_name(AVMediaType type) { return type == AVMEDIA_TYPE_VIDEO ? "v
 std::int64_t DecodedFrame::timestamp_ns() const {
   if (const VideoFrame* v = video()) return v->timestamp_ns();
   if (const AudioFrame* a = audio()) return a->timestamp_ns();
+  if (const EncodedPacket* p = packet()) return p->dts_ns();
   return 0;
 }
 
 Result<void> MediaReaderOptions::validate() const {
-  if (!video && !audio) return make_error(ErrorCode::kInvalidArgument, "video and audio are both turned off");
+  if (!video && !audio && !video_packets && !audio_packets) {
+    return make_error(ErrorCode::kInvalidArgument, "video, audio, video_packets and audio_packets are all turned off");
+  }
+  if (start_ns < 0) return make_error(ErrorCode::kInvalidArgument, "start_ns: {} must not be negative", start_ns);
+  if (duration_ns < 0) {
+    return make_error(ErrorCode::kInvalidArgument, "duration_ns: {} must not be negative", duration_ns);
+  }
   if (sample_rate != 0 && (sample_rate < 1000 || sample_rate > 768000)) {
     return make_error(ErrorCode::kInvalidArgument, "sample_rate: {} is out of range (0 or 1000..768000)", sample_rate);
   }
@@ -46,17 +112,27 @@ Result<void> MediaReaderOptions::validate() const {
   return {};
 }
 
+// One stream read: decoded (ctx set) and/or handed out as packets.
 struct StreamDecoder {
   int index = -1;
   AVStream* stream = nullptr;
   CodecContextPtr ctx;
-  bool has_output = false;  // a receive may give a frame
-  bool drained = false;     // flushed and empty
+  bool packets = false;                           // hand out its packets
+  std::shared_ptr<const CodecParameters> params;  // theirs, shared by every packet
+  bool frames_done = false;                       // past the range's end (frames)
+  bool packets_done = false;                      // past the range's end (packets)
+  bool has_output = false;                        // a receive may give a frame
+  bool drained = false;                           // flushed and empty
   int consecutive_errors = 0;
   std::uint64_t frame_number = 0;
   bool skipping = false;  // dropping frames before a seek target
+  std::uint64_t packet_number = 0;
+  std::int64_t next_dts_ns = 0;  // for a packet without timestamps (file position)
 
-  explicit operator bool() const { return ctx != nullptr; }
+  explicit operator bool() const { return ctx != nullptr; }  // decoded
+  bool selected() const { return stream != nullptr; }
+  // Nothing more to hand out in this pass (the range's end was passed).
+  bool done() const { return (!ctx || frames_done) && (!packets || packets_done); }
 };
 
 struct MediaReader::Impl {
@@ -67,6 +143,8 @@ struct MediaReader::Impl {
   StreamDecoder audio;
   PacketPtr packet{av_packet_alloc()};
   FramePtr frame{av_frame_alloc()};
+  std::deque<PacketPtr> packets_out;  // demuxed packets to hand out (video_packets/audio_packets)
+  EncodedPacketPool packet_pool;
   VideoFramePool video_pool;
   AudioFramePool audio_pool;
   detail::SwsConverter sws;
@@ -88,12 +166,16 @@ struct MediaReader::Impl {
   std::int64_t audio_position = 0;             // next output sample (output timeline)
   std::int64_t audio_next_in_ns = 0;           // where the next decoded audio should start (file position)
   std::int64_t seek_target_ns = kNoTimestamp;  // file position the skipping streams wait for
+  std::int64_t pass_start_ns = 0;              // where this pass began (file position), for loops
+  std::int64_t packets_from_ns = std::numeric_limits<std::int64_t>::min();  // audio packets ending before: skipped
+  std::int64_t range_end_ns = std::numeric_limits<std::int64_t>::max();     // file position
 
   // Frames decoded at open, before the origin was known (video?, frame).
   bool collecting = false;
   std::deque<std::pair<bool, FramePtr>> preroll;
   std::int64_t first_video_ns = kNoTimestamp;  // raw (container) time of the first decoded frames
   std::int64_t first_audio_ns = kNoTimestamp;
+  int video_probed = 0;  // video packets looked at for first_video_ns (stream not decoded)
 
   // End of stream.
   bool demux_eof = false;
@@ -137,7 +219,10 @@ struct MediaReader::Impl {
     finished = false;
     pass_had_frames = false;
     end_ns = 0;
+    packets_out.clear();
     for (StreamDecoder* d : {&video, &audio}) {
+      d->frames_done = false;
+      d->packets_done = false;
       if (!*d) continue;
       avcodec_flush_buffers(d->ctx.get());
       d->has_output = false;
@@ -163,7 +248,19 @@ struct MediaReader::Impl {
     video_next_ns = std::max<std::int64_t>(position_ns, 0);
     seek_target_ns = options.accurate_seek && position_ns > 0 ? position_ns : kNoTimestamp;
     video.skipping = audio.skipping = seek_target_ns != kNoTimestamp;
+    pass_start_ns = std::max<std::int64_t>(position_ns, 0);
+    packets_from_ns = position_ns > 0 ? packets_start(position_ns) : std::numeric_limits<std::int64_t>::min();
     return {};
+  }
+
+  // Where packets begin after a seek to `position_ns`: the video keyframe at or before it (what
+  // the demuxer goes to), so the audio packets start with the video ones; else the position.
+  std::int64_t packets_start(std::int64_t position_ns) const {
+    if (!video.packets) return position_ns;
+    const AVRational tb = video.stream->time_base;
+    const AVIndexEntry* e = avformat_index_get_entry_from_timestamp(video.stream, from_ns(position_ns + origin_ns, tb),
+                                                                    AVSEEK_FLAG_BACKWARD);
+    return e != nullptr ? std::min(position_ns, to_ns(e->timestamp, tb) - origin_ns) : position_ns;
   }
 
   // Opens the file again (for formats that cannot seek back to the start). Keeps the decoders.
@@ -174,8 +271,8 @@ struct MediaReader::Impl {
     FormatInputPtr fresh(raw);
     if (ret = avformat_find_stream_info(fresh.get(), nullptr); ret < 0) return ret;
     for (StreamDecoder* d : {&video, &audio}) {
-      if (*d && (d->index >= static_cast<int>(fresh->nb_streams) ||
-                 fresh->streams[d->index]->codecpar->codec_id != d->stream->codecpar->codec_id)) {
+      if (d->selected() && (d->index >= static_cast<int>(fresh->nb_streams) ||
+                            fresh->streams[d->index]->codecpar->codec_id != d->stream->codecpar->codec_id)) {
         return kErrorInvalidData;
       }
     }
@@ -184,8 +281,8 @@ struct MediaReader::Impl {
       if (index != video.index && index != audio.index) fresh->streams[i]->discard = AVDISCARD_ALL;
     }
     fmt = std::move(fresh);
-    if (video) video.stream = fmt->streams[video.index];
-    if (audio) audio.stream = fmt->streams[audio.index];
+    if (video.selected()) video.stream = fmt->streams[video.index];
+    if (audio.selected()) audio.stream = fmt->streams[audio.index];
     return 0;
   }
 
@@ -208,7 +305,12 @@ struct MediaReader::Impl {
       if (ts_ns + dur_ns <= seek_target_ns + kSeekToleranceNs) return std::optional<DecodedFrame>{};
       video.skipping = false;
     }
+    if (ts_ns >= range_end_ns || video.frames_done) {
+      video.frames_done = true;
+      return std::optional<DecodedFrame>{};
+    }
     end_ns = std::max(end_ns, ts_ns + dur_ns);
+    pass_start_ns = std::min(pass_start_ns, ts_ns);
 
     ColorRange implied = ColorRange::kUnknown;
     const auto format = static_cast<AVPixelFormat>(f->format);
@@ -302,9 +404,10 @@ struct MediaReader::Impl {
     return audio_block(got);
   }
 
-  // The first `count` samples of `scratch` as the next audio block (trimmed at a seek target).
+  // The first `count` samples of `scratch` as the next audio block (trimmed at a seek target
+  // and at the range's end).
   std::optional<DecodedFrame> audio_block(int count) {
-    if (count <= 0) return std::nullopt;
+    if (count <= 0 || audio.frames_done) return std::nullopt;
     const int rate = info.output_sample_rate;
     const int channels = info.output_channels;
     const std::int64_t position = audio_position;
@@ -316,6 +419,14 @@ struct MediaReader::Impl {
       skip = std::max<std::int64_t>(target - position, 0);
       audio.skipping = false;
     }
+    if (range_end_ns != std::numeric_limits<std::int64_t>::max()) {
+      const std::int64_t end = ns_to_samples(range_end_ns + offset_ns, rate);
+      if (position + count >= end) {
+        audio.frames_done = true;
+        count = static_cast<int>(std::max<std::int64_t>(end - position, 0));
+        if (count <= skip) return std::nullopt;
+      }
+    }
     const auto n = static_cast<std::size_t>(count - skip);
     WritableAudioFrame w = audio_pool.acquire(channels, rate, n);
     std::memcpy(w.samples().data(), scratch.data() + skip * channels, w.samples().size_bytes());
@@ -323,6 +434,7 @@ struct MediaReader::Impl {
     w.set_timestamp_ns(samples_to_ns(position + skip, rate));
     w.set_frame_number(audio.frame_number++);
     end_ns = std::max(end_ns, samples_to_ns(position + count, rate) - offset_ns);
+    pass_start_ns = std::min(pass_start_ns, samples_to_ns(position + skip, rate) - offset_ns);
     ++stats.audio_frames;
     pass_had_frames = true;
     return DecodedFrame(std::move(w).freeze());
@@ -338,6 +450,78 @@ struct MediaReader::Impl {
     auto* out_ptr = reinterpret_cast<std::uint8_t*>(scratch.data());
     const int got = swr_convert(swr.get(), &out_ptr, max_out, nullptr, 0);
     return got > 0 ? audio_block(got) : std::nullopt;
+  }
+
+  // --- Packets ---
+
+  // At open, for a stream handed out as packets but not decoded: where its first picture or
+  // sample would be, from the packets (what a decoder would give).
+  void probe_first(StreamDecoder& d, const AVPacket& p) {
+    const std::int64_t pts = p.pts != kNoTimestamp ? p.pts : p.dts;
+    if (pts == kNoTimestamp) return;
+    const AVRational tb = d.stream->time_base;
+    if (&d == &video) {
+      if (video_probed >= kVideoProbePackets) return;
+      ++video_probed;
+      const std::int64_t ns = to_ns(pts, tb);
+      first_video_ns = first_video_ns == kNoTimestamp ? ns : std::min(first_video_ns, ns);
+    } else if (first_audio_ns == kNoTimestamp && d.stream->codecpar->sample_rate > 0) {
+      const std::int64_t skip = leading_skip_samples(p, *d.stream->codecpar);
+      first_audio_ns = to_ns(pts + av_rescale_q(skip, AVRational{1, d.stream->codecpar->sample_rate}, tb), tb);
+    }
+  }
+
+  // Whether the timeline's origin knows `d`'s first time.
+  bool has_first(const StreamDecoder& d) const {
+    if (!d.selected()) return true;
+    if (&d == &video) return d.ctx ? first_video_ns != kNoTimestamp : video_probed >= kVideoProbePackets;
+    return first_audio_ns != kNoTimestamp;
+  }
+
+  // A demuxed packet as an EncodedPacket on the timeline (nothing if outside the range).
+  std::optional<DecodedFrame> deliver_packet(PacketPtr p) {
+    StreamDecoder& d = p->stream_index == video.index ? video : audio;
+    if (d.packets_done) return std::nullopt;
+    const AVRational tb = d.stream->time_base;
+    std::int64_t dts = p->dts != kNoTimestamp ? to_ns(p->dts, tb) - origin_ns : kNoTimestamp;
+    std::int64_t pts = p->pts != kNoTimestamp ? to_ns(p->pts, tb) - origin_ns : dts;
+    if (pts == kNoTimestamp) pts = d.next_dts_ns;
+    if (dts == kNoTimestamp) dts = pts;
+    const std::int64_t dur = p->duration > 0 ? to_ns(p->duration, tb) : 0;
+    d.next_dts_ns = dts + dur;
+    // Video ends in decode order (every packet sent decodes), audio by presentation.
+    if ((&d == &video ? dts : pts) >= range_end_ns) {
+      d.packets_done = true;
+      return std::nullopt;
+    }
+    if (&d == &audio && pts + dur <= packets_from_ns) return std::nullopt;  // before the start point
+    end_ns = std::max(end_ns, pts + dur);
+    pass_start_ns = std::min(pass_start_ns, pts);  // a loop goes on after every stream (AAC priming)
+    if (!d.params) {
+      const std::int64_t priming =
+          &d == &audio && d.packet_number == 0 ? leading_skip_samples(*p, *d.stream->codecpar) : 0;
+      d.params = packet_parameters(*d.stream, priming);
+    }
+    AVPacket* raw = p.release();
+    WritableEncodedPacket w =
+        packet_pool.wrap(d.params, {raw->data, static_cast<std::size_t>(std::max(raw->size, 0))}, [raw]() {
+          AVPacket* doomed = raw;
+          av_packet_free(&doomed);
+        });
+    w.set_pts_ns(pts + offset_ns);
+    w.set_dts_ns(dts + offset_ns);
+    w.set_duration_ns(dur);
+    w.set_keyframe((raw->flags & AV_PKT_FLAG_KEY) != 0);
+    w.set_frame_number(d.packet_number++);
+    if (raw->side_data_elems > 0) side_data_to_metadata(*raw, w.metadata());
+    ++(&d == &video ? stats.video_packets : stats.audio_packets);
+    pass_had_frames = true;
+    return DecodedFrame(std::move(w).freeze());
+  }
+
+  // Every selected stream has passed the range's end.
+  bool range_done() const {
+    return range_end_ns != kNever && (!video.selected() || video.done()) && (!audio.selected() || audio.done());
   }
 
   // --- Decoding ---
@@ -390,8 +574,8 @@ struct MediaReader::Impl {
   Result<void> find_origin() {
     collecting = true;
     Result<void> status;
-    while (status && preroll.size() < 256) {
-      if ((!video || first_video_ns != kNoTimestamp) && (!audio || first_audio_ns != kNoTimestamp)) break;
+    while (status && preroll.size() < 256 && packets_out.size() < 1024) {
+      if (has_first(video) && has_first(audio)) break;
       bool pending = false;
       for (StreamDecoder* d : {&video, &audio}) {
         if (!*d || !d->has_output || !status) continue;
@@ -404,7 +588,6 @@ struct MediaReader::Impl {
     }
     collecting = false;
     if (!status) return status;
-    constexpr std::int64_t kNever = std::numeric_limits<std::int64_t>::max();
     const std::int64_t first = std::min(first_video_ns != kNoTimestamp ? first_video_ns : kNever,
                                         first_audio_ns != kNoTimestamp ? first_audio_ns : kNever);
     if (first != kNever) origin_ns = first;
@@ -415,6 +598,11 @@ struct MediaReader::Impl {
 
   Result<DecodedFrame> read() {
     while (true) {
+      while (!packets_out.empty()) {
+        PacketPtr p = std::move(packets_out.front());
+        packets_out.pop_front();
+        if (auto got = deliver_packet(std::move(p))) return std::move(*got);
+      }
       while (!preroll.empty()) {
         auto [is_video, f] = std::move(preroll.front());
         preroll.pop_front();
@@ -437,6 +625,10 @@ struct MediaReader::Impl {
         if (got) return std::move(*got);
       }
       if (pending) continue;
+      if (range_done()) {
+        finished = true;
+        continue;
+      }
       if (demux_eof) {
         const bool drained = (!video || video.drained) && (!audio || audio.drained);
         if (drained) {
@@ -471,7 +663,17 @@ struct MediaReader::Impl {
     StreamDecoder* d = packet->stream_index == video.index   ? &video
                        : packet->stream_index == audio.index ? &audio
                                                              : nullptr;
-    if (d != nullptr && *d) {
+    if (d != nullptr && d->packets && !d->packets_done) {
+      if (collecting && !*d) probe_first(*d, *packet);
+      PacketPtr kept(av_packet_alloc());
+      if (!kept || av_packet_ref(kept.get(), packet.get()) < 0) {
+        av_packet_unref(packet.get());
+        return make_error(ErrorCode::kInternal, "{}: out of memory", info.path);
+      }
+      packets_out.push_back(std::move(kept));
+    }
+    if (d != nullptr && *d && !d->frames_done) {
+      ++stats.decoded_packets;
       ret = avcodec_send_packet(d->ctx.get(), packet.get());
       if (ret < 0 && ret != kErrorAgain) {
         av_packet_unref(packet.get());
@@ -484,9 +686,9 @@ struct MediaReader::Impl {
   }
 
   Result<void> rewind() {
-    const std::int64_t pass_end = end_ns;
-    STREAMLIB_RETURN_IF_ERROR(seek_to(0));
-    offset_ns += pass_end;
+    const std::int64_t pass_length = end_ns - pass_start_ns;
+    STREAMLIB_RETURN_IF_ERROR(seek_to(options.start_ns));
+    offset_ns += pass_length;
     ++stats.loops;
     return {};
   }
@@ -519,7 +721,7 @@ Result<MediaReader> MediaReader::open(const std::string& path, MediaReaderOption
   // Streams.
   int video_index = -1;
   int audio_index = -1;
-  if (s.options.video) {
+  if (s.options.video || s.options.video_packets) {
     video_index = av_find_best_stream(s.fmt.get(), AVMEDIA_TYPE_VIDEO, -1, -1, nullptr, 0);
     if (video_index >= 0 && (s.fmt->streams[video_index]->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0) {
       video_index = -1;  // cover art: look for a real video stream
@@ -532,21 +734,30 @@ Result<MediaReader> MediaReader::open(const std::string& path, MediaReaderOption
       }
     }
   }
-  if (s.options.audio) {
+  if (s.options.audio || s.options.audio_packets) {
     audio_index = av_find_best_stream(s.fmt.get(), AVMEDIA_TYPE_AUDIO, -1, video_index, nullptr, 0);
   }
   if (video_index < 0 && audio_index < 0) {
+    const bool v = s.options.video || s.options.video_packets;
+    const bool a = s.options.audio || s.options.audio_packets;
     return make_error(ErrorCode::kNotFound, "{}: no {} stream", path,
-                      s.options.video && s.options.audio ? "video or audio"
-                      : s.options.video                  ? "video"
-                                                         : "audio");
+                      v && a ? "video or audio"
+                      : v    ? "video"
+                             : "audio");
   }
   for (unsigned i = 0; i < s.fmt->nb_streams; ++i) {
     const int index = static_cast<int>(i);
     if (index != video_index && index != audio_index) s.fmt->streams[i]->discard = AVDISCARD_ALL;
   }
-  if (video_index >= 0) STREAMLIB_RETURN_IF_ERROR(s.open_decoder(s.video, video_index));
-  if (audio_index >= 0) STREAMLIB_RETURN_IF_ERROR(s.open_decoder(s.audio, audio_index));
+  for (auto [d, index, decode, packets] :
+       {std::tuple{&s.video, video_index, s.options.video, s.options.video_packets},
+        std::tuple{&s.audio, audio_index, s.options.audio, s.options.audio_packets}}) {
+    if (index < 0) continue;
+    d->index = index;
+    d->stream = s.fmt->streams[index];
+    if (decode) STREAMLIB_RETURN_IF_ERROR(s.open_decoder(*d, index));
+    d->packets = packets;  // their parameters are made at the first packet (it may tell the priming)
+  }
 
   // Info.
   MediaInfo& info = s.info;
@@ -559,7 +770,7 @@ Result<MediaReader> MediaReader::open(const std::string& path, MediaReaderOption
   auto stream_duration = [&](const AVStream* st) {
     return st->duration > 0 ? to_ns(st->duration, st->time_base) : info.duration_ns;
   };
-  if (s.video) {
+  if (s.video.selected()) {
     const AVStream* st = s.video.stream;
     VideoStreamInfo v;
     v.index = s.video.index;
@@ -578,7 +789,7 @@ Result<MediaReader> MediaReader::open(const std::string& path, MediaReaderOption
     v.bit_rate = st->codecpar->bit_rate;
     info.video = v;
   }
-  if (s.audio) {
+  if (s.audio.selected()) {
     const AVStream* st = s.audio.stream;
     AudioStreamInfo a;
     a.index = s.audio.index;
@@ -593,11 +804,19 @@ Result<MediaReader> MediaReader::open(const std::string& path, MediaReaderOption
     info.output_channels = s.options.channels > 0           ? s.options.channels
                            : a.channels > kMaxAudioChannels ? 2
                                                             : std::max(a.channels, 1);
-    if (info.output_sample_rate <= 0) {
+    if (s.audio && info.output_sample_rate <= 0) {
       return make_error(ErrorCode::kParse, "{}: audio stream {} has no sample rate", path, a.index);
     }
   }
   STREAMLIB_RETURN_IF_ERROR(s.find_origin());
+  if (s.options.start_ns > 0) {
+    if (info.duration_ns > 0 && s.options.start_ns >= info.duration_ns) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: start {:.3f} s is past the end of the file ({:.3f} s)", path,
+                        static_cast<double>(s.options.start_ns) / 1e9, static_cast<double>(info.duration_ns) / 1e9);
+    }
+    STREAMLIB_RETURN_IF_ERROR(s.seek_to(s.options.start_ns));
+  }
+  if (s.options.duration_ns > 0) s.range_end_ns = s.options.start_ns + s.options.duration_ns;
   return MediaReader(std::move(impl));
 }
 

@@ -1,5 +1,5 @@
-// MediaReader: demuxes and decodes a media file into VideoFrames and AudioFrames. For
-// FileSource.
+// MediaReader: demuxes and decodes a media file into VideoFrames and AudioFrames, and/or hands
+// out its compressed packets as they are (EncodedPackets, for stream copy). For FileSource.
 //
 //   auto reader = ffmpeg::MediaReader::open("in.mp4", {.sample_rate = 48000, .channels = 2});
 //   if (!reader) return make_error(reader.error());          // "in.mp4: No such file or directory"
@@ -14,6 +14,13 @@
 // Streams: FFmpeg's best video stream and best audio stream; either may be absent (or turned
 // off in the options). Cover art is not video.
 //
+// Packets (`video_packets` / `audio_packets`): the stream's demuxed packets, undecoded, as
+// EncodedPackets whose CodecParameters (one per stream, shared by every packet) carry a copy of
+// the stream's AVCodecParameters in `native`, so a Muxer remuxes them exactly. The payload is
+// the demuxer's buffer (no copy). A stream is decoded only if its frames are asked for
+// (`video` / `audio`): a reader of packets alone decodes nothing (stats().decoded_packets).
+// Packets come in file (decode) order; their pts/dts are on the same timeline as the frames.
+//
 // Video: a decoded picture whose pixel format is one of StreamLib's (yuv420p, yuvj420p, nv12,
 // yuyv422, rgba, bgra, rgb24, gray) is handed out without a copy: the VideoFrame's planes are
 // the decoder's buffer, kept alive until the last reader lets go. Other formats (yuv444p,
@@ -25,9 +32,20 @@
 // 8 channels, more are downmixed to stereo).
 //
 // Time: timestamps are on the file's timeline from 0: the earliest first frame of the streams
-// read is at 0 (found by decoding the first frames at open), and the streams keep their offsets
-// to each other. Audio is sample-accurate: sample_position counts samples at the output rate
-// from the start and timestamp_ns is derived from it, continuous across blocks.
+// read is at 0 (found by decoding the first frames at open; when nothing is decoded, from the
+// first packets: the lowest video pts and the audio's first pts after the codec's priming,
+// which is where a decoder would start), and the streams keep their offsets to each other.
+// Packets before 0 keep their negative times (AAC priming, the first dts of B-frame video). Audio is sample-accurate:
+// sample_position counts samples at the output rate from the start and timestamp_ns is derived from it, continuous
+// across blocks.
+//
+// Range (`start_ns`, `duration_ns`): begins at start_ns as seek() does (packets: at the video
+// keyframe at or before it, audio packets from the same time, as `ffmpeg -ss S -c copy`), and
+// ends after duration_ns of media: frames whose pts is before start+duration, audio cut at that
+// sample; video packets whose dts is before it and audio packets whose pts is (`-t D -c copy`).
+// A looping reader plays the range again, the timeline going on (with packets, each pass
+// begins after the last packet of every stream, so packets before 0 such as AAC priming leave
+// that much of a gap rather than going back in time).
 //
 // Seeking and looping: seek() jumps to a position (to the frame/sample at or just before it
 // when `accurate_seek`, else to the keyframe before it). rewind() goes back to the start with
@@ -52,14 +70,19 @@
 #include <variant>
 
 #include "streamlib/frames/audio_frame.h"
+#include "streamlib/frames/encoded_packet.h"
 #include "streamlib/frames/video_frame.h"
 #include "streamlib/result.h"
 
 namespace streamlib::ffmpeg {
 
 struct MediaReaderOptions {
-  bool video = true;  // decode the best video stream, if any
-  bool audio = true;  // decode the best audio stream, if any
+  bool video = true;             // decode the best video stream, if any
+  bool audio = true;             // decode the best audio stream, if any
+  bool video_packets = false;    // hand out the video stream's packets (decoded only if `video`)
+  bool audio_packets = false;    // hand out the audio stream's packets (decoded only if `audio`)
+  std::int64_t start_ns = 0;     // begin here on the file's timeline (>= 0)
+  std::int64_t duration_ns = 0;  // end this much media time after start_ns; 0: at the file's end
   // Video frames in this format (converted only when the decoder's differs); unset: as decoded
   // (zero-copy when StreamLib has the format, else I420).
   std::optional<PixelFormat> video_format;
@@ -112,20 +135,24 @@ struct MediaInfo {
   int output_channels = 0;
 };
 
-// One result of MediaReader::read(): a video frame, an audio frame, or the end of the stream.
+// One result of MediaReader::read(): a video frame, an audio frame, a packet (see
+// MediaReaderOptions::video_packets), or the end of the stream.
 class DecodedFrame {
  public:
   DecodedFrame() = default;  // end of stream
   explicit DecodedFrame(VideoFrame v) : v_(std::move(v)) {}
   explicit DecodedFrame(AudioFrame a) : v_(std::move(a)) {}
+  explicit DecodedFrame(EncodedPacket p) : v_(std::move(p)) {}
 
   bool end_of_stream() const { return std::holds_alternative<std::monostate>(v_); }
   const VideoFrame* video() const { return std::get_if<VideoFrame>(&v_); }
   const AudioFrame* audio() const { return std::get_if<AudioFrame>(&v_); }
+  const EncodedPacket* packet() const { return std::get_if<EncodedPacket>(&v_); }
+  // When it is due on the timeline: a frame's timestamp, a packet's dts (decode order).
   std::int64_t timestamp_ns() const;
 
  private:
-  std::variant<std::monostate, VideoFrame, AudioFrame> v_;
+  std::variant<std::monostate, VideoFrame, AudioFrame, EncodedPacket> v_;
 };
 
 struct MediaReaderStats {
@@ -133,7 +160,10 @@ struct MediaReaderStats {
   std::uint64_t audio_frames = 0;      // delivered (blocks)
   std::uint64_t converted_frames = 0;  // video frames that needed swscale (the rest were zero-copy)
   std::uint64_t decode_errors = 0;     // packets the decoders rejected (skipped)
-  int loops = 0;                       // times the reader went back to the start
+  std::uint64_t decoded_packets = 0;   // packets sent to a decoder
+  std::uint64_t video_packets = 0;     // packets delivered (video_packets / audio_packets)
+  std::uint64_t audio_packets = 0;
+  int loops = 0;  // times the reader went back to the start
 };
 
 class MediaReader {
@@ -152,7 +182,7 @@ class MediaReader {
   // Goes to `position_ns` on the file's timeline (0 = start). Timestamps after it are file
   // positions again (plus nothing: any loop offset is cleared).
   Result<void> seek(std::int64_t position_ns);
-  // Goes back to the start; timestamps continue after the last frame delivered.
+  // Goes back to the start (of the range); timestamps continue after the last frame delivered.
   Result<void> rewind();
 
   MediaReaderStats stats() const;

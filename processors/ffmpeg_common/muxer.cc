@@ -215,6 +215,12 @@ struct Muxer::Impl {
     pkt->duration = packet.duration_ns() > 0 ? from_ns(packet.duration_ns(), tb) : 0;
     pkt->flags = packet.keyframe() ? AV_PKT_FLAG_KEY : 0;
     pkt->stream_index = index;
+    if (!packet.metadata().empty()) {  // side data of a demuxed packet (a remux)
+      if (int ret = side_data_from_metadata(packet.metadata(), pkt.get()); ret < 0) {
+        av_packet_unref(pkt.get());
+        return make_error(error(ret, "adding a packet's side data"));
+      }
+    }
     if (int ret = av_interleaved_write_frame(ctx.get(), pkt.get()); ret < 0) {
       av_packet_unref(pkt.get());
       return make_error(error(ret, fmt::format("writing a packet of stream {} ({})", index, packet.codec())));

@@ -299,7 +299,7 @@ TEST(FfmpegRuntime, TheModuleRegistersEveryProcessorWithThePortsUsersType) {
   EXPECT_THAT(ports("VideoEncoder"), ElementsAre("in:in", "out:out"));
   EXPECT_THAT(ports("AudioEncoder"), ElementsAre("in:in", "out:out"));
   EXPECT_THAT(ports("VideoConvert"), ElementsAre("in:in", "out:out"));
-  EXPECT_THAT(ports("FileSource"), ElementsAre("out:video", "out:audio"));
+  EXPECT_THAT(ports("FileSource"), ElementsAre("out:video", "out:audio", "out:video_packets", "out:audio_packets"));
   for (const char* writer : {"FileWriter", "Mp4Writer"}) {
     EXPECT_THAT(ports(writer), ElementsAre("in:video", "in:audio", "in:video_packets", "in:audio_packets"));
   }
