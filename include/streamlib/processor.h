@@ -134,8 +134,10 @@ struct ReadinessGate;  // internal/readiness.h
 // and again on data it left unread (a muxer waiting for its other input sleeps).
 struct Reactive {
   InputsReady inputs = InputsReady::kAny;
-  std::chrono::nanoseconds tolerance{0};  // kSynchronized: timestamps this close belong together
-  std::chrono::milliseconds timeout{0};   // kAll / kSynchronized: 0 waits for ever
+  // kSynchronized: an Aggregator's interval also takes in messages starting up to this much
+  // past its end (timestamps this close belong together), counted on the aggregator's timeline.
+  std::chrono::nanoseconds tolerance{0};
+  std::chrono::milliseconds timeout{0};  // kAll / kSynchronized: 0 waits for ever
   // kAll / kSynchronized: an input at its capacity (its producer waits for room) is ready even
   // while others are empty — for a muxer fed by one producer that demuxes a file, which may be
   // blocked on that very input while the others wait for it. The processor must then be able
