@@ -116,26 +116,36 @@ struct Continuous {
 enum class InputsReady {
   kAny,           // any connected input has a message (the default)
   kAll,           // every connected input that has not ended has a message
-  kSynchronized,  // as kAll, and a processor matches timestamps within `tolerance` (a muxer,
-                  // a mixer); after `timeout` without data on some input, the others go on
-                  // without it (counted as a stall in the processor's stats)
+  kSynchronized,  // the inputs are aligned by timestamp: the mode of an Aggregator
+                  // (streamlib/aggregator.h), which decides itself when it can go on, groups
+                  // timestamps within `tolerance` and, after `timeout` without data on some input,
+                  // goes on without it (counted as a stall in the processor's stats). On a
+                  // processor that is not an Aggregator it means kAll.
 };
 STREAMLIB_ENUM_NAMES(InputsReady, {InputsReady::kAny, "any"}, {InputsReady::kAll, "all"},
                      {InputsReady::kSynchronized, "synchronized"});
+
+namespace internal {
+struct ReadinessGate;  // internal/readiness.h
+}
 
 // Sleep until the inputs are ready. process() is called when they are and something changed
 // since the last call — a message arrived, the last call took one, an input ended — never again
 // and again on data it left unread (a muxer waiting for its other input sleeps).
 struct Reactive {
   InputsReady inputs = InputsReady::kAny;
-  std::chrono::nanoseconds tolerance{0};  // kSynchronized: timestamps this close belong together
-  std::chrono::milliseconds timeout{0};   // kAll / kSynchronized: 0 waits for ever
+  // kSynchronized: an Aggregator's interval also takes in messages starting up to this much
+  // past its end (timestamps this close belong together), counted on the aggregator's timeline.
+  std::chrono::nanoseconds tolerance{0};
+  std::chrono::milliseconds timeout{0};  // kAll / kSynchronized: 0 waits for ever
   // kAll / kSynchronized: an input at its capacity (its producer waits for room) is ready even
   // while others are empty — for a muxer fed by one producer that demuxes a file, which may be
   // blocked on that very input while the others wait for it. The processor must then be able
   // to take from the full input alone. Counted as a stall, as after the timeout. A mixer, which
   // cannot mix what has not arrived, leaves it off and relies on the timeout.
   bool go_on_when_full = false;
+  // Set by streamlib::Aggregator, never by hand: the aggregator's own side of readiness.
+  std::shared_ptr<internal::ReadinessGate> gate;
   friend bool operator==(const Reactive&, const Reactive&) = default;
 };
 

@@ -8,6 +8,7 @@
 //   rt.start();
 #pragma once
 
+#include "streamlib/aggregator.h"
 #include "streamlib/config.h"
 #include "streamlib/executor/graph_delta.h"
 #include "streamlib/frames/any_frame.h"

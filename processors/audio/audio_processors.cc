@@ -222,128 +222,100 @@ Result<void> Gain::on_config_change(const GainConfig& next) {
 // --- AudioMixer ------------------------------------------------------------------------------
 
 Result<void> AudioMixer::declare_ports() {
-  ins_.clear();
   for (std::uint32_t i = 0; i < config().inputs; ++i) {
-    ins_.push_back(&add_input<AudioFrame>(fmt::format("in_{}", i), "one input of the mix"));
+    add_input<AudioFrame>(fmt::format("in_{}", i), "one input of the mix");
   }
   return {};
 }
 
-ExecutionConfig AudioMixer::execution_config() const {
-  return {Reactive{.inputs = InputsReady::kSynchronized, .timeout = std::chrono::milliseconds(config().timeout_ms)},
-          ThreadPriority::kNormal};
+Reactive AudioMixer::synchronization() const {
+  return Reactive{.inputs = InputsReady::kSynchronized, .timeout = std::chrono::milliseconds(config().timeout_ms)};
 }
 
-Result<void> AudioMixer::take_input(std::size_t index) {
-  LinkInput<AudioFrame>& port = *ins_[index];
-  Result<void> status;
-  port.drain([&](AudioFrame&& frame) {
-    if (!status) return;
-    if (!mixer_) {
-      auto made = dsp::Mixer::create({.inputs = static_cast<int>(ins_.size()),
-                                      .channels = frame.channels(),
-                                      .sample_rate = frame.sample_rate(),
-                                      .frames_per_block = config().frames_per_buffer,
-                                      .mode = config().mode,
-                                      .soft_clip_knee = config().soft_clip_knee});
-      if (!made) {
-        status = make_error(made.error().with_context("AudioMixer"));
-        return;
+AggregateSpan AudioMixer::span(const AudioFrame& frame) const {
+  return {frame.sample_position(), frame.sample_position() + static_cast<std::int64_t>(frame.frame_count())};
+}
+
+Result<void> AudioMixer::on_arrival(const InputPortBase& port, const AudioFrame& frame) {
+  if (!mixer_) {
+    auto made = dsp::Mixer::create({.inputs = static_cast<int>(config().inputs),
+                                    .channels = frame.channels(),
+                                    .sample_rate = frame.sample_rate(),
+                                    .frames_per_block = config().frames_per_buffer,
+                                    .mode = config().mode,
+                                    .soft_clip_knee = config().soft_clip_knee});
+    if (!made) return make_error(made.error().with_context("AudioMixer"));
+    mixer_ = std::move(*made);
+    rate_ = frame.sample_rate();
+    channels_ = frame.channels();
+  }
+  if (frame.sample_rate() != rate_) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "AudioMixer: input {} carries {} Hz audio but the mix runs at {} Hz (the rate of the first "
+                      "frame); put an AudioResampler before {}",
+                      port.name(), frame.sample_rate(), rate_, port.name());
+  }
+  if (frame.channels() != channels_) {
+    return make_error(ErrorCode::kInvalidArgument,
+                      "AudioMixer: input {} carries {} channels but the mix has {} (the first frame's); put an "
+                      "AudioChannelConverter before {}",
+                      port.name(), frame.channels(), channels_, port.name());
+  }
+  return {};
+}
+
+Result<void> AudioMixer::aggregate(const AggregateInterval& interval, std::span<AggregatorInput<AudioFrame>> inputs) {
+  if (!mixer_) return {};  // made at the first frame taken; none yet
+  // The mix is at the interval (a no-op but for the first block, which starts at the earliest
+  // frame of any input, not at whichever input is pushed first).
+  mixer_->set_position(interval.start);
+  for (AggregatorInput<AudioFrame>& in : inputs) {
+    for (const AudioFrame& frame : in.messages) {
+      if (auto r = mixer_->push(static_cast<int>(in.index), frame); !r) {
+        return make_error(r.error().with_context(fmt::format("AudioMixer: {}", in.port->name())));
       }
-      mixer_ = std::move(*made);
-      rate_ = frame.sample_rate();
-      channels_ = frame.channels();
     }
-    if (frame.sample_rate() != rate_) {
-      status = make_error(ErrorCode::kInvalidArgument,
-                          "AudioMixer: input {} carries {} Hz audio but the mix runs at {} Hz (the rate of the "
-                          "first frame); put an AudioResampler before {}",
-                          port.name(), frame.sample_rate(), rate_, port.name());
-      return;
-    }
-    if (frame.channels() != channels_) {
-      status = make_error(ErrorCode::kInvalidArgument,
-                          "AudioMixer: input {} carries {} channels but the mix has {} (the first frame's); put an "
-                          "AudioChannelConverter before {}",
-                          port.name(), frame.channels(), channels_, port.name());
-      return;
-    }
-    if (auto r = mixer_->push(static_cast<int>(index), frame); !r) {
-      status = make_error(r.error().with_context(fmt::format("AudioMixer: {}", port.name())));
-      return;
-    }
-    last_data_ns_[index] = context().now_ns();
-  });
-  return status;
+  }
+  auto mixed = mixer_->mix();
+  if (!mixed) return make_error(mixed.error().with_context("AudioMixer"));
+  out.push(std::move(*mixed));
+  publish_stats();
+  return {};
 }
 
-void AudioMixer::mix_available(bool final) {
-  if (!mixer_) return;
-  const auto block = static_cast<std::int64_t>(config().frames_per_buffer);
-  const std::int64_t now = context().now_ns();
-  const std::int64_t timeout_ns = std::int64_t{config().timeout_ms} * 1'000'000;
+Result<void> AudioMixer::on_end() {
+  if (!mixer_) return {};
   for (;;) {
-    bool any_full = false;
-    bool any_left = false;
-    bool waiting = false;  // a live input without a block that has not timed out yet
-    for (std::size_t i = 0; i < ins_.size(); ++i) {
-      const std::int64_t buffered = mixer_->buffered_frames(static_cast<int>(i));
-      any_full = any_full || buffered >= block;
-      any_left = any_left || buffered > 0;
-      if (buffered >= block || final) continue;
-      LinkInput<AudioFrame>& port = *ins_[i];
-      if (!port.is_connected() || port.ended()) continue;  // gone: silence, no wait
-      const bool stalled = timeout_ns > 0 && now - last_data_ns_[i] >= timeout_ns;
-      if (!stalled) waiting = true;
-    }
-    if (final ? !any_left : (!any_full || waiting)) break;
+    bool left = false;
+    for (int i = 0; i < mixer_->config().inputs; ++i) left = left || mixer_->buffered_frames(i) > 0;
+    if (!left) break;
     auto mixed = mixer_->mix();
-    if (!mixed) break;
+    if (!mixed) return make_error(mixed.error().with_context("AudioMixer"));
     out.push(std::move(*mixed));
   }
   publish_stats();
-}
-
-Result<void> AudioMixer::process() {
-  for (std::size_t i = 0; i < ins_.size(); ++i) {
-    if (!anchored_ && ins_[i]->has_data()) {
-      // The mix starts: every input's wait is counted from here.
-      anchored_ = true;
-      last_data_ns_.fill(context().now_ns());
-    }
-    STREAMLIB_RETURN_IF_ERROR(take_input(i));
-  }
-  mix_available(false);
-  return {};
-}
-
-Result<void> AudioMixer::finish() {
-  for (std::size_t i = 0; i < ins_.size(); ++i) STREAMLIB_RETURN_IF_ERROR(take_input(i));
-  mix_available(true);
   return {};
 }
 
 void AudioMixer::publish_stats() {
   if (!mixer_) return;
-  for (std::size_t i = 0; i < ins_.size() && i < kMaxInputs; ++i) {
-    const dsp::MixerInputStats s = mixer_->input_stats(static_cast<int>(i));
-    starved_[i].store(s.starved_blocks, std::memory_order_relaxed);
-    missing_[i].store(s.missing_frames, std::memory_order_relaxed);
-    late_[i].store(s.late_frames, std::memory_order_relaxed);
+  for (int i = 0; i < mixer_->config().inputs && i < static_cast<int>(kMaxInputs); ++i) {
+    const dsp::MixerInputStats s = mixer_->input_stats(i);
+    starved_[static_cast<std::size_t>(i)].store(s.starved_blocks, std::memory_order_relaxed);
+    missing_[static_cast<std::size_t>(i)].store(s.missing_frames, std::memory_order_relaxed);
+    late_[static_cast<std::size_t>(i)].store(s.late_frames, std::memory_order_relaxed);
   }
 }
 
 Result<void> AudioMixer::on_config_change(const AudioMixerConfig& next) {
   if (!mixer_) return {};  // made at the first frame, from the config then in force
-  // Between two blocks, on the running mix: no drain, no gap, the timeline goes on.
+  // Between two blocks, on the running mix: no drain, no gap, the timeline goes on. The
+  // aggregator sees the new inputs at its next call and times their wait from then.
   auto fail = [](const Error& e) { return make_error(e.with_context("AudioMixer")); };
   if (auto r = mixer_->set_mode(next.mode, next.soft_clip_knee); !r) return fail(r.error());
   if (auto r = mixer_->set_frames_per_block(next.frames_per_buffer); !r) return fail(r.error());
   if (next.inputs != config().inputs) {
     if (auto r = mixer_->set_inputs(static_cast<int>(next.inputs)); !r) return fail(r.error());
-    // A new input's wait for its first samples is counted from now.
-    const std::int64_t now = context().now_ns();
-    for (std::size_t i = config().inputs; i < next.inputs && i < kMaxInputs; ++i) last_data_ns_[i] = now;
   }
   return {};
 }

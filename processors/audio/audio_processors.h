@@ -23,6 +23,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "audio_dsp/channel_converter.h"
@@ -30,6 +31,7 @@
 #include "audio_dsp/mixer.h"
 #include "audio_dsp/rechunker.h"
 #include "audio_dsp/resampler.h"
+#include "streamlib/aggregator.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/processor.h"
 
@@ -196,21 +198,20 @@ STREAMLIB_CONFIG_DOCS(
     {"soft_clip_knee", "soft_clip: level (of full scale) up to which samples pass unchanged", "[0.01, 0.99]",
      ConfigReload::kLive});
 
-// Mixes its inputs, aligned by sample position, in blocks of frames_per_buffer. The first frame
+// Mixes its inputs, aligned by sample position, in blocks of frames_per_buffer: an Aggregator
+// over the sample timeline (streamlib/aggregator.h), each block one interval. The first frame
 // on any input fixes the mix's rate and channel count; a frame of another rate or channel
-// count is an error that names its port. It waits for every connected input (synchronized
-// readiness); an input silent for longer than timeout_ms, or ended, is mixed as silence and
-// counted per input ("starved_blocks").
-class AudioMixer : public Processor<AudioMixerConfig> {
+// count is an error that names its port. A block waits for every linked input; an input with
+// nothing for timeout_ms (a stall, counted in the processor's input_stalls) is mixed as silence
+// until its samples come again, and an ended or unlinked one at once — each such block counted
+// per input ("starved_blocks").
+class AudioMixer : public Aggregator<AudioMixerConfig, AudioFrame> {
  public:
   STREAMLIB_PROCESSOR(AudioMixer, "Mixes N audio inputs into one",
                       Reactive{.inputs = InputsReady::kSynchronized, .timeout = std::chrono::milliseconds(100)});
   LinkOutput<AudioFrame> out{this, "out", "the mix"};
 
   Result<void> declare_ports() override;
-  ExecutionConfig execution_config() const override;
-  Result<void> process() override;
-  Result<void> finish() override;
   // Every field changes live, between two blocks of the running mix (no drain, no gap): mode,
   // soft_clip_knee and timeout_ms; frames_per_buffer (the next block has the new length);
   // inputs (ports come and go; a new input is silence until its samples come or its timeout
@@ -221,15 +222,22 @@ class AudioMixer : public Processor<AudioMixerConfig> {
 
   std::uint64_t starved_blocks(std::size_t input) const;
 
+  // --- Aggregator ---
+  // [sample_position, sample_position + frames): sample-accurate whatever the block sizes.
+  AggregateSpan span(const AudioFrame& frame) const override;
+  std::int64_t interval_length() const override { return config().frames_per_buffer; }
+  Reactive synchronization() const override;
+  // The first frame taken fixes the mix's rate and channel count; another is refused at once.
+  Result<void> on_arrival(const InputPortBase& input, const AudioFrame& frame) override;
+  // One block: the inputs' new frames into the mixer, then the block at the interval.
+  Result<void> aggregate(const AggregateInterval& interval, std::span<AggregatorInput<AudioFrame>> inputs) override;
+  // What the mixer still holds past the last block (the tail of a longer frame).
+  Result<void> on_end() override;
+
  private:
   static constexpr std::size_t kMaxInputs = 64;
-  Result<void> take_input(std::size_t index);
   void publish_stats();
-  void mix_available(bool final);
-  std::array<std::int64_t, kMaxInputs> last_data_ns_{};
-  bool anchored_ = false;
 
-  std::vector<LinkInput<AudioFrame>*> ins_;
   std::unique_ptr<dsp::Mixer> mixer_;
   int rate_ = 0;
   int channels_ = 0;

@@ -38,6 +38,7 @@ InputReadiness::Decision InputReadiness::decide(const std::vector<InputPortBase*
   if (connected == 0) return {};
   if (streaming == 0) return {Verdict::kFinished, std::nullopt};
   const std::uint64_t now_token = token(inputs);
+  if (policy.gate && policy.inputs == InputsReady::kSynchronized) return decide_gated(policy, now_token, now_ns);
   if (stalled_token_ && *stalled_token_ == now_token) return {};
   stalled_token_.reset();
   if (with_data == 0) {
@@ -64,6 +65,22 @@ InputReadiness::Decision InputReadiness::decide(const std::vector<InputPortBase*
     return {Verdict::kReady, std::nullopt};
   }
   return {Verdict::kWait, *partial_since_ns_ + timeout_ns};
+}
+
+InputReadiness::Decision InputReadiness::decide_gated(const Reactive& policy, std::uint64_t now_token,
+                                                      std::int64_t now_ns) {
+  if (gate_ != policy.gate) {  // a new instance (a rebuild): nothing of the old one's calls holds
+    gate_ = policy.gate;
+    last_token_.reset();
+  }
+  // The aggregator did everything it could with what its inputs held when its last call
+  // returned; only a change, work it left for later, or its own deadline calls it again.
+  if (!last_token_ || *last_token_ != now_token || gate_->more) return {Verdict::kReady, std::nullopt};
+  if (gate_->wake_at_ns) {
+    if (now_ns >= *gate_->wake_at_ns) return {Verdict::kReady, std::nullopt};
+    return {Verdict::kWait, gate_->wake_at_ns};
+  }
+  return {};
 }
 
 }  // namespace streamlib::internal

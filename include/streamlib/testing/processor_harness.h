@@ -12,7 +12,8 @@
 //   EXPECT_TRUE(h.output_ended("out"));
 //
 // run() decides like the runtime: a Reactive processor is called while its inputs are ready
-// (its InputsReady policy; never again on data it left unread), a Continuous one at each tick of
+// (its InputsReady policy, or an Aggregator's own gate and deadline on the virtual clock; never
+// again on data it left unread), a Continuous one at each tick of
 // the virtual clock up to now (advance() moves it), a Manual one when it requested a call;
 // when every connected input has ended, or the processor called end_stream(), finish() runs and
 // its outputs end. context().now_ns() is the virtual clock; begin_cycle() always succeeds while
