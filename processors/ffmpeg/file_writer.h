@@ -169,8 +169,8 @@ class FileWriterCore : public Processor<FileWriterConfig> {
     bool ended = false;
     std::uint64_t encoder_discontinuities = 0;  // the encoder's count already taken
     bool warned = false;                        // its discontinuity was reported
-    bool past_limit = false;          // reached `duration_s`
-    std::vector<EncodedPacket> held;  // starting past it, maybe referred to
+    bool past_limit = false;                    // reached `duration_s`
+    std::vector<EncodedPacket> held;            // starting past it, maybe referred to
   };
 
   Result<void> take_inputs();
