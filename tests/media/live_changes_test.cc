@@ -81,6 +81,7 @@ struct Change {
   const char* processor;  // id in the graph
   const char* field;
   json value;
+  json start = json::object();  // set on that processor before the recording starts
 };
 
 std::string name_of(const Change& c) {
@@ -131,14 +132,16 @@ const std::vector<Change>& changes() {
       {Shape::kRaw, "writer", "preset", "superfast"},
       {Shape::kRaw, "writer", "tune", "film"},
       {Shape::kRaw, "writer", "crf", 30},
-      {Shape::kRaw, "writer", "bitrate", 400000},
+      // (x264 takes a new bitrate in place in bitrate mode; from CRF its headers would change, which
+      // is refused: FileWriter's own tests cover that refusal)
+      {Shape::kRaw, "writer", "bitrate", 400000, {{"bitrate", 800000}}},
       {Shape::kRaw, "writer", "keyframe_interval", 15},
       {Shape::kRaw, "writer", "audio_bitrate", 96000},
       // Encoders feeding the writer's packet inputs
       {Shape::kPackets, "venc", "preset", "superfast"},
       {Shape::kPackets, "venc", "tune", "film"},
       {Shape::kPackets, "venc", "crf", 30},
-      {Shape::kPackets, "venc", "bitrate", 400000},
+      {Shape::kPackets, "venc", "bitrate", 400000, {{"bitrate", 800000}}},
       {Shape::kPackets, "venc", "keyframe_interval", 15},
       {Shape::kPackets, "aenc", "bitrate", 96000},
   };
@@ -208,6 +211,16 @@ Track read_track(const std::string& path, const char* type) {
     if (ps[i].dts <= ps[i - 1].dts) t.dts_monotonic = false;
   }
   std::sort(ps.begin(), ps.end(), [](const Packet& a, const Packet& b) { return a.pts < b.pts; });
+  // MP4 with B-frames gives no packet durations (N/A): a packet then lasts until the next one's
+  // nominal step, the smallest step between two presentation times.
+  double step = 0;
+  for (std::size_t i = 1; i < ps.size(); ++i) {
+    const double d = ps[i].pts - ps[i - 1].pts;
+    if (d > 0 && (step == 0 || d < step)) step = d;
+  }
+  for (Packet& p : ps) {
+    if (p.duration <= 0) p.duration = step;
+  }
   for (std::size_t i = 0; i < ps.size(); ++i) {
     t.period = std::max(t.period, ps[i].duration);
     t.end = std::max(t.end, ps[i].pts + ps[i].duration);
@@ -227,8 +240,13 @@ std::string record(Shape shape, const Change* change, const std::string& name) {
   const std::string path = out_dir() + "/" + name + ".mp4";
   std::filesystem::remove(path);
   StreamRuntime rt;
+  auto initial = [&](const Node& n) {
+    json config = n.config;
+    if (change != nullptr && std::string(n.id) == change->processor) config.update(change->start);
+    return config;
+  };
   for (const Node& n : nodes(shape, path)) {
-    auto added = rt.add_processor(n.type, n.config, n.id);
+    auto added = rt.add_processor(n.type, initial(n), n.id);
     EXPECT_TRUE(added) << (added ? "" : added.error().message());
   }
   // Lossless links: what is recorded is all that was made, so a hole is the change's doing.
@@ -241,7 +259,7 @@ std::string record(Shape shape, const Change* change, const std::string& name) {
   if (change != nullptr) {
     json config;
     for (const Node& n : nodes(shape, path)) {
-      if (std::string(n.id) == change->processor) config = n.config;
+      if (std::string(n.id) == change->processor) config = initial(n);
     }
     config[change->field] = change->value;
     auto changed = rt.update_processor_config(ProcessorId(change->processor), config);

@@ -261,7 +261,7 @@ TEST(LiveEncoderChange, AFileWriterRefusesWhatWouldChangeTheFileNamingTheFieldAn
   for (auto edit : std::vector<std::pair<std::string, std::function<void(FileWriterConfig&)>>>{
            {"path", [](FileWriterConfig& c) { c.path += ".other.mp4"; }},
            {"fps", [](FileWriterConfig& c) { c.fps = 25; }},
-           {"video_codec", [](FileWriterConfig& c) { c.video_codec = "vp9"; }},
+           {"video_codec", [](FileWriterConfig& c) { c.video_codec = "libx264"; }},
            {"fragmented", [](FileWriterConfig& c) { c.fragmented = true; }},
        }) {
     FileWriterConfig next{.path = path, .preset = "ultrafast"};
