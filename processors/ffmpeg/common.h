@@ -1,8 +1,11 @@
 // Helpers shared by the FFmpeg processors: error naming and pacing. Private to the component.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <initializer_list>
 #include <string_view>
+#include <tuple>
 
 #include <fmt/format.h>
 
@@ -29,6 +32,24 @@ inline std::int64_t frame_time_ns(std::uint64_t n, int fps_num, int fps_den) {
 // Nanoseconds of sample `position` at `rate` samples a second, without drift.
 inline std::int64_t sample_time_ns(std::int64_t position, int rate) {
   return position / rate * 1'000'000'000LL + position % rate * 1'000'000'000LL / rate;
+}
+
+// The first field (in declaration order) whose value differs between `now` and `next`, leaving
+// out the fields named in `changeable`; nullptr if none. For on_config_change: what it must
+// refuse to change while its stream runs.
+template <class C>
+const char* first_changed_field(const C& now, const C& next, std::initializer_list<std::string_view> changeable) {
+  const char* found = nullptr;
+  std::apply(
+      [&](const auto&... field) {
+        auto check = [&](const auto& f) {
+          if (found != nullptr || now.*(f.member) == next.*(f.member)) return;
+          if (std::find(changeable.begin(), changeable.end(), f.name) == changeable.end()) found = f.name.data();
+        };
+        (check(field), ...);
+      },
+      fields_of<C>());
+  return found;
 }
 
 }  // namespace streamlib::internal

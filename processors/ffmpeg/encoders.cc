@@ -116,23 +116,11 @@ Result<void> VideoEncoder::finish() {
 }
 
 Result<void> VideoEncoder::on_config_change(const VideoEncoderConfig& next) {
-  VideoEncoderConfig live_only = config();
-  live_only.preset = next.preset;
-  live_only.tune = next.tune;
-  live_only.crf = next.crf;
-  live_only.bitrate = next.bitrate;
-  live_only.keyframe_interval = next.keyframe_interval;
-  if (!(live_only == next)) {
+  if (const char* field =
+          internal::first_changed_field(config(), next, {"preset", "tune", "crf", "bitrate", "keyframe_interval"})) {
     if (!encoder_ || !encoder_->is_open()) return make_error(ErrorCode::kUnsupported, "rebuilt for a new encoder");
     // A new codec, size, rate or threading would start another stream under whatever reads this
     // one; a file cannot take that mid-recording, so it is refused while encoding.
-    const VideoEncoderConfig& c = config();
-    const char* field = next.codec != c.codec       ? "codec"
-                        : next.width != c.width     ? "width"
-                        : next.height != c.height   ? "height"
-                        : next.fps != c.fps         ? "fps"
-                        : next.threads != c.threads ? "threads"
-                                                    : "realtime";
     return make_error(internal::named_error(
         *this,
         Error(ErrorCode::kFailedPrecondition,
@@ -193,13 +181,8 @@ Result<void> AudioEncoder::finish() {
 }
 
 Result<void> AudioEncoder::on_config_change(const AudioEncoderConfig& next) {
-  AudioEncoderConfig bitrate_only = config();
-  bitrate_only.bitrate = next.bitrate;
-  if (!(bitrate_only == next) && encoder_ && encoder_->is_open()) {
-    const AudioEncoderConfig& c = config();
-    const char* field = next.codec != c.codec               ? "codec"
-                        : next.sample_rate != c.sample_rate ? "sample_rate"
-                                                            : "channels";
+  const char* field = internal::first_changed_field(config(), next, {"bitrate"});
+  if (field != nullptr && encoder_ && encoder_->is_open()) {
     return make_error(internal::named_error(
         *this,
         Error(ErrorCode::kFailedPrecondition,
@@ -208,7 +191,7 @@ Result<void> AudioEncoder::on_config_change(const AudioEncoderConfig& next) {
                           "or remove and add the encoder",
                           field))));
   }
-  if (!(bitrate_only == next) || !encoder_) return make_error(ErrorCode::kUnsupported, "rebuilt for a new encoder");
+  if (field != nullptr || !encoder_) return make_error(ErrorCode::kUnsupported, "rebuilt for a new encoder");
   // An encoder that cannot take a new bit rate in place is rebuilt, as before.
   if (!encoder_->reconfigure(internal::audio_encoder_options(next))) {
     return make_error(ErrorCode::kUnsupported, "rebuilt for a new bit rate");

@@ -264,16 +264,8 @@ Result<void> FileWriterCore::on_config_change(const FileWriterConfig& next) {
   const FileWriterConfig& now = config();
   // What the open file and its streams are made of cannot change; a rebuild would reopen (and
   // truncate) the file mid-recording.
-  const char* fixed = now.path != next.path                           ? "path"
-                      : now.format != next.format                     ? "format"
-                      : now.video_codec != next.video_codec           ? "video_codec"
-                      : now.audio_codec != next.audio_codec           ? "audio_codec"
-                      : now.threads != next.threads                   ? "threads"
-                      : now.fps != next.fps                           ? "fps"
-                      : now.fragmented != next.fragmented             ? "fragmented"
-                      : now.sync_timeout_ms != next.sync_timeout_ms   ? "sync_timeout_ms"
-                      : now.start_timeout_ms != next.start_timeout_ms ? "start_timeout_ms"
-                                                                      : nullptr;
+  const char* fixed = internal::first_changed_field(
+      now, next, {"preset", "tune", "crf", "bitrate", "keyframe_interval", "audio_bitrate", "duration_s"});
   if (fixed != nullptr) {
     return make_error(named(Error(ErrorCode::kFailedPrecondition,
                                   fmt::format("{}: `{}` cannot change while the file is written (remove the writer, "
