@@ -41,6 +41,7 @@
 
 #include "streamlib/internal/for_each.h"
 #include "streamlib/result.h"
+#include "streamlib/suggest.h"
 
 namespace streamlib {
 
@@ -435,11 +436,9 @@ Result<C> config_from_json(const nlohmann::json& json, std::string_view path) {
   for (auto it = json.begin(); it != json.end(); ++it) {
     bool known = std::apply([&](const auto&... f) { return ((f.name == it.key()) || ... || false); }, fields);
     if (!known) {
-      std::string names;
-      std::apply([&](const auto&... f) { ((names += (names.empty() ? "" : ", ") + std::string(f.name)), ...); },
-                 fields);
-      return make_error(ErrorCode::kInvalidArgument, "{}: unknown field '{}' (known fields: {})", path, it.key(),
-                        names.empty() ? "none" : names);
+      const auto names =
+          std::apply([](const auto&... f) { return std::array<std::string_view, sizeof...(f)>{f.name...}; }, fields);
+      return make_error(unknown_field_error(path, it.key(), names));
     }
   }
   Result<void> status;

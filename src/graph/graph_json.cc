@@ -10,6 +10,7 @@
 
 #include "streamlib/graph/graph.h"
 #include "streamlib/registry.h"
+#include "streamlib/suggest.h"
 
 namespace streamlib {
 
@@ -35,8 +36,7 @@ Result<void> check_keys(const nlohmann::json& obj, std::string_view path,
                         std::initializer_list<std::string_view> known) {
   for (auto it = obj.begin(); it != obj.end(); ++it) {
     if (std::find(known.begin(), known.end(), it.key()) == known.end()) {
-      return make_error(ErrorCode::kInvalidArgument, "{}: unknown field '{}' (known fields: {})", path, it.key(),
-                        fmt::join(known, ", "));
+      return make_error(unknown_field_error(path, it.key(), std::span(known.begin(), known.size())));
     }
   }
   return {};
@@ -201,8 +201,11 @@ Result<Graph> Graph::from_json_value(const nlohmann::json& json, const Processor
         if (auto known = factory.lookup(type); !known) return make_error(known.error().with_context(path + ".type"));
         nlohmann::json config = nlohmann::json::object();
         if (auto c = p.find("config"); c != p.end()) config = *c;
-        STREAMLIB_ASSIGN_OR_RETURN(ProcessorNode node,
-                                   factory.make_node(ProcessorId(id), type, config, path + ".config"));
+        // Config errors name the processor as users address it ("cam.config.fps") after its place
+        // in the file.
+        auto made = factory.make_node(ProcessorId(id), type, config, id + ".config");
+        if (!made) return make_error(made.error().with_context(path));
+        ProcessorNode node = std::move(*made);
         if (auto added = graph.add_processor(std::move(node)); !added) {
           return make_error(added.error().with_context(path));
         }

@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "streamlib/suggest.h"
+
 namespace streamlib {
 
 LinkConfig LinkConfig::merged_over(const LinkConfig& base) const {
@@ -45,11 +47,9 @@ Result<LinkConfig> LinkConfig::from_json(const nlohmann::json& json, std::string
     for (auto k : kKeys) known = known || it.key() == k;
     for (auto k : extra_keys) known = known || it.key() == k;
     if (!known) {
-      std::string names;
-      for (auto k : extra_keys) names += fmt::format("{}, ", k);
-      names += "capacity, policy, read_mode, block_timeout_ms";
-      return make_error(ErrorCode::kInvalidArgument, "{}: unknown field '{}' (known fields: {})", path, it.key(),
-                        names);
+      std::vector<std::string_view> names(extra_keys.begin(), extra_keys.end());
+      names.insert(names.end(), std::begin(kKeys), std::end(kKeys));
+      return make_error(unknown_field_error(path, it.key(), names));
     }
   }
   LinkConfig out;

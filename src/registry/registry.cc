@@ -124,15 +124,12 @@ Result<const ProcessorDescriptor*> ProcessorFactory::lookup(std::string_view typ
   if (const ProcessorDescriptor* d = find(type_name)) return d;
   // A type within a few edits of the name (a typo, a case slip) is named first.
   std::string known;
-  std::string closest;
-  std::size_t best = std::max<std::size_t>(2, type_name.size() / 4) + 1;
+  std::vector<std::string_view> names;
   for (const ProcessorDescriptor* d : list()) {
     known += (known.empty() ? "" : ", ") + d->type_name;
-    if (const std::size_t distance = edit_distance(type_name, d->type_name); distance < best) {
-      best = distance;
-      closest = d->type_name;
-    }
+    names.push_back(d->type_name);
   }
+  const std::string closest = closest_name(type_name, names);
   const std::string hint = closest.empty() ? "" : fmt::format(", did you mean '{}'?", closest);
   return make_error(ErrorCode::kNotFound, "unknown processor type '{}'{} (known types: {})", type_name, hint, known);
 }

@@ -162,7 +162,7 @@ bad links_not_array.json static - ": links: expected array, got string$"
 bad processor_without_type.json static - ": processors\[1\]: missing field 'type'$"
 bad processor_id_not_string.json static - ": processors\[0\]\.id: expected string, got integer$"
 bad processor_id_invalid.json static $media ": processors\[0\]\.id: .*'my cam!'"
-bad config_not_object.json static $media ": processors\[0\]\.config: expected object, got array$"
+bad config_not_object.json static $media ": processors\[0\]: bars\.config: expected object, got array$"
 bad link_not_object.json static $media ": links\[0\]: expected object, got string$"
 # Processor types and ids.
 bad unknown_type_typo.json static $media \
@@ -192,32 +192,32 @@ bad unknown_link_policy.json static $media \
 bad unknown_link_read_mode.json static $media ": links\[0\]\.read_mode: 'newest' is not one of "
 bad unknown_link_field.json static $media ": links\[0\]: unknown field 'read' \(known fields: .*read_mode"
 # Processor configs: unknown field, wrong type, out of range, not one of the values.
-bad config_unknown_field.json static $media ": processors\[0\]\.config: unknown field 'framerate' \(known fields: .*fps"
-bad config_wrong_type.json static $media ": processors\[0\]\.config\.width: expected integer, got string$"
-bad config_out_of_range.json static $media ": processors\[0\]\.config\.amplitude: 1\.5 is out of range \[0, 1\]$"
-bad config_width_zero.json static $media ": processors\[0\]\.config\.width: 0 must be even and in \[64, 8192\]$"
-bad config_width_odd.json static $media ": processors\[0\]\.config\.width: 641 must be even"
-bad config_fps_zero.json static $media ": processors\[0\]\.config\.fps: 0 is out of range \[1, 1000\]$"
-bad config_negative_duration.json static $media ": processors\[0\]\.config\.duration: -2\.5 is out of range"
+bad config_unknown_field.json static $media ": processors\[0\]: bars\.config: unknown field 'framerate' \(known fields: .*fps"
+bad config_wrong_type.json static $media ": processors\[0\]: bars\.config\.width: expected integer, got string$"
+bad config_out_of_range.json static $media ": processors\[0\]: tone\.config\.amplitude: 1\.5 is out of range \[0, 1\]$"
+bad config_width_zero.json static $media ": processors\[0\]: bars\.config\.width: 0 must be even and in \[64, 8192\]$"
+bad config_width_odd.json static $media ": processors\[0\]: bars\.config\.width: 641 must be even"
+bad config_fps_zero.json static $media ": processors\[0\]: bars\.config\.fps: 0 is out of range \[1, 1000\]$"
+bad config_negative_duration.json static $media ": processors\[0\]: tone\.config\.duration: -2\.5 is out of range"
 bad writer_duration_negative.json static VideoTestSource,FileWriter \
-  ": processors\[1\]\.config\.duration_s: -1 is out of range \[0, 10000000\]$"
+  ": processors\[1\]: rec\.config\.duration_s: -1 is out of range \[0, 10000000\]$"
 bad enum_scaling_zoom.json static $media \
-  ": processors\[1\]\.config\.scaling: 'zoom' is not one of stretch\|letterbox\|crop$"
-bad enum_pattern_stripes.json static $media ": processors\[0\]\.config\.pattern: 'stripes' is not one of "
-bad enum_pixel_format.json static $media ": processors\[0\]\.config\.format: 'yuv444' is not one of .*i420"
+  ": processors\[1\]: scale\.config\.scaling: 'zoom' is not one of stretch\|letterbox\|crop$"
+bad enum_pattern_stripes.json static $media ": processors\[0\]: bars\.config\.pattern: 'stripes' is not one of "
+bad enum_pixel_format.json static $media ": processors\[0\]: bars\.config\.format: 'yuv444' is not one of .*i420"
 # What a processor's setup would refuse, found with the config (it needs no media): an unknown
 # codec, a container, a folder that does not exist.
 bad encoder_unknown_codec.json static $media,NullSink \
-  ": processors\[1\]\.config\.codec: codec 'h266' is not available \(video encoders: .*libx264"
+  ": processors\[1\]: enc\.config\.codec: codec 'h266' is not available \(video encoders: .*libx264"
 bad writer_unknown_extension.json static VideoTestSource,FileWriter \
-  ": processors\[1\]\.config\.path: .*never_written\.xyz: unknown container for extension '\.xyz'"
+  ": processors\[1\]: rec\.config\.path: .*never_written\.xyz: unknown container for extension '\.xyz'"
 bad writer_unwritable_path.json static VideoTestSource,FileWriter \
-  ": processors\[1\]\.config\.path: /proc/nope/x\.mp4: folder /proc/nope does not exist$"
+  ": processors\[1\]: rec\.config\.path: /proc/nope/x\.mp4: folder /proc/nope does not exist$"
 # Several errors in one file: every one, one a line, each located.
 bad several_errors.json validate,dot,run $media \
   ": 4 errors:$" \
-  "^  processors\[0\]\.config\.fps: 0 is out of range" \
-  "^  processors\[1\]\.config\.scaling: 'zoom' is not one of" \
+  "^  processors\[0\]: bars\.config\.fps: 0 is out of range" \
+  "^  processors\[1\]: scale\.config\.scaling: 'zoom' is not one of" \
   "^  processors\[2\]\.type: unknown processor type 'AudioMixr', did you mean 'AudioMixer'\?" \
   "^  links\[0\]\.capacity: 0 is out of range"
 # Valid graphs whose processors cannot be set up: `run` fails at the start, exit 2, naming the
@@ -367,7 +367,7 @@ bad_edit "link to a missing port" "^streamlib: $graph: links\[[0-9]+\]\.to: proc
 # 4. A config out of range on the running source.
 write_graph "" "" '"interval_us": 1000, "payload_bytes": 4'
 bad_edit "config out of range on a running processor" \
-  "^streamlib: $graph: processors\[0\]\.config\.payload_bytes: 4 is out of range \[8, [0-9]+\]"
+  "^streamlib: $graph: processors\[0\]: src\.config\.payload_bytes: 4 is out of range \[8, [0-9]+\]"
 # 5. The counter removed while its link stays.
 without_counter=true write_graph
 bad_edit "a processor removed under its link" "^streamlib: $graph: links\[0\]\.to: no processor 'count'"

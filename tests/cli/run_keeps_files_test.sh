@@ -76,20 +76,20 @@ bad_case() {  # bad_case NAME REGEX...: validate and run both refuse graph.json 
 }
 
 writer_graph "{\"path\": \"$existing\", \"video_codec\": \"h246\"}"
-bad_case bad_codec "processors\\[1\\]\\.config\\.video_codec: codec 'h246' is not available"
+bad_case bad_codec "processors\\[1\\]: rec\\.config\\.video_codec: codec 'h246' is not available"
 
 writer_graph "{\"path\": \"$existing\", \"preset\": \"veryfsat\"}"
-bad_case bad_preset "processors\\[1\\]\\.config\\.preset: 'veryfsat' is not a libx264 preset \\(did you mean 'veryfast'\\?"
+bad_case bad_preset "processors\\[1\\]: rec\\.config\\.preset: 'veryfsat' is not a libx264 preset \\(did you mean 'veryfast'\\?"
 
 writer_graph "{\"path\": \"$existing\", \"tune\": \"zerolatncy\"}"
-bad_case bad_tune "processors\\[1\\]\\.config\\.tune: 'zerolatncy' is not a libx264 tune"
+bad_case bad_tune "processors\\[1\\]: rec\\.config\\.tune: 'zerolatncy' is not a libx264 tune"
 
 writer_graph "{\"path\": \"$work/no_such_folder/rec.mp4\"}"
-bad_case missing_folder "processors\\[1\\]\\.config\\.path: .*no_such_folder/rec\\.mp4: folder .*no_such_folder does not exist"
+bad_case missing_folder "processors\\[1\\]: rec\\.config\\.path: .*no_such_folder/rec\\.mp4: folder .*no_such_folder does not exist"
 [[ ! -e "$work/no_such_folder" ]] || fail "the missing folder was created"
 
 writer_graph "{\"path\": \"$work/plain_file/rec.mp4\"}"
-bad_case unwritable_folder "processors\\[1\\]\\.config\\.path: .*plain_file/rec\\.mp4: .*plain_file is not a folder$"
+bad_case unwritable_folder "processors\\[1\\]: rec\\.config\\.path: .*plain_file/rec\\.mp4: .*plain_file is not a folder$"
 
 writer_graph "{\"path\": \"$existing\"}" \
   ", {\"id\": \"rec2\", \"type\": \"Mp4Writer\", \"config\": {\"path\": \"$work/out/../out/rec.mp4\"}}"

@@ -83,9 +83,10 @@ TEST(ConfigTest, ToJsonWritesEveryFieldAndRoundTrips) {
   EXPECT_TRUE(config_to_json(Everything{})["limit"].is_null());
 }
 
-TEST(ConfigTest, UnknownFieldsAreRejectedWithTheKnownOnesListed) {
+TEST(ConfigTest, UnknownFieldsAreRejectedWithTheNearestAndTheKnownOnesListed) {
   EXPECT_EQ(error_of({{"gian", 1}}),
-            "config: unknown field 'gian' (known fields: enabled, small, port, gain, name, shape, taps, limit, params, "
+            "config: unknown field 'gian' (did you mean 'gain'? known fields: enabled, small, port, gain, name, shape, "
+            "taps, limit, params, "
             "inner)");
   EXPECT_EQ(error_of({{"inner", {{"deep", 1}}}}), "config.inner: unknown field 'deep' (known fields: depth)");
 }

@@ -160,23 +160,25 @@ TEST_F(GraphJsonTest, SecondLinkIntoAnInputIsRejected) {
   EXPECT_THAT(msg, HasSubstr("links[1].to: input s.in already has a link (links[0]); an input takes one link"));
 }
 
+// A config error names the processor by its place in the file and by the id users address it by.
 TEST_F(GraphJsonTest, ConfigFieldUnknownWrongTypeOrOutOfRangeIsNamed) {
   auto with_config = [&](const char* config) {
     return fmt::format(R"({{"processors": [{{"id": "src", "type": "SequenceSource", "config": {}}}]}})", config);
   };
   EXPECT_EQ(error_of(with_config(R"({"intervall_us": 5})"), ErrorCode::kInvalidArgument),
-            "processors[0].config: unknown field 'intervall_us' (known fields: interval_us, count, payload_bytes, "
+            "processors[0]: src.config: unknown field 'intervall_us' (did you mean 'interval_us'? known fields: "
+            "interval_us, count, payload_bytes, "
             "schema)");
   EXPECT_EQ(error_of(with_config(R"({"interval_us": "fast"})"), ErrorCode::kInvalidArgument),
-            "processors[0].config.interval_us: expected integer, got string");
+            "processors[0]: src.config.interval_us: expected integer, got string");
   EXPECT_EQ(error_of(with_config(R"({"interval_us": -1})"), ErrorCode::kInvalidArgument),
-            "processors[0].config.interval_us: -1 is out of range for uint (must not be negative)");
+            "processors[0]: src.config.interval_us: -1 is out of range for uint (must not be negative)");
   EXPECT_EQ(error_of(with_config(R"({"interval_us": 2.5})"), ErrorCode::kInvalidArgument),
-            "processors[0].config.interval_us: expected integer, got 2.5");
+            "processors[0]: src.config.interval_us: expected integer, got 2.5");
   EXPECT_EQ(error_of(with_config(R"({"payload_bytes": 4})"), ErrorCode::kInvalidArgument),
-            "processors[0].config.payload_bytes: 4 is out of range [8, 67108864]");
+            "processors[0]: src.config.payload_bytes: 4 is out of range [8, 67108864]");
   EXPECT_EQ(error_of(with_config(R"([1, 2])"), ErrorCode::kInvalidArgument),
-            "processors[0].config: expected object, got array");
+            "processors[0]: src.config: expected object, got array");
 }
 
 TEST_F(GraphJsonTest, LinkConfigErrorsAreNamed) {
@@ -201,7 +203,7 @@ TEST_F(GraphJsonTest, StructuralErrorsGiveTheJsonLocation) {
   EXPECT_EQ(error_of("[]", ErrorCode::kInvalidArgument),
             "graph: expected an object with \"processors\" and \"links\", got array");
   EXPECT_EQ(error_of(R"({"processor": []})", ErrorCode::kInvalidArgument),
-            "graph: unknown field 'processor' (known fields: processors, links)");
+            "graph: unknown field 'processor' (did you mean 'processors'? known fields: processors, links)");
   EXPECT_EQ(error_of(R"({"processors": {}})", ErrorCode::kInvalidArgument), "processors: expected array, got object");
   EXPECT_EQ(error_of(R"({"processors": [{"type": "Counter"}]})", ErrorCode::kInvalidArgument),
             "processors[0]: missing field 'id'");
@@ -236,7 +238,7 @@ TEST_F(GraphJsonTest, EveryErrorInTheFileIsReportedNotOnlyTheFirst) {
   ASSERT_EQ(lines.size(), 6u) << msg;
   EXPECT_EQ(lines[0], "5 errors:");
   EXPECT_THAT(lines[1], HasSubstr("  processors[0].type: unknown processor type 'TestSorce'"));
-  EXPECT_EQ(lines[2], "  processors[1].config.interval_us: expected integer, got string");
+  EXPECT_EQ(lines[2], "  processors[1]: seq.config.interval_us: expected integer, got string");
   EXPECT_EQ(lines[3], "  processors[4].id: duplicate processor id 'sink' (also processors[3])");
   EXPECT_THAT(lines[4], HasSubstr("  links[2].to: "));
   EXPECT_THAT(lines[4], HasSubstr("inn"));

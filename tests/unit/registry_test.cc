@@ -95,7 +95,8 @@ TEST(RegistryTest, CreateRejectsUnknownTypesAndBadConfigs) {
   auto field = f.create("Counter", {{"expect_sequences", true}});
   ASSERT_FALSE(field);
   EXPECT_EQ(field.error().message(),
-            "Counter: config: unknown field 'expect_sequences' (known fields: expect_sequence)");
+            "Counter: config: unknown field 'expect_sequences' (did you mean 'expect_sequence'? known fields: "
+            "expect_sequence)");
   auto type = f.create("Counter", {{"expect_sequence", "yes"}});
   ASSERT_FALSE(type);
   EXPECT_EQ(type.error().message(), "Counter: config.expect_sequence: expected boolean, got string");
