@@ -214,7 +214,7 @@ TEST(ConfigTest, AFrameRateIsAnIntegerADecimalOrAFractionKeptExact) {
   // Any other decimal is its nearest fraction (av_d2q); a whole one an integer.
   EXPECT_EQ(rate_of(12.5), *FrameRate::of(25, 2));
   EXPECT_EQ(rate_of(24.0), FrameRate(24));
-  EXPECT_EQ(rate_of(0.2), *FrameRate::of(1, 5));
+  EXPECT_EQ(*FrameRate::from_double(0.2), *FrameRate::of(1, 5)) << "below this config's range, still exact";
   EXPECT_EQ(rate_of(7.3), *FrameRate::of(73, 10));
   EXPECT_EQ(FrameRate::of(30000, 1001)->to_string(), "30000/1001");
   EXPECT_DOUBLE_EQ(FrameRate::of(30000, 1001)->value(), 30000.0 / 1001.0);
