@@ -10,7 +10,6 @@
 
 #include "streamlib/aggregator.h"
 #include "streamlib/config.h"
-#include "streamlib/config_values.h"
 #include "streamlib/executor/graph_delta.h"
 #include "streamlib/frames/any_frame.h"
 #include "streamlib/frames/audio_frame.h"
