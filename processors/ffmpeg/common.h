@@ -20,13 +20,15 @@ inline Error named_error(const ProcessorBase& p, const Error& error) {
   return error.with_context(fmt::format("{} '{}'", p.type_name(), p.context().processor_id()));
 }
 
-// Nanoseconds of frame `n` at fps_num/fps_den frames a second, without drift.
+// Nanoseconds of frame `n` at fps_num/fps_den frames a second (e.g. 30000/1001), without drift:
+// floor(n * den * 1e9 / num), computed so that no step overflows for any int num and den.
 inline std::int64_t frame_time_ns(std::uint64_t n, int fps_num, int fps_den) {
+  constexpr std::uint64_t kNs = 1'000'000'000ULL;
   const auto num = static_cast<std::uint64_t>(fps_num);
   const auto den = static_cast<std::uint64_t>(fps_den);
-  const std::uint64_t whole = n / num;  // whole groups of `num` frames last `den` seconds
-  const std::uint64_t rest = n % num;
-  return static_cast<std::int64_t>(whole * den * 1'000'000'000ULL + rest * den * 1'000'000'000ULL / num);
+  const std::uint64_t whole = n / num;       // whole groups of `num` frames last `den` seconds
+  const std::uint64_t part = n % num * den;  // the rest lasts part/num seconds
+  return static_cast<std::int64_t>(whole * den * kNs + part / num * kNs + part % num * kNs / num);
 }
 
 // Nanoseconds of sample `position` at `rate` samples a second, without drift.

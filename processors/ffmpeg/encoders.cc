@@ -45,13 +45,22 @@ Result<void> check_audio_encoder(std::string_view codec_field, const std::string
   return {};
 }
 
+Result<void> check_encoder_options(std::string_view options_field, MediaKind kind, const std::string& codec,
+                                   const OptionMap& options) {
+  const std::string encoder = kind == MediaKind::kVideo ? video_encoder_name(codec) : audio_encoder_name(codec);
+  if (auto r = ffmpeg::check_encoder_options(encoder, options); !r) {
+    return make_error(r.error().with_context(options_field));
+  }
+  return {};
+}
+
 ffmpeg::VideoEncoderOptions video_encoder_options(const VideoEncoderConfig& c) {
   ffmpeg::VideoEncoderOptions o;
   o.codec = video_encoder_name(c.codec);
   o.width = c.width;
   o.height = c.height;
-  o.frame_rate_num = c.fps;
-  o.frame_rate_den = 1;
+  o.frame_rate_num = c.fps.num;
+  o.frame_rate_den = c.fps.den;
   o.bit_rate = c.bitrate;
   o.crf = c.crf;
   o.preset = c.preset;
@@ -59,6 +68,7 @@ ffmpeg::VideoEncoderOptions video_encoder_options(const VideoEncoderConfig& c) {
   o.keyframe_interval = c.keyframe_interval;
   o.threads = c.threads;
   o.realtime = c.realtime;
+  o.options = c.options;
   return o;
 }
 
@@ -68,6 +78,7 @@ ffmpeg::AudioEncoderOptions audio_encoder_options(const AudioEncoderConfig& c) {
   o.bit_rate = c.bitrate;
   o.sample_rate = c.sample_rate;
   o.channels = c.channels;
+  o.options = c.options;
   return o;
 }
 
@@ -81,10 +92,11 @@ Result<void> VideoEncoderConfig::validate() const {
   STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("bitrate", bitrate, 0, 1'000'000'000));
   STREAMLIB_RETURN_IF_ERROR(check_range("keyframe_interval", keyframe_interval, 0, 100000));
   STREAMLIB_RETURN_IF_ERROR(check_range("threads", threads, 0, 64));
-  STREAMLIB_RETURN_IF_ERROR(check_range("fps", fps, 1, 1000));
+  STREAMLIB_RETURN_IF_ERROR(check_frame_rate("fps", fps, 1, 1000));
   STREAMLIB_RETURN_IF_ERROR(check_range("width", width, 0, 16384));
   STREAMLIB_RETURN_IF_ERROR(check_range("height", height, 0, 16384));
-  return internal::check_video_encoder("codec", codec, preset, tune);
+  STREAMLIB_RETURN_IF_ERROR(internal::check_video_encoder("codec", codec, preset, tune));
+  return internal::check_encoder_options("options", MediaKind::kVideo, codec, options);
 }
 
 Result<void> VideoEncoder::setup(RuntimeContext&) {
@@ -149,7 +161,8 @@ Result<void> AudioEncoderConfig::validate() const {
   STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("bitrate", bitrate, 1000, 10'000'000));
   STREAMLIB_RETURN_IF_ERROR(check_range("sample_rate", sample_rate, 0, 384000));
   STREAMLIB_RETURN_IF_ERROR(check_range("channels", channels, 0, kMaxAudioChannels));
-  return internal::check_audio_encoder("codec", codec);
+  STREAMLIB_RETURN_IF_ERROR(internal::check_audio_encoder("codec", codec));
+  return internal::check_encoder_options("options", MediaKind::kAudio, codec, options);
 }
 
 Result<void> AudioEncoder::setup(RuntimeContext&) {

@@ -7,9 +7,10 @@
 //   rt.connect(enc.output(&VideoEncoder::out), writer.input(&FileWriter::video_packets));
 //
 // The codec opens at the first frame (its size, rate and channel count come from it unless
-// set). An unknown codec, preset or tune is refused with the config (validate(): at `streamlib
-// validate`, before anything runs), other option errors at setup; each names the processor and
-// the codec.
+// set). An unknown codec, preset, tune or `options` key, or an option value FFmpeg refuses, is
+// refused with the config (validate(): at `streamlib validate`, before anything runs); an option
+// the encoder rejects only when it opens (a bad `x264-params`) fails at the first frame. Each
+// error names the processor, the field and the codec (and the option's key).
 //
 // Live changes: VideoEncoder's bitrate, crf, preset, tune and keyframe_interval change between
 // two frames with no frame lost and the same stream going on (libx264 reconfigures bit rate and
@@ -18,7 +19,8 @@
 // refused, since a file's global header (MP4 avcC) cannot follow it. AudioEncoder's bitrate
 // changes in place for aac (other codecs rebuild it). The fields that shape the stream — codec,
 // size, fps, threads, realtime, sample rate, channels — are refused once encoding has begun: a
-// rebuild would start a new stream under its readers, which a file cannot take mid-recording.
+// rebuild would start a new stream under its readers, which a file cannot take mid-recording
+// (`options` too: an option may shape the stream).
 // Before the first frame they rebuild the processor.
 #pragma once
 
@@ -30,6 +32,7 @@
 #include <vector>
 
 #include "ffmpeg_common/encoder.h"
+#include "streamlib/config_values.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/encoded_packet.h"
 #include "streamlib/frames/video_frame.h"
@@ -45,16 +48,19 @@ struct VideoEncoderConfig {
   std::int64_t bitrate = 0;    // bits a second; 0: constant quality
   int keyframe_interval = 0;   // frames between keyframes; 0: the codec's default
   int threads = 0;             // encoder threads; 0: the codec picks
-  int fps = 30;                // nominal frame rate (rate control; packets keep the frames' times)
+  FrameRate fps = 30;          // nominal frame rate: 30, 29.97 (30000/1001), "30000/1001" (rate control)
   int width = 0;               // encoded size; 0: the first frame's
   int height = 0;
   bool realtime = false;  // low latency (no B-frames, x264 zerolatency, VP9 realtime)
+  // Further encoder options by FFmpeg name: {"x264-params": "keyint=60:bframes=0"}, {"g": 60},
+  // {"deadline": "realtime"} (vp9). Applied after the fields above, so they win.
+  OptionMap options;
 
   Result<void> validate() const;
   friend bool operator==(const VideoEncoderConfig&, const VideoEncoderConfig&) = default;
 };
 STREAMLIB_CONFIG(VideoEncoderConfig, codec, preset, tune, crf, bitrate, keyframe_interval, threads, fps, width, height,
-                 realtime);
+                 realtime, options);
 STREAMLIB_CONFIG_DOCS(
     VideoEncoderConfig,
     {"codec", "h264 (libx264), vp9 (libvpx-vp9) or any FFmpeg encoder name; refused once encoding began", "not empty",
@@ -72,15 +78,19 @@ STREAMLIB_CONFIG_DOCS(
     {"keyframe_interval", "Frames between keyframes; 0: the codec's default", "[0, 100000]", ConfigReload::kLive},
     {"threads", "Encoder threads; 0: the codec picks. Refused once encoding began", "[0, 64]", ConfigReload::kRefused},
     {"fps",
-     "Nominal frame rate in frames per second, for rate control (packets keep their times). Refused once "
-     "encoding began",
+     "Nominal frame rate, for rate control (packets keep their times): an integer, a decimal (29.97 is "
+     "30000/1001) or \"30000/1001\". Refused once encoding began",
      "[1, 1000]", ConfigReload::kRefused},
     {"width", "Encoded width in pixels; 0: the first frame's. Refused once encoding began (scale before the encoder)",
      "[0, 16384]", ConfigReload::kRefused},
     {"height", "Encoded height in pixels; 0: the first frame's. Refused once encoding began", "[0, 16384]",
      ConfigReload::kRefused},
     {"realtime", "Low latency: no B-frames, x264 zerolatency, VP9 realtime deadline. Refused once encoding began", "",
-     ConfigReload::kRefused});
+     ConfigReload::kRefused},
+    {"options",
+     "FFmpeg encoder options by name (x264-params, g, bf, deadline, ...), values as text; each must be one the "
+     "encoder has. Refused once encoding began",
+     "", ConfigReload::kRefused});
 
 class VideoEncoder : public Processor<VideoEncoderConfig> {
  public:
@@ -114,11 +124,13 @@ struct AudioEncoderConfig {
   std::int64_t bitrate = 128000;  // bits a second
   int sample_rate = 0;            // encoded rate; 0: the first frame's (the nearest the codec takes)
   int channels = 0;               // encoded channels; 0: the first frame's
+  // Further encoder options by FFmpeg name: {"application": "lowdelay"} (opus), {"cutoff": 18000}.
+  OptionMap options;
 
   Result<void> validate() const;
   friend bool operator==(const AudioEncoderConfig&, const AudioEncoderConfig&) = default;
 };
-STREAMLIB_CONFIG(AudioEncoderConfig, codec, bitrate, sample_rate, channels);
+STREAMLIB_CONFIG(AudioEncoderConfig, codec, bitrate, sample_rate, channels, options);
 STREAMLIB_CONFIG_DOCS(AudioEncoderConfig,
                       {"codec", "aac, opus (libopus) or any FFmpeg encoder name; refused once encoding began",
                        "not empty", ConfigReload::kRefused},
@@ -129,7 +141,11 @@ STREAMLIB_CONFIG_DOCS(AudioEncoderConfig,
                        "encoding began",
                        "[0, 384000]", ConfigReload::kRefused},
                       {"channels", "Encoded channel count; 0: the first frame's. Refused once encoding began", "[0, 8]",
-                       ConfigReload::kRefused});
+                       ConfigReload::kRefused},
+                      {"options",
+                       "FFmpeg encoder options by name (opus: application, frame_duration, ...), values as text; "
+                       "each must be one the encoder has. Refused once encoding began",
+                       "", ConfigReload::kRefused});
 
 class AudioEncoder : public Processor<AudioEncoderConfig> {
  public:
@@ -166,6 +182,10 @@ ffmpeg::AudioEncoderOptions audio_encoder_options(const AudioEncoderConfig& conf
 Result<void> check_video_encoder(std::string_view codec_field, const std::string& codec, const std::string& preset,
                                  const std::string& tune);
 Result<void> check_audio_encoder(std::string_view codec_field, const std::string& codec);
+// The same for FFmpeg options by name (`options` fields): each one the encoder for `codec` has,
+// with a value it takes. Errors start with `options_field` and name the key.
+Result<void> check_encoder_options(std::string_view options_field, MediaKind kind, const std::string& codec,
+                                   const OptionMap& options);
 }  // namespace internal
 
 }  // namespace streamlib

@@ -22,15 +22,20 @@ Result<void> FileWriterConfig::validate() const {
                                          std::equal(path.end() - 5, path.end(), ".webm", [](char a, char b) {
                                            return std::tolower(static_cast<unsigned char>(a)) == b;
                                          }));
-  STREAMLIB_RETURN_IF_ERROR(internal::check_video_encoder(
-      "video_codec", video_codec.empty() ? (webm ? "vp9" : "h264") : video_codec, preset, tune));
-  STREAMLIB_RETURN_IF_ERROR(
-      internal::check_audio_encoder("audio_codec", audio_codec.empty() ? (webm ? "opus" : "aac") : audio_codec));
+  const std::string video = video_codec.empty() ? (webm ? "vp9" : "h264") : video_codec;
+  const std::string audio = audio_codec.empty() ? (webm ? "opus" : "aac") : audio_codec;
+  STREAMLIB_RETURN_IF_ERROR(internal::check_video_encoder("video_codec", video, preset, tune));
+  STREAMLIB_RETURN_IF_ERROR(internal::check_audio_encoder("audio_codec", audio));
+  if (auto r = ffmpeg::Muxer::check_options(path, format, options); !r) {
+    return make_error(r.error().with_context("options"));
+  }
+  STREAMLIB_RETURN_IF_ERROR(internal::check_encoder_options("video_options", MediaKind::kVideo, video, video_options));
+  STREAMLIB_RETURN_IF_ERROR(internal::check_encoder_options("audio_options", MediaKind::kAudio, audio, audio_options));
   STREAMLIB_RETURN_IF_ERROR(check_range("crf", crf, -1, 63));
   STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("bitrate", bitrate, 0, 1'000'000'000));
   STREAMLIB_RETURN_IF_ERROR(check_range("keyframe_interval", keyframe_interval, 0, 100000));
   STREAMLIB_RETURN_IF_ERROR(check_range("threads", threads, 0, 64));
-  STREAMLIB_RETURN_IF_ERROR(check_range("fps", fps, 1, 1000));
+  STREAMLIB_RETURN_IF_ERROR(check_frame_rate("fps", fps, 1, 1000));
   STREAMLIB_RETURN_IF_ERROR(check_range<std::int64_t>("audio_bitrate", audio_bitrate, 1000, 10'000'000));
   STREAMLIB_RETURN_IF_ERROR(check_range("sync_timeout_ms", sync_timeout_ms, 0, 3'600'000));
   STREAMLIB_RETURN_IF_ERROR(check_range("duration_s", duration_s, 0.0, 1e7));
@@ -59,8 +64,10 @@ Error FileWriterCore::named(const Error& e) const { return named_error(*this, e)
 Result<void> FileWriterCore::setup(RuntimeContext& ctx) {
   const FileWriterConfig& c = config();
   setup_ns_ = ctx.now_ns();
-  auto muxer = ffmpeg::Muxer::open(
-      c.path, {.format = c.format, .fragmented = c.fragmented, .fragment_duration_ns = kFragmentDurationNs});
+  auto muxer = ffmpeg::Muxer::open(c.path, {.format = c.format,
+                                            .fragmented = c.fragmented,
+                                            .fragment_duration_ns = kFragmentDurationNs,
+                                            .options = c.options});
   if (!muxer) return make_error(named(muxer.error()));
   muxer_.emplace(std::move(*muxer));
   const bool webm = muxer_->format_name() == "webm";
@@ -73,11 +80,13 @@ Result<void> FileWriterCore::setup(RuntimeContext& ctx) {
                        .bitrate = c.bitrate,
                        .keyframe_interval = c.keyframe_interval,
                        .threads = c.threads,
-                       .fps = c.fps};
+                       .fps = c.fps,
+                       .options = c.video_options};
   auto venc = ffmpeg::VideoEncoder::create(video_encoder_options(v));
   if (!venc) return make_error(named(venc.error().with_context(c.path)));
   AudioEncoderConfig a{.codec = c.audio_codec.empty() ? (webm ? "opus" : "aac") : c.audio_codec,
-                       .bitrate = c.audio_bitrate};
+                       .bitrate = c.audio_bitrate,
+                       .options = c.audio_options};
   auto aenc = ffmpeg::AudioEncoder::create(audio_encoder_options(a));
   if (!aenc) return make_error(named(aenc.error().with_context(c.path)));
   video_.video_encoder.emplace(std::move(*venc));

@@ -45,8 +45,16 @@
 //
 // Errors name the processor and the file. The config is refused (validate(): at `streamlib
 // validate`, when the graph is loaded, before anything is opened) for an unknown extension or
-// format, a folder that does not exist or cannot be written, an unknown codec, preset or tune;
-// and a graph refuses two writers of one file (exclusive_resources()).
+// format, a folder that does not exist or cannot be written, an unknown codec, preset or tune,
+// a key of `options` that neither the muxer nor the file's I/O has, of `video_options` /
+// `audio_options` that the encoder lacks, or a value FFmpeg refuses for one; and a graph
+// refuses two writers of one file (exclusive_resources()).
+//
+// FFmpeg options: `options` go to the muxer (avformat_write_header) and the file's protocol
+// (avio_open2): {"movflags": "+faststart"} puts the MP4 index first, {"movflags":
+// "frag_keyframe+empty_moov"} fragments it. `video_options` / `audio_options` go to the
+// encoders of raw input (avcodec_open2): {"x264-params": "keyint=60:bframes=0"}. Packets taken
+// on `video_packets` / `audio_packets` are already encoded: set options on their encoder.
 //
 // Replacing a file: the recording goes to a temporary file beside `path` that replaces it only
 // once its first packet is in (ffmpeg::Muxer), so a writer that fails or never gets a frame —
@@ -62,6 +70,7 @@
 
 #include "ffmpeg_common/encoder.h"
 #include "ffmpeg_common/muxer.h"
+#include "streamlib/config_values.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/encoded_packet.h"
 #include "streamlib/frames/video_frame.h"
@@ -80,12 +89,18 @@ struct FileWriterConfig {
   std::int64_t bitrate = 0;             // video bits a second; 0: constant quality
   int keyframe_interval = 0;            // frames between keyframes; 0: the codec's default
   int threads = 0;                      // video encoder threads; 0: the codec picks
-  int fps = 30;                         // nominal video frame rate
+  FrameRate fps = 30;                   // nominal video frame rate: 30, 29.97, "30000/1001"
   std::int64_t audio_bitrate = 128000;  // bits a second
   bool fragmented = false;              // fragmented MP4/MOV (survives a crash)
   int sync_timeout_ms = 0;              // > 0: read inputs together, going on without one silent this long
   int start_timeout_ms = 10000;         // leave out an input silent this long at the start; 0: wait
   double duration_s = 0;                // > 0: write this much media time, then end the file
+  // FFmpeg options by name: `options` for the muxer and the file's I/O ({"movflags": "+faststart"}),
+  // `video_options` / `audio_options` for the encoders of raw `video` / `audio`
+  // ({"x264-params": "keyint=60"}). Each key must be one its object has.
+  OptionMap options;
+  OptionMap video_options;
+  OptionMap audio_options;
 
   Result<void> validate() const;
   // The output file: a graph refuses a second processor writing the same one.
@@ -94,7 +109,7 @@ struct FileWriterConfig {
 };
 STREAMLIB_CONFIG(FileWriterConfig, path, format, video_codec, audio_codec, preset, tune, crf, bitrate,
                  keyframe_interval, threads, fps, audio_bitrate, fragmented, sync_timeout_ms, start_timeout_ms,
-                 duration_s);
+                 duration_s, options, video_options, audio_options);
 STREAMLIB_CONFIG_DOCS(
     FileWriterConfig,
     {"path", "Output file; its extension picks the container (.mp4, .mov, .mkv, .webm)", "not empty",
@@ -114,7 +129,8 @@ STREAMLIB_CONFIG_DOCS(
      "[0, 1000000000]", ConfigReload::kLive},
     {"keyframe_interval", "Frames between video keyframes; 0: the codec's default", "[0, 100000]", ConfigReload::kLive},
     {"threads", "Video encoder threads; 0: the codec picks", "[0, 64]", ConfigReload::kRefused},
-    {"fps", "Nominal video frame rate in frames per second", "[1, 1000]", ConfigReload::kRefused},
+    {"fps", "Nominal video frame rate: an integer, a decimal (29.97 is 30000/1001) or \"30000/1001\"", "[1, 1000]",
+     ConfigReload::kRefused},
     {"audio_bitrate", "Audio bitrate in bits per second (live for aac; refused for other codecs)", "[1000, 10000000]",
      ConfigReload::kLive},
     {"fragmented",
@@ -127,6 +143,13 @@ STREAMLIB_CONFIG_DOCS(
      "Start the file without an input still silent after this long, in milliseconds; 0: wait for it", "[0, 3600000]",
      ConfigReload::kRefused},
     {"duration_s", "Media time to write, in seconds, then end the file; 0: until the inputs end", "[0, 10000000]",
+     ConfigReload::kRefused},
+    {"options",
+     "FFmpeg options of the muxer and the file's I/O by name (movflags, cluster_time_limit, ...), values as text", "",
+     ConfigReload::kRefused},
+    {"video_options", "FFmpeg options of the encoder of raw `video` by name (x264-params, g, ...)", "",
+     ConfigReload::kRefused},
+    {"audio_options", "FFmpeg options of the encoder of raw `audio` by name (opus: application, ...)", "",
      ConfigReload::kRefused});
 
 namespace internal {

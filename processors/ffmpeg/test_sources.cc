@@ -62,12 +62,12 @@ Result<void> VideoTestSourceConfig::validate() const {
   if (height < 32 || height > 8192 || height % 2 != 0) {
     return make_error(ErrorCode::kInvalidArgument, "height: {} must be even and in [32, 8192]", height);
   }
-  return check_range("fps", fps, 1, 1000);
+  return check_frame_rate("fps", fps, 1, 1000);
 }
 
 ExecutionConfig VideoTestSource::execution_config() const {
   if (!config().live) return ExecutionConfig{Continuous{}};
-  const auto period = std::chrono::nanoseconds(frame_time_ns(1, config().fps, 1));
+  const auto period = std::chrono::nanoseconds(frame_time_ns(1, config().fps.num, config().fps.den));
   return ExecutionConfig{
       Continuous{std::max(std::chrono::microseconds(100),
                           std::chrono::duration_cast<std::chrono::microseconds>(period / kWakeupsPerPeriod))}};
@@ -92,12 +92,12 @@ Result<void> VideoTestSource::process() {
     return {};
   }
   if (!c.live) {
-    STREAMLIB_RETURN_IF_ERROR(emit(next_, frame_time_ns(next_, c.fps, 1)));
+    STREAMLIB_RETURN_IF_ERROR(emit(next_, frame_time_ns(next_, c.fps.num, c.fps.den)));
   } else {
     const std::int64_t now = context().now_ns();
     if (!start_ns_) start_ns_ = now;
     for (int i = 0; i < kMaxCatchUp && (c.frames == 0 || next_ < c.frames); ++i) {
-      const std::int64_t due = *start_ns_ + frame_time_ns(next_, c.fps, 1);
+      const std::int64_t due = *start_ns_ + frame_time_ns(next_, c.fps.num, c.fps.den);
       if (due > now) break;
       STREAMLIB_RETURN_IF_ERROR(emit(next_, due));
     }
@@ -202,7 +202,7 @@ Result<WritableVideoFrame> VideoTestSource::from_still(std::uint64_t n) {
 
 Result<void> VideoTestSource::emit(std::uint64_t n, std::int64_t timestamp_ns) {
   const VideoTestSourceConfig& c = config();
-  const std::int64_t duration = frame_time_ns(n + 1, c.fps, 1) - frame_time_ns(n, c.fps, 1);
+  const std::int64_t duration = frame_time_ns(n + 1, c.fps.num, c.fps.den) - frame_time_ns(n, c.fps.num, c.fps.den);
   VideoFrame frame;
   if (c.pattern == VideoPattern::kBars) {
     STREAMLIB_ASSIGN_OR_RETURN(WritableVideoFrame w, from_still(n));

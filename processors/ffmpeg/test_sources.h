@@ -13,7 +13,8 @@
 // start + n / fps, and each frame is pushed when its time has come (a late call catches up);
 // without `live` frame n is stamped n / fps from 0 and one frame goes out per call, as fast as
 // the links take them (connect with a `block` link to lose none). Audio is sample-accurate the
-// same way: block k starts at sample k * frames_per_buffer.
+// same way: block k starts at sample k * frames_per_buffer. `fps` is exact (FrameRate: at
+// "30000/1001", or 29.97, frame n is at n * 1001 / 30000 s, to the nanosecond below).
 #pragma once
 
 #include <atomic>
@@ -24,6 +25,7 @@
 
 #include "ffmpeg/source_links.h"
 #include "ffmpeg_common/scaler.h"
+#include "streamlib/config_values.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/video_frame.h"
 #include "streamlib/processor.h"
@@ -37,7 +39,7 @@ STREAMLIB_ENUM_NAMES(VideoPattern, {VideoPattern::kBars, "bars"}, {VideoPattern:
 struct VideoTestSourceConfig {
   int width = 640;                             // pixels, even, >= 64
   int height = 480;                            // pixels, even, >= 32
-  int fps = 30;                                // frames a second
+  FrameRate fps = 30;                          // frames a second: 30, 29.97, "30000/1001"
   VideoPattern pattern = VideoPattern::kBars;  // bars (SMPTE), ball (moving), gradient
   PixelFormat format = PixelFormat::kRgba;     // of the frames sent
   bool live = true;                            // paced to fps on the clock; false: as fast as links take
@@ -50,7 +52,8 @@ STREAMLIB_CONFIG(VideoTestSourceConfig, width, height, fps, pattern, format, liv
 STREAMLIB_CONFIG_DOCS(
     VideoTestSourceConfig, {"width", "Picture width in pixels", "even, [64, 8192]", ConfigReload::kRestart},
     {"height", "Picture height in pixels", "even, [32, 8192]", ConfigReload::kRestart},
-    {"fps", "Frame rate in frames per second", "[1, 1000]", ConfigReload::kRestart},
+    {"fps", "Frame rate: an integer, a decimal (29.97 is 30000/1001) or a fraction \"30000/1001\"", "[1, 1000]",
+     ConfigReload::kRestart},
     {"pattern", "bars (SMPTE colour bars), ball (a moving ball) or gradient", "", ConfigReload::kRestart},
     {"format", "Pixel format of the frames sent", "", ConfigReload::kRestart},
     {"live", "Pace frames on the runtime's clock at fps; false: as fast as the links take", "", ConfigReload::kRestart},

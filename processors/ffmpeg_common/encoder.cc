@@ -13,6 +13,7 @@ extern "C" {
 #include <libavutil/audio_fifo.h>
 }
 
+#include "ffmpeg_common/encoder_check.h"
 #include "ffmpeg_common/ffmpeg_error.h"
 #include "ffmpeg_common/ffmpeg_types.h"
 #include "ffmpeg_common/swr_setup.h"
@@ -59,24 +60,6 @@ std::string private_options(const AVCodec* codec) {
   }
   if (out.size() >= 2) out.resize(out.size() - 2);
   return out.empty() ? "none" : out;
-}
-
-// Checks that every option exists for this encoder and takes its value, before anything opens.
-Result<void> check_options(const AVCodec* codec, const std::map<std::string, std::string>& options) {
-  CodecContextPtr probe(avcodec_alloc_context3(codec));
-  if (!probe) return make_error(ErrorCode::kInternal, "out of memory");
-  for (const auto& [key, value] : options) {
-    if (av_opt_find(probe.get(), key.c_str(), nullptr, 0, AV_OPT_SEARCH_CHILDREN) == nullptr) {
-      return make_error(ErrorCode::kInvalidArgument, "codec '{}': unknown option '{}' (its own options: {})",
-                        codec->name, key, private_options(codec));
-    }
-    clear_last_log_error();
-    if (int ret = av_opt_set(probe.get(), key.c_str(), value.c_str(), AV_OPT_SEARCH_CHILDREN); ret < 0) {
-      const Error e = av_error(ret, fmt::format("codec '{}': option {}='{}'", codec->name, key, value));
-      return make_error(Error(ErrorCode::kInvalidArgument, e.message()));
-    }
-  }
-  return {};
 }
 
 // The encoder's input format: the asked one (if the codec takes it) or the codec's first.
@@ -337,7 +320,7 @@ struct VideoEncoder::Impl {
           ret, fmt::format("{}: cannot open for {}x{} {}", name(), pic.width, pic.height, pixel_format_name(pix_fmt))));
     }
     if (!dict.empty()) {
-      return make_error(ErrorCode::kInvalidArgument, "{}: unknown options {}", name(), dict.keys());
+      return make_error(ErrorCode::kInvalidArgument, "{}: `options` the encoder did not take: {}", name(), dict.keys());
     }
     return c;
   }
@@ -408,7 +391,7 @@ Result<VideoEncoder> VideoEncoder::create(VideoEncoderOptions options) {
   ensure_initialized();
   STREAMLIB_RETURN_IF_ERROR(options.validate());
   STREAMLIB_ASSIGN_OR_RETURN(const AVCodec* codec, encoder_for(options.codec, MediaKind::kVideo));
-  STREAMLIB_RETURN_IF_ERROR(check_options(codec, options.options));
+  STREAMLIB_RETURN_IF_ERROR(check_encoder_options(codec->name, options.options));
   STREAMLIB_RETURN_IF_ERROR(encoder_pixel_format(codec, options.pixel_format));
   auto impl = std::make_unique<Impl>();
   impl->codec = codec;
@@ -667,7 +650,9 @@ struct AudioEncoder::Impl {
       return make_error(av_error(ret, fmt::format("{}: cannot open for {} Hz, {} channels, {}", name(), rate, channels,
                                                   sample_format_name(sample_fmt))));
     }
-    if (!dict.empty()) return make_error(ErrorCode::kInvalidArgument, "{}: unknown options {}", name(), dict.keys());
+    if (!dict.empty()) {
+      return make_error(ErrorCode::kInvalidArgument, "{}: `options` the encoder did not take: {}", name(), dict.keys());
+    }
     frame_size =
         c->frame_size > 0 && (codec->capabilities & AV_CODEC_CAP_VARIABLE_FRAME_SIZE) == 0 ? c->frame_size : 1024;
     fifo.reset(av_audio_fifo_alloc(sample_fmt, channels, frame_size * 2));
@@ -774,7 +759,7 @@ Result<AudioEncoder> AudioEncoder::create(AudioEncoderOptions options) {
   ensure_initialized();
   STREAMLIB_RETURN_IF_ERROR(options.validate());
   STREAMLIB_ASSIGN_OR_RETURN(const AVCodec* codec, encoder_for(options.codec, MediaKind::kAudio));
-  STREAMLIB_RETURN_IF_ERROR(check_options(codec, options.options));
+  STREAMLIB_RETURN_IF_ERROR(check_encoder_options(codec->name, options.options));
   auto impl = std::make_unique<Impl>();
   impl->codec = codec;
   impl->options = std::move(options);

@@ -57,11 +57,16 @@ std::vector<std::string> to_vector(const std::array<std::string_view, N>& names)
   return {names.begin(), names.end()};
 }
 
-// As ffmpeg::VideoEncoder/AudioEncoder find it (an encoder name, else a codec's encoder).
+// As ffmpeg::VideoEncoder/AudioEncoder find it (an encoder name, else a codec's encoder; a
+// stable encoder rather than FFmpeg's experimental one of the same name, as for "opus").
 const AVCodec* find_encoder(const std::string& name) {
   const AVCodec* codec = avcodec_find_encoder_by_name(name.c_str());
   if (codec == nullptr) {
     if (const AVCodecDescriptor* d = avcodec_descriptor_get_by_name(name.c_str())) codec = avcodec_find_encoder(d->id);
+  }
+  if (codec != nullptr && (codec->capabilities & AV_CODEC_CAP_EXPERIMENTAL) != 0) {
+    const AVCodec* stable = avcodec_find_encoder(codec->id);
+    if (stable != nullptr && (stable->capabilities & AV_CODEC_CAP_EXPERIMENTAL) == 0) codec = stable;
   }
   return codec;
 }
@@ -160,6 +165,40 @@ Result<void> check_encoder_setting(const std::string& encoder, std::string_view 
     return make_error(ErrorCode::kInvalidArgument, "'{}' is not a value {} takes for '{}'", value, name, option);
   }
   return make_error(not_accepted(value, name, option, accepted));
+}
+
+Result<void> check_encoder_options(const std::string& encoder, const std::map<std::string, std::string>& options) {
+  if (options.empty()) return {};
+  ensure_initialized();
+  const AVCodec* codec = find_encoder(encoder);
+  if (codec == nullptr) return make_error(ErrorCode::kNotFound, "no encoder '{}'", encoder);
+  // A context that is never opened, with the encoder's private options (AV_OPT_SEARCH_CHILDREN
+  // finds both, as avcodec_open2 does with its dictionary).
+  CodecContextPtr probe(avcodec_alloc_context3(codec));
+  if (!probe) return make_error(ErrorCode::kInternal, "out of memory");
+  for (const auto& [key, value] : options) {
+    if (av_opt_find(probe.get(), key.c_str(), nullptr, 0, AV_OPT_SEARCH_CHILDREN) == nullptr) {
+      // The nearest of every option it has; the encoder's own ones listed.
+      std::vector<std::string> names;
+      std::vector<std::string> own;
+      for (const AVClass* cls : {codec->priv_class, probe->av_class}) {
+        const AVOption* o = nullptr;
+        while (cls != nullptr && (o = av_opt_next(&cls, o)) != nullptr) {
+          if (o->type == AV_OPT_TYPE_CONST || std::find(names.begin(), names.end(), o->name) != names.end()) continue;
+          names.emplace_back(o->name);
+          if (cls == codec->priv_class) own.emplace_back(o->name);
+        }
+      }
+      return make_error(ErrorCode::kInvalidArgument, "{} has no option '{}' ({}its own options: {})", codec->name, key,
+                        nearest(key, names), own.empty() ? "none" : joined(own));
+    }
+    clear_last_log_error();
+    if (int ret = av_opt_set(probe.get(), key.c_str(), value.c_str(), AV_OPT_SEARCH_CHILDREN); ret < 0) {
+      const Error e = av_error(ret, fmt::format("{} option '{}': '{}' is refused", codec->name, key, value));
+      return make_error(Error(ErrorCode::kInvalidArgument, e.message()));
+    }
+  }
+  return {};
 }
 
 }  // namespace streamlib::ffmpeg

@@ -13,6 +13,7 @@
 // tunes joined by ",./-+"). Other free-text options pass.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -27,5 +28,12 @@ Result<void> check_encoder(const std::string& name, MediaKind kind);
 
 // An error if encoder `encoder` has no option `option` or would refuse `value` for it.
 Result<void> check_encoder_setting(const std::string& encoder, std::string_view option, const std::string& value);
+
+// Options by FFmpeg name for encoder `encoder` (VideoEncoderOptions/AudioEncoderOptions::options):
+// an error naming the first key that neither the codec context nor the encoder's own options
+// have ("libx264 has no option 'keyintt' (did you mean 'keyint_min'?; ...)"), or whose value
+// av_opt_set refuses ("libx264 option 'crf': 'abc' is refused: Invalid argument"). Free-text
+// options (x264-params) are only parsed when the encoder opens.
+Result<void> check_encoder_options(const std::string& encoder, const std::map<std::string, std::string>& options);
 
 }  // namespace streamlib::ffmpeg

@@ -14,6 +14,7 @@
 
 #include "ffmpeg_common/ffmpeg_error.h"
 #include "ffmpeg_common/ffmpeg_types.h"
+#include "streamlib/suggest.h"
 
 namespace streamlib::ffmpeg {
 
@@ -108,6 +109,7 @@ struct Muxer::Impl {
   bool finished = false;
   std::int64_t origin_ns = 0;
   MuxerStats stats;
+  std::vector<std::string> io_options;  // `options` the file's I/O took at open (not the muxer's)
 
   // A recording that never got its first packet goes, and whatever was at `path` stays.
   ~Impl() {
@@ -139,7 +141,9 @@ struct Muxer::Impl {
 
   Result<void> write_header() {
     Dictionary dict;
-    for (const auto& [k, v] : options.options) dict.set(k, v);
+    for (const auto& [k, v] : options.options) {
+      if (std::find(io_options.begin(), io_options.end(), k) == io_options.end()) dict.set(k, v);
+    }
     if (options.fragmented) {
       std::string flags = "+frag_keyframe+empty_moov+default_base_moof";
       if (auto it = options.options.find("movflags"); it != options.options.end()) flags = it->second + flags;
@@ -155,8 +159,8 @@ struct Muxer::Impl {
       return make_error(error(ret, "writing the header"));
     }
     if (!dict.empty()) {
-      return make_error(ErrorCode::kInvalidArgument, "{}: unknown {} muxer options: {}", path, ctx->oformat->name,
-                        dict.keys());
+      return make_error(ErrorCode::kInvalidArgument, "{}: `options` neither the {} muxer nor the file took: {}", path,
+                        ctx->oformat->name, dict.keys());
     }
     header_written = true;
     return {};
@@ -255,6 +259,62 @@ Result<void> Muxer::check_container(std::string_view path, std::string_view form
                     ext);
 }
 
+Result<void> Muxer::check_options(std::string_view path, std::string_view format,
+                                  const std::map<std::string, std::string>& options) {
+  if (options.empty()) return {};
+  STREAMLIB_RETURN_IF_ERROR(check_container(path, format));
+  const AVOutputFormat* ofmt = guess_format(path, format);
+  AVFormatContext* raw = nullptr;
+  if (int ret = avformat_alloc_output_context2(&raw, ofmt, nullptr, nullptr); ret < 0) {
+    return make_error(av_error(ret, path));
+  }
+  const FormatOutputPtr probe(raw);  // never opened: options are set on it to check their values
+  // The protocol that would write the file (its class; the context exists only once open).
+  const AVClass* io = nullptr;
+  if ((ofmt->flags & AVFMT_NOFILE) == 0) {
+    if (const char* protocol = avio_find_protocol_name(std::string(path).c_str()))
+      io = avio_protocol_get_class(protocol);
+  }
+  for (const auto& [key, value] : options) {
+    if (av_opt_find(raw, key.c_str(), nullptr, 0, AV_OPT_SEARCH_CHILDREN) != nullptr) {
+      clear_last_log_error();
+      if (int ret = av_opt_set(raw, key.c_str(), value.c_str(), AV_OPT_SEARCH_CHILDREN); ret < 0) {
+        const Error e =
+            av_error(ret, fmt::format("{}: {} muxer option '{}': '{}' is refused", path, ofmt->name, key, value));
+        return make_error(Error(ErrorCode::kInvalidArgument, e.message()));
+      }
+      continue;
+    }
+    if (io != nullptr && av_opt_find2(&io, key.c_str(), nullptr, 0, AV_OPT_SEARCH_FAKE_OBJ, nullptr) != nullptr)
+      continue;
+    // The muxer's own options, and the nearest of every option it could have taken.
+    std::vector<std::string> own;
+    std::vector<std::string> names;
+    for (const AVClass* cls : {ofmt->priv_class, raw->av_class, io}) {
+      const AVOption* o = nullptr;
+      while (cls != nullptr && (o = av_opt_next(&cls, o)) != nullptr) {
+        if (o->type == AV_OPT_TYPE_CONST || std::find(names.begin(), names.end(), o->name) != names.end()) continue;
+        names.emplace_back(o->name);
+        if (cls == ofmt->priv_class) own.emplace_back(o->name);
+      }
+    }
+    std::string hint;
+    std::size_t best = std::string::npos;
+    for (const std::string& n : names) {
+      if (const std::size_t d = edit_distance(key, n);
+          d < best && d > 0 && d <= std::max<std::size_t>(2, key.size() / 3)) {
+        best = d;
+        hint = fmt::format("did you mean '{}'?; ", n);
+      }
+    }
+    std::string listed;
+    for (const std::string& n : own) listed += (listed.empty() ? "" : ", ") + n;
+    return make_error(ErrorCode::kInvalidArgument, "{}: the {} muxer has no option '{}' ({}its own options: {})", path,
+                      ofmt->name, key, hint, listed.empty() ? "none" : listed);
+  }
+  return {};
+}
+
 Result<void> Muxer::check_folder(const std::string& path) {
   namespace fs = std::filesystem;
   std::error_code ec;
@@ -280,6 +340,7 @@ Result<Muxer> Muxer::open(const std::string& path, MuxerOptions options) {
   ensure_initialized();
   if (auto v = options.validate(); !v) return make_error(v.error().with_context(path));
   STREAMLIB_RETURN_IF_ERROR(check_container(path, options.format));
+  STREAMLIB_RETURN_IF_ERROR(check_options(path, options.format, options.options));
   const AVOutputFormat* ofmt = guess_format(path, options.format);
   if ((ofmt->flags & AVFMT_NOFILE) == 0) STREAMLIB_RETURN_IF_ERROR(check_folder(path));
   if (options.fragmented && !is_mov_family(ofmt)) {
@@ -302,16 +363,17 @@ Result<Muxer> Muxer::open(const std::string& path, MuxerOptions options) {
     return make_error(av_error(ret, path));
   }
   impl->ctx.reset(raw);
-  for (const auto& [key, value] : impl->options.options) {
-    if (av_opt_find(raw, key.c_str(), nullptr, 0, AV_OPT_SEARCH_CHILDREN) == nullptr) {
-      return make_error(ErrorCode::kInvalidArgument, "{}: the {} muxer has no option '{}'", path, ofmt->name, key);
-    }
-  }
   if (opens_file) {
+    // The file's I/O (its protocol) takes the options it has; the muxer the rest, at the header.
+    Dictionary io;
+    for (const auto& [key, value] : impl->options.options) io.set(key, value);
     clear_last_log_error();
-    if (int ret = avio_open(&impl->ctx->pb, written.c_str(), AVIO_FLAG_WRITE); ret < 0) {
+    if (int ret = avio_open2(&impl->ctx->pb, written.c_str(), AVIO_FLAG_WRITE, nullptr, io.out()); ret < 0) {
       impl->temporary.clear();  // not created
       return make_error(av_error(ret, path));
+    }
+    for (const auto& [key, value] : impl->options.options) {
+      if (av_dict_get(io.get(), key.c_str(), nullptr, 0) == nullptr) impl->io_options.push_back(key);
     }
   }
   return Muxer(std::move(impl));

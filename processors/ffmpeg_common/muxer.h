@@ -57,7 +57,9 @@ struct MuxerOptions {
   std::int64_t fragment_duration_ns = 0;  // with `fragmented`: also cut fragments this long; 0: at keyframes
   bool rebase_timestamps = true;
   std::int64_t max_start_delay_ns = 2'000'000'000;
-  // Further muxer options by FFmpeg name ({"movflags", "+faststart"}, {"cluster_time_limit", "1000"}).
+  // Further options by FFmpeg name, for the muxer ({"movflags", "+faststart"}, {"cluster_time_limit",
+  // "1000"}) or the file's protocol (avio_open2); one neither has is an error at open() (see
+  // check_options()), and one left unused after the header too.
   std::map<std::string, std::string> options;
   // Container metadata ({"title", "..."}).
   std::map<std::string, std::string> metadata;
@@ -106,6 +108,11 @@ class Muxer {
   // What open() would refuse, checked without creating anything (for a config's validate()):
   // a container unknown by `format` or by the path's extension ...
   static Result<void> check_container(std::string_view path, std::string_view format = {});
+  // ... options (`MuxerOptions::options`) that neither the muxer (its context and own options)
+  // nor the file's protocol has, naming the first with the muxer's own options, or a value the
+  // muxer refuses (av_opt_set) ...
+  static Result<void> check_options(std::string_view path, std::string_view format,
+                                    const std::map<std::string, std::string>& options);
   // ... and a folder for `path` that does not exist, is not a folder or cannot be written, or a
   // path that is itself a folder.
   static Result<void> check_folder(const std::string& path);

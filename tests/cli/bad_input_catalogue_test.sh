@@ -198,6 +198,7 @@ bad config_out_of_range.json static $media ": processors\[0\]: tone\.config\.amp
 bad config_width_zero.json static $media ": processors\[0\]: bars\.config\.width: 0 must be even and in \[64, 8192\]$"
 bad config_width_odd.json static $media ": processors\[0\]: bars\.config\.width: 641 must be even"
 bad config_fps_zero.json static $media ": processors\[0\]: bars\.config\.fps: 0 is out of range \[1, 1000\]$"
+bad config_fps_zero_denominator.json static $media ": processors\[0\]: bars\.config\.fps: '30/0' has a zero denominator$"
 bad config_negative_duration.json static $media ": processors\[0\]: tone\.config\.duration: -2\.5 is out of range"
 bad writer_duration_negative.json static VideoTestSource,FileWriter \
   ": processors\[1\]: rec\.config\.duration_s: -1 is out of range \[0, 10000000\]$"
@@ -209,6 +210,10 @@ bad enum_pixel_format.json static $media ": processors\[0\]: bars\.config\.forma
 # codec, a container, a folder that does not exist.
 bad encoder_unknown_codec.json static $media,NullSink \
   ": processors\[1\]: enc\.config\.codec: codec 'h266' is not available \(video encoders: .*libx264"
+bad encoder_unknown_option.json static $media,NullSink \
+  ": processors\[1\]: enc\.config\.options: libx264 has no option 'keyintt' \(its own options: "
+bad writer_unknown_option.json static VideoTestSource,FileWriter \
+  ": processors\[1\]: rec\.config\.options: .*never_written\.mp4: the mp4 muxer has no option 'movflag' \(did you mean 'movflags'\?"
 bad writer_unknown_extension.json static VideoTestSource,FileWriter \
   ": processors\[1\]: rec\.config\.path: .*never_written\.xyz: unknown container for extension '\.xyz'"
 bad writer_unwritable_path.json static VideoTestSource,FileWriter \

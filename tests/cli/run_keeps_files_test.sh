@@ -84,6 +84,17 @@ bad_case bad_preset "processors\\[1\\]: rec\\.config\\.preset: 'veryfsat' is not
 writer_graph "{\"path\": \"$existing\", \"tune\": \"zerolatncy\"}"
 bad_case bad_tune "processors\\[1\\]: rec\\.config\\.tune: 'zerolatncy' is not a libx264 tune"
 
+writer_graph "{\"path\": \"$existing\", \"options\": {\"movflag\": \"+faststart\"}}"
+bad_case bad_muxer_option \
+  "processors\\[1\\]: rec\\.config\\.options: .*rec\\.mp4: the mp4 muxer has no option 'movflag' \\(did you mean 'movflags'\\?"
+
+writer_graph "{\"path\": \"$existing\", \"video_options\": {\"x264-parms\": \"keyint=60\"}}"
+bad_case bad_encoder_option \
+  "processors\\[1\\]: rec\\.config\\.video_options: libx264 has no option 'x264-parms' \\(did you mean 'x264-params'\\?"
+
+writer_graph "{\"path\": \"$existing\", \"video_options\": {\"crf\": \"abc\"}}"
+bad_case bad_option_value "processors\\[1\\]: rec\\.config\\.video_options: libx264 option 'crf': 'abc' is refused"
+
 writer_graph "{\"path\": \"$work/no_such_folder/rec.mp4\"}"
 bad_case missing_folder "processors\\[1\\]: rec\\.config\\.path: .*no_such_folder/rec\\.mp4: folder .*no_such_folder does not exist"
 [[ ! -e "$work/no_such_folder" ]] || fail "the missing folder was created"

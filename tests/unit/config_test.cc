@@ -1,5 +1,6 @@
 // STREAMLIB_CONFIG: JSON mapping, strict parsing with located errors, schema and defaults.
 #include "streamlib/config.h"
+#include "streamlib/config_values.h"
 #include "streamlib/graph/graph.h"
 #include "streamlib/link/link_config.h"
 
@@ -41,6 +42,14 @@ STREAMLIB_CONFIG(Documented, gain, device, undocumented);
 STREAMLIB_CONFIG_DOCS(Documented, {"gain", "Linear gain", "[0, 16]", streamlib::ConfigReload::kLive},
                       {"device", "Device to open", "", streamlib::ConfigReload::kRestart},
                       {"gian", "A typo: matches no field"});
+
+struct Media {
+  streamlib::FrameRate fps = 30;
+  streamlib::OptionMap options;
+
+  streamlib::Result<void> validate() const { return streamlib::check_frame_rate("fps", fps, 1, 1000); }
+};
+STREAMLIB_CONFIG(Media, fps, options);
 
 }  // namespace cfgtest
 
@@ -175,6 +184,84 @@ TEST(ConfigTest, LinkConfigParsesAndRejectsLikeAProcessorConfig) {
   auto bad = LinkConfig::from_json({{"capacity", 2000000}}, "link");
   ASSERT_FALSE(bad);
   EXPECT_EQ(bad.error().message(), "link.capacity: 2000000 is out of range [1, 1048576]");
+}
+
+using cfgtest::Media;
+
+FrameRate rate_of(const nlohmann::json& fps) {
+  auto c = config_from_json<Media>({{"fps", fps}});
+  EXPECT_TRUE(c) << fps.dump() << ": " << (c ? "" : c.error().message());
+  return c ? c->fps : FrameRate{};
+}
+
+std::string media_error(const nlohmann::json& j) {
+  auto c = config_from_json<Media>(j);
+  EXPECT_FALSE(c) << j.dump();
+  return c ? std::string() : c.error().message();
+}
+
+TEST(ConfigTest, AFrameRateIsAnIntegerADecimalOrAFractionKeptExact) {
+  EXPECT_EQ(rate_of(30), FrameRate(30));
+  const FrameRate ntsc = rate_of("30000/1001");
+  EXPECT_EQ(ntsc.num, 30000);
+  EXPECT_EQ(ntsc.den, 1001);
+  EXPECT_EQ(rate_of("60000/2002"), *FrameRate::of(30000, 1001)) << "reduced";
+  EXPECT_EQ(rate_of(" 25 "), FrameRate(25));
+  // The decimals of NTSC rates are those rates, as video tools mean them.
+  EXPECT_EQ(rate_of(29.97), *FrameRate::of(30000, 1001));
+  EXPECT_EQ(rate_of("29.97"), *FrameRate::of(30000, 1001));
+  EXPECT_EQ(rate_of(23.976), *FrameRate::of(24000, 1001));
+  EXPECT_EQ(rate_of(59.94), *FrameRate::of(60000, 1001));
+  // Any other decimal is its nearest fraction (av_d2q); a whole one an integer.
+  EXPECT_EQ(rate_of(12.5), *FrameRate::of(25, 2));
+  EXPECT_EQ(rate_of(24.0), FrameRate(24));
+  EXPECT_EQ(*FrameRate::from_double(0.2), *FrameRate::of(1, 5)) << "below this config's range, still exact";
+  EXPECT_EQ(rate_of(7.3), *FrameRate::of(73, 10));
+  EXPECT_EQ(FrameRate::of(30000, 1001)->to_string(), "30000/1001");
+  EXPECT_DOUBLE_EQ(FrameRate::of(30000, 1001)->value(), 30000.0 / 1001.0);
+}
+
+TEST(ConfigTest, AFrameRateIsWrittenBackSoThatItRoundTrips) {
+  Media m;
+  m.fps = *FrameRate::of(30000, 1001);
+  const nlohmann::json j = config_to_json(m);
+  EXPECT_EQ(j["fps"], "30000/1001");
+  EXPECT_EQ(config_from_json<Media>(j)->fps, m.fps);
+  m.fps = 25;
+  EXPECT_EQ(config_to_json(m)["fps"], 25) << "a whole rate stays a JSON integer";
+  EXPECT_EQ(config_schema<Media>().fields[0].type, "frame_rate");
+  EXPECT_EQ(config_schema<Media>().fields[0].default_value, 30);
+}
+
+TEST(ConfigTest, ABadFrameRateIsNamedWithItsField) {
+  EXPECT_EQ(media_error({{"fps", "30/0"}}), "config.fps: '30/0' has a zero denominator");
+  EXPECT_EQ(media_error({{"fps", "abc"}}),
+            "config.fps: 'abc' is not a frame rate (an integer, a decimal like 29.97 or a fraction like 30000/1001)");
+  EXPECT_THAT(media_error({{"fps", "30/"}}), HasSubstr("'30/' is not a frame rate"));
+  EXPECT_THAT(media_error({{"fps", "1/2/3"}}), HasSubstr("'1/2/3' is not a frame rate"));
+  EXPECT_EQ(media_error({{"fps", -30}}), "config.fps: -30 is out of range [1, 1000]");
+  EXPECT_EQ(media_error({{"fps", "-30000/1001"}}), "config.fps: -30000/1001 is out of range [1, 1000]");
+  EXPECT_EQ(media_error({{"fps", 0}}), "config.fps: 0 is out of range [1, 1000]");
+  EXPECT_EQ(media_error({{"fps", "1001/1"}}), "config.fps: 1001 is out of range [1, 1000]");
+  EXPECT_THAT(media_error({{"fps", true}}), HasSubstr("config.fps: expected a frame rate"));
+  EXPECT_THAT(media_error({{"fps", nlohmann::json::array({30, 1})}}), HasSubstr("got array"));
+}
+
+TEST(ConfigTest, OptionsTakeStringsAndStringifyNumbersAndBooleans) {
+  auto c = config_from_json<Media>(
+      {{"options", {{"movflags", "+faststart"}, {"hls_time", 2}, {"qscale", 0.5}, {"row-mt", true}, {"x", false}}}});
+  ASSERT_TRUE(c) << c.error().message();
+  EXPECT_EQ(c->options,
+            (OptionMap{{"movflags", "+faststart"}, {"hls_time", "2"}, {"qscale", "0.5"}, {"row-mt", "1"}, {"x", "0"}}));
+  // Written back as strings, which parse to the same map.
+  EXPECT_EQ(config_to_json(*c)["options"]["hls_time"], "2");
+  EXPECT_EQ(config_from_json<Media>(config_to_json(*c))->options, c->options);
+  EXPECT_EQ(config_schema<Media>().fields[1].type, "map<string,string>");
+  EXPECT_EQ(media_error({{"options", {{"movflags", nullptr}}}}),
+            "config.options.movflags: expected a string, number or boolean, got null");
+  EXPECT_EQ(media_error({{"options", {{"a", {{"b", 1}}}}}}),
+            "config.options.a: expected a string, number or boolean, got object");
+  EXPECT_EQ(media_error({{"options", "movflags=+faststart"}}), "config.options: expected object, got string");
 }
 
 }  // namespace

@@ -419,8 +419,11 @@ TEST(Muxer, AMuxerThatEndsBeforeItsFirstPacketLeavesAnExistingFileByteForByte) {
     EXPECT_EQ(read_bytes(webm), old);
     fs::remove(webm);
   }
-  {  // the header fails at the first packet (a muxer option with a bad value)
-    Muxer mux = open_muxer(path, {.options = {{"movflags", "+no_such_flag"}}});
+  // A value the muxer refuses is refused at open, before any file is made ...
+  EXPECT_FALSE(Muxer::open(path, {.options = {{"movflags", "+no_such_flag"}}}));
+  EXPECT_EQ(files_in(dir), std::vector<std::string>{"out.mp4"});
+  {  // ... and one only the header refuses fails at the first packet (an unknown encryption scheme)
+    Muxer mux = open_muxer(path, {.options = {{"encryption_scheme", "no_such_scheme"}}});
     ASSERT_TRUE(mux.add_stream(clip.video.front().params()));
     EXPECT_FALSE(mux.write(clip.video.front()));
   }
@@ -507,7 +510,9 @@ TEST(Muxer, AnUnknownMuxerOptionIsNamedAtOpen) {
   const std::string path = out_path("options.mp4");
   auto m = Muxer::open(path, {.options = {{"bogus", "1"}}});
   ASSERT_FALSE(m);
-  EXPECT_EQ(m.error().message(), path + ": the mp4 muxer has no option 'bogus'");
+  EXPECT_EQ(m.error().message().rfind(path + ": the mp4 muxer has no option 'bogus' (its own options: ", 0), 0u)
+      << m.error().message();
+  EXPECT_NE(m.error().message().find("movflags"), std::string::npos) << "lists the muxer's options";
   EXPECT_TRUE(Muxer::open(path, {.options = {{"movflags", "+faststart"}}}));
 }
 
