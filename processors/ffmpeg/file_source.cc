@@ -151,10 +151,10 @@ Result<void> FileSource::process() {
       if (stats.pixel_format_conversions > 0 && !conversion_named_.load(std::memory_order_relaxed)) {
         conversion_ = reader_->pixel_format_conversion();
         conversion_named_.store(true, std::memory_order_release);
-        context().warn(fmt::format("{}: video in {}: StreamLib has no such pixel format, frames are converted to the "
-                                   "nearest it has (counted in pixel_format_conversions)",
-                                   config().path, conversion_),
-                       video.is_connected() ? video.link_id() : LinkId{});
+        context().warn(
+            fmt::format("{}: video in {}: StreamLib has no such pixel format, frames are converted to the "
+                        "nearest it has (counted in pixel_format_conversions)",
+                        config().path, conversion_));
       }
       if (!next) return make_error(internal::named_error(*this, next.error()));
       if (next->end_of_stream()) {
