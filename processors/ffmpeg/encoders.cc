@@ -118,6 +118,7 @@ Result<void> VideoEncoder::process() {
   while (auto frame = in.read()) {
     frames_in_.fetch_add(1, std::memory_order_relaxed);
     STREAMLIB_RETURN_IF_ERROR(send(encoder_->encode(*frame, packets_)));
+    conversions_.update(*encoder_, "video", [&](std::string m) { context().warn(std::move(m), in.link_id()); });
   }
   return {};
 }
@@ -150,8 +151,10 @@ Result<void> VideoEncoder::on_config_change(const VideoEncoderConfig& next) {
 void VideoEncoder::teardown() { encoder_.reset(); }
 
 nlohmann::json VideoEncoder::metrics() const {
-  return {{"frames", frames_in_.load(std::memory_order_relaxed)},
-          {"packets", packets_out_.load(std::memory_order_relaxed)}};
+  nlohmann::json m{{"frames", frames_in_.load(std::memory_order_relaxed)},
+                   {"packets", packets_out_.load(std::memory_order_relaxed)}};
+  conversions_.add_to(m);
+  return m;
 }
 
 // --- AudioEncoder ------------------------------------------------------------------------------

@@ -6,11 +6,15 @@
 //   rt.connect(src.output(&VideoTestSource::video), enc.input(&VideoEncoder::in));
 //   rt.connect(enc.output(&VideoEncoder::out), writer.input(&FileWriter::video_packets));
 //
-// The codec opens at the first frame (its size, rate and channel count come from it unless
-// set). An unknown codec, preset, tune or `options` key, or an option value FFmpeg refuses, is
-// refused with the config (validate(): at `streamlib validate`, before anything runs); an option
-// the encoder rejects only when it opens (a bad `x264-params`) fails at the first frame. Each
-// error names the processor, the field and the codec (and the option's key).
+// The codec opens at the first frame (its size, pixel format, rate and channel count come from it
+// unless set: a 10-bit or 4:4:4 frame is encoded as it is when the codec takes it, else in the
+// codec's nearest format as the ffmpeg CLI picks; see ffmpeg_common/encoder.h). A frame converted
+// to the encoder's format or size is counted in the `pixel_format_conversions` metric, and each
+// new conversion is named once in a warning (and in `pixel_format_conversion`). An unknown codec,
+// preset, tune or `options` key, or an option value FFmpeg refuses, is refused with the config
+// (validate(): at `streamlib validate`, before anything runs); an option the encoder rejects only
+// when it opens (a bad `x264-params`) fails at the first frame. Each error names the processor,
+// the field and the codec (and the option's key).
 //
 // Live changes: VideoEncoder's bitrate, crf, preset, tune and keyframe_interval change between
 // two frames with no frame lost and the same stream going on (libx264 reconfigures bit rate and
@@ -31,6 +35,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ffmpeg/format_conversions.h"
 #include "ffmpeg_common/encoder.h"
 #include "streamlib/config_values.h"
 #include "streamlib/frames/audio_frame.h"
@@ -117,6 +122,7 @@ class VideoEncoder : public Processor<VideoEncoderConfig> {
   std::vector<EncodedPacket> packets_;
   std::atomic<std::uint64_t> frames_in_{0};
   std::atomic<std::uint64_t> packets_out_{0};
+  internal::FormatConversions conversions_;
 };
 
 struct AudioEncoderConfig {

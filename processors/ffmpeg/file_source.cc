@@ -145,7 +145,17 @@ Result<void> FileSource::process() {
   for (int sent = 0; sent < kBatch;) {
     if (!held_) {
       auto next = reader_->read();
-      decoded_packets_.store(reader_->stats().decoded_packets, std::memory_order_relaxed);
+      const ffmpeg::MediaReaderStats stats = reader_->stats();
+      decoded_packets_.store(stats.decoded_packets, std::memory_order_relaxed);
+      pixel_format_conversions_.store(stats.pixel_format_conversions, std::memory_order_relaxed);
+      if (stats.pixel_format_conversions > 0 && !conversion_named_.load(std::memory_order_relaxed)) {
+        conversion_ = reader_->pixel_format_conversion();
+        conversion_named_.store(true, std::memory_order_release);
+        context().warn(
+            fmt::format("{}: video in {}: StreamLib has no such pixel format, frames are converted to the "
+                        "nearest it has (counted in pixel_format_conversions)",
+                        config().path, conversion_));
+      }
       if (!next) return make_error(internal::named_error(*this, next.error()));
       if (next->end_of_stream()) {
         end_stream();
@@ -186,7 +196,9 @@ nlohmann::json FileSource::metrics() const {
                    {"video_packets", video_packets_.load(std::memory_order_relaxed)},
                    {"audio_packets", audio_packets_.load(std::memory_order_relaxed)},
                    {"decoded_packets", decoded_packets_.load(std::memory_order_relaxed)},
+                   {"pixel_format_conversions", pixel_format_conversions_.load(std::memory_order_relaxed)},
                    {"position_s", static_cast<double>(position) / 1e9}};
+  if (conversion_named_.load(std::memory_order_acquire)) m["pixel_format_conversion"] = conversion_;
   // How far through the file (not when looping): `streamlib run` draws it as a progress bar.
   if (const std::int64_t duration = duration_ns_.load(std::memory_order_relaxed); duration > 0) {
     m["progress"] = std::clamp(static_cast<double>(position) / static_cast<double>(duration), 0.0, 1.0);

@@ -25,8 +25,11 @@
 // of the first frame; packets alone are sent at their dts, packets beside frames as they are
 // read, a decoder's delay ahead of their frames), without `live` as fast as the links take them
 // (use `block` links to lose none). `loop` starts again at the end with the timeline going on;
-// otherwise the stream ends at the end of the file. Video is zero-copy when the decoder's pixel format is one of
-// StreamLib's, unless `format` asks for another; audio is float at `sample_rate`/`channels` (0: the file's). A file
+// otherwise the stream ends at the end of the file. Video is zero-copy, in the decoder's pixel format, when that is
+// one of StreamLib's (8- and 10-bit 4:2:0, 4:2:2 and 4:4:4 YUV, NV12, P010, YUYV, RGB, grey), unless `format` asks
+// for another; any other format is converted to the nearest StreamLib has, named once in a warning
+// ("yuv420p12le -> yuv420p10") and counted in the `pixel_format_conversions` metric (the name in
+// `pixel_format_conversion`); audio is float at `sample_rate`/`channels` (0: the file's). A file
 // that cannot be opened is an error at setup naming the processor and the file; so is, at the first call, a graph whose
 // connected outputs the file has no stream for (only `video` connected, from a WAV). One connected output without a
 // stream, while another plays, just ends.
@@ -121,8 +124,11 @@ class FileSource : public Processor<FileSourceConfig> {
   std::atomic<std::uint64_t> video_packets_{0};
   std::atomic<std::uint64_t> audio_packets_{0};
   std::atomic<std::uint64_t> decoded_packets_{0};
-  std::atomic<std::int64_t> position_ns_{0};  // the latest timestamp sent
-  std::atomic<std::int64_t> duration_ns_{0};  // the file's, 0: unknown or looping
+  std::atomic<std::uint64_t> pixel_format_conversions_{0};
+  std::string conversion_;                     // the reader's pixel_format_conversion(), once named
+  std::atomic<bool> conversion_named_{false};  // conversion_ is set (and warned about)
+  std::atomic<std::int64_t> position_ns_{0};   // the latest timestamp sent
+  std::atomic<std::int64_t> duration_ns_{0};   // the file's, 0: unknown or looping
 };
 
 }  // namespace streamlib

@@ -112,6 +112,8 @@ Result<void> FileWriterCore::take_inputs() {
     auto r = video_.video_encoder->encode(*frame, scratch_);
     if (!r) return make_error(named(r.error().with_context(config().path)));
     if (!video_.params) video_.params = video_.video_encoder->parameters();
+    conversions_.update(*video_.video_encoder, config().path,
+                        [&](std::string m) { context().warn(std::move(m), ports_.video->link_id()); });
     queue(video_, scratch_);
   }
   while (auto frame = ports_.audio->read()) {
@@ -337,6 +339,7 @@ nlohmann::json FileWriterCore::metrics() const {
                       {"time_s", static_cast<double>(media_ns) / 1e9},
                       {"timestamp_discontinuities", discontinuities_.load(std::memory_order_relaxed)}};
   if (wall_ns > 0) m["speed"] = static_cast<double>(media_ns) / static_cast<double>(wall_ns);
+  conversions_.add_to(m);
   return m;
 }
 

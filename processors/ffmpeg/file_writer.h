@@ -8,7 +8,10 @@
 // Inputs: `video` / `audio` take raw frames and encode them with `video_codec` / `audio_codec`
 // (the same encoder code as VideoEncoder/AudioEncoder; "" picks H.264 + AAC, or VP9 + Opus for
 // WebM) and `preset`/`tune`/`crf`/`bitrate`/`keyframe_interval`; `video_packets` /
-// `audio_packets` take encoded packets as they are. Use one input of each kind.
+// `audio_packets` take encoded packets as they are. Use one input of each kind. Raw video keeps its
+// pixel format where the codec takes it (10-bit, 4:2:2, 4:4:4), as VideoEncoder does; frames
+// converted for the codec are counted in `pixel_format_conversions` and each conversion is named
+// once in a warning.
 //
 // Timing: every input is taken as it comes and the muxer interleaves the packets by time (it
 // holds the early ones of one stream until the others catch up), so no producer ever waits on
@@ -68,6 +71,7 @@
 #include <string>
 #include <vector>
 
+#include "ffmpeg/format_conversions.h"
 #include "ffmpeg_common/encoder.h"
 #include "ffmpeg_common/muxer.h"
 #include "streamlib/config_values.h"
@@ -224,6 +228,7 @@ class FileWriterCore : public Processor<FileWriterConfig> {
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> discontinuities_{0};
+  FormatConversions conversions_;          // of the video encoder
   std::atomic<std::uint64_t> bytes_{0};    // of the packets written
   std::atomic<std::int64_t> media_ns_{0};  // the media time written
   std::atomic<std::int64_t> wall_ns_{0};   // from setup to the last write

@@ -147,6 +147,17 @@ PlaneRow plane_row(PixelFormat f, int plane, int width) {
       return plane == 0 ? PlaneRow{w, 1} : PlaneRow{2 * half, 2};
     case PixelFormat::kYuyv:
       return {4 * half, 4};
+    case PixelFormat::kI422:
+      return plane == 0 ? PlaneRow{w, 1} : PlaneRow{half, 1};
+    case PixelFormat::kI444:
+      return {w, 1};
+    case PixelFormat::kP010:
+      return plane == 0 ? PlaneRow{2 * w, 2} : PlaneRow{4 * half, 4};
+    case PixelFormat::kYuv420p10:
+    case PixelFormat::kYuv422p10:
+      return plane == 0 ? PlaneRow{2 * w, 2} : PlaneRow{2 * half, 2};
+    case PixelFormat::kYuv444p10:
+      return {2 * w, 2};
   }
   return {w, 1};
 }
@@ -326,9 +337,17 @@ std::optional<std::uint64_t> read_frame_counter(const VideoFrame& frame) {
       case PixelFormat::kI420:
       case PixelFormat::kNv12:
       case PixelFormat::kGray8:
+      case PixelFormat::kI422:
+      case PixelFormat::kI444:
         return p[row + ux];
       case PixelFormat::kYuyv:
         return p[row + ux * 2];
+      case PixelFormat::kP010:  // the high byte of a little-endian word holds the top 8 bits
+        return p[row + ux * 2 + 1];
+      case PixelFormat::kYuv420p10:
+      case PixelFormat::kYuv422p10:
+      case PixelFormat::kYuv444p10:
+        return (p[row + ux * 2] | p[row + ux * 2 + 1] << 8) >> 2;
     }
     return std::nullopt;
   };

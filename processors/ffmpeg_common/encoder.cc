@@ -62,8 +62,14 @@ std::string private_options(const AVCodec* codec) {
   return out.empty() ? "none" : out;
 }
 
-// The encoder's input format: the asked one (if the codec takes it) or the codec's first.
-Result<AVPixelFormat> encoder_pixel_format(const AVCodec* codec, const std::string& asked) {
+// The encoder's input format: the asked one (if the codec takes it); else `source` (the first
+// frame's) when the codec takes it, else the codec's format nearest to it as FFmpeg's CLI picks
+// (avcodec_find_best_pix_fmt_of_list: depth and chroma kept where the codec can). Sources that
+// are no YUV media format (RGB, grey: pictures drawn or rendered; YUYV: a camera's transport),
+// and no source, take the codec's first (yuv420p), which every player reads; FFmpeg's CLI would
+// make RGB 4:4:4 and YUYV 4:2:2.
+Result<AVPixelFormat> encoder_pixel_format(const AVCodec* codec, const std::string& asked,
+                                           AVPixelFormat source = AV_PIX_FMT_NONE) {
   AVPixelFormat pix_fmt = AV_PIX_FMT_NONE;
   if (!asked.empty()) {
     pix_fmt = av_get_pix_fmt(asked.c_str());
@@ -72,6 +78,11 @@ Result<AVPixelFormat> encoder_pixel_format(const AVCodec* codec, const std::stri
     }
   }
   if (codec->pix_fmts != nullptr) {
+    if (pix_fmt == AV_PIX_FMT_NONE && detail::is_yuv(source) && source != AV_PIX_FMT_YUYV422) {
+      const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(source);
+      const int alpha = desc != nullptr && (desc->flags & AV_PIX_FMT_FLAG_ALPHA) != 0 ? 1 : 0;
+      pix_fmt = avcodec_find_best_pix_fmt_of_list(codec->pix_fmts, source, alpha, nullptr);
+    }
     if (pix_fmt == AV_PIX_FMT_NONE) pix_fmt = codec->pix_fmts[0];
     bool supported = false;
     std::string names;
@@ -84,7 +95,33 @@ Result<AVPixelFormat> encoder_pixel_format(const AVCodec* codec, const std::stri
                         codec->name, asked, names);
     }
   }
-  return pix_fmt == AV_PIX_FMT_NONE ? AV_PIX_FMT_YUV420P : pix_fmt;
+  if (pix_fmt == AV_PIX_FMT_NONE) pix_fmt = detail::is_yuv(source) ? source : AV_PIX_FMT_YUV420P;
+  return pix_fmt;
+}
+
+// True if `format` halves chroma across a dimension that is odd (641 wide in 4:2:0 or 4:2:2,
+// 361 high in 4:2:0): libx264 and others refuse such a picture.
+bool chroma_misfits(AVPixelFormat format, int width, int height) {
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(format);
+  if (desc == nullptr) return false;
+  return (desc->log2_chroma_w > 0 && width % 2 != 0) || (desc->log2_chroma_h > 0 && height % 2 != 0);
+}
+
+// For an odd size the chosen format cannot take: the codec's format nearest to `chosen` that
+// does not halve chroma across the odd dimension (yuv420p -> yuv444p for libx264 at 641x361),
+// or none.
+AVPixelFormat format_for_odd_size(const AVCodec* codec, AVPixelFormat chosen, int width, int height) {
+  if (codec->pix_fmts == nullptr) return AV_PIX_FMT_NONE;
+  std::vector<AVPixelFormat> fitting;
+  for (const AVPixelFormat* p = codec->pix_fmts; *p != AV_PIX_FMT_NONE; ++p) {
+    const bool jpeg = pixel_format_name(*p).rfind("yuvj", 0) == 0;  // deprecated aliases of full range
+    if (!jpeg && !chroma_misfits(*p, width, height) && detail::is_yuv(*p) == detail::is_yuv(chosen)) {
+      fitting.push_back(*p);
+    }
+  }
+  if (fitting.empty()) return AV_PIX_FMT_NONE;
+  fitting.push_back(AV_PIX_FMT_NONE);
+  return avcodec_find_best_pix_fmt_of_list(fitting.data(), chosen, 0, nullptr);
 }
 
 bool has_private_option(const AVCodec* codec, const char* name) {
@@ -202,6 +239,7 @@ namespace {
 struct Picture {
   int width = 0;
   int height = 0;
+  AVPixelFormat format = AV_PIX_FMT_NONE;  // the encoder's input
   AVColorRange range = AVCOL_RANGE_UNSPECIFIED;
   AVColorSpace matrix = AVCOL_SPC_UNSPECIFIED;
   AVColorPrimaries primaries = AVCOL_PRI_UNSPECIFIED;
@@ -231,13 +269,33 @@ struct VideoEncoder::Impl {
   std::uint64_t packet_number = 0;
   std::deque<std::pair<std::int64_t, std::int64_t>> durations;  // pts -> duration (time base units)
   Picture picture;                                              // what ctx was opened for
+  std::string conversion;                                       // see pixel_format_conversion()
+  std::uint64_t conversions = 0;                                // frames converted to another pixel format or size
+  AVPixelFormat conversion_from = AV_PIX_FMT_NONE;
+  int conversion_width = 0;
+  int conversion_height = 0;
 
   std::string name() const { return fmt::format("codec '{}'", codec->name); }
 
   Result<Picture> picture_of(const VideoFrame& first) const {
     Picture pic{.width = options.width > 0 ? options.width : first.width(),
                 .height = options.height > 0 ? options.height : first.height()};
-    STREAMLIB_ASSIGN_OR_RETURN(const AVPixelFormat pix_fmt, encoder_pixel_format(codec, options.pixel_format));
+    STREAMLIB_ASSIGN_OR_RETURN(AVPixelFormat pix_fmt,
+                               encoder_pixel_format(codec, options.pixel_format, to_av_pixel_format(first.format())));
+    if (chroma_misfits(pix_fmt, pic.width, pic.height)) {
+      // An odd size in a format that halves chroma (libx264 would refuse it): keep the size in a
+      // format that does not halve it there, as the codec has; else (or with an asked
+      // pixel_format) round the size up to even. prepare() converts, and names the conversion.
+      const AVPixelFormat fitting =
+          options.pixel_format.empty() ? format_for_odd_size(codec, pix_fmt, pic.width, pic.height) : AV_PIX_FMT_NONE;
+      if (fitting != AV_PIX_FMT_NONE) {
+        pix_fmt = fitting;
+      } else {
+        pic.width += pic.width % 2;
+        pic.height += pic.height % 2;
+      }
+    }
+    pic.format = pix_fmt;
     if (detail::is_yuv(pix_fmt)) {
       const bool first_yuv = detail::is_yuv(to_av_pixel_format(first.format()));
       const ColorRange range =
@@ -258,7 +316,7 @@ struct VideoEncoder::Impl {
 
   // An open codec context for `o` and `pic`.
   Result<CodecContextPtr> make_context(const VideoEncoderOptions& o, const Picture& pic) const {
-    STREAMLIB_ASSIGN_OR_RETURN(const AVPixelFormat pix_fmt, encoder_pixel_format(codec, o.pixel_format));
+    const AVPixelFormat pix_fmt = pic.format;
     CodecContextPtr c(avcodec_alloc_context3(codec));
     if (!c) return make_error(ErrorCode::kInternal, "out of memory");
     c->width = pic.width;
@@ -358,6 +416,18 @@ struct VideoEncoder::Impl {
       f->color_range = ctx->color_range;
       f->colorspace = ctx->colorspace;
       return f;
+    }
+    // Named and counted: another format, or a size the caller did not ask for (rounded to even).
+    const bool asked_size = options.width > 0 || options.height > 0;
+    if (src_fmt != ctx->pix_fmt || !asked_size) {
+      if (src_fmt != conversion_from || frame.width() != conversion_width || frame.height() != conversion_height) {
+        conversion_from = src_fmt;
+        conversion_width = frame.width();
+        conversion_height = frame.height();
+        conversion = fmt::format("{} {}x{} -> {} {}x{}", pixel_format_name(src_fmt), frame.width(), frame.height(),
+                                 pixel_format_name(ctx->pix_fmt), ctx->width, ctx->height);
+      }
+      ++conversions;
     }
     if (!converted) {
       converted.reset(av_frame_alloc());
@@ -551,6 +621,8 @@ std::uint64_t VideoEncoder::timestamp_discontinuities() const { return impl_->di
 std::shared_ptr<const CodecParameters> VideoEncoder::parameters() const { return impl_->params; }
 std::string VideoEncoder::encoder_name() const { return impl_->codec->name; }
 const VideoEncoderOptions& VideoEncoder::options() const { return impl_->options; }
+std::uint64_t VideoEncoder::pixel_format_conversions() const { return impl_->conversions; }
+const std::string& VideoEncoder::pixel_format_conversion() const { return impl_->conversion; }
 
 // --- Audio ----------------------------------------------------------------------------------------
 

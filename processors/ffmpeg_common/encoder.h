@@ -14,9 +14,18 @@
 // (codec, geometry or sample format, extradata) with FFmpeg's own AVCodecParameters in
 // `native`, so this layer's Muxer copies the stream exactly.
 //
-// Video: frames of any StreamLib pixel format and any size are converted (swscale, stretch)
-// to the encoder's format and size when they differ; an I420 frame of the right size goes in
-// without a copy. The encoder opens at the first frame when the size is not given. Packet
+// Video: the encoder's pixel format is `pixel_format` if given; else the first frame's when the
+// codec takes it (libx264: yuv420p10le -> High 10, yuv422p/yuv444p (+10-bit) -> High 4:2:2 /
+// 4:4:4; libvpx-vp9: 10-bit -> profile 2, 4:4:4 -> profile 1/3), else the codec's format nearest
+// to it as FFmpeg's CLI picks (avcodec_find_best_pix_fmt_of_list: depth and chroma kept where the
+// codec can). RGB, grey and YUYV frames (drawn pictures, a camera's transport) take the codec's
+// first format (yuv420p), which every player reads. At an odd size in a format that halves chroma there (641x361
+// yuv420p, which libx264 refuses) it takes the codec's nearest format that does not (yuv444p), or, if there is none or
+// `pixel_format` was asked, rounds the size up to even (642x362). Frames of another format or size
+// are converted (swscale, stretch) to the encoder's, counted (pixel_format_conversions()) and
+// named (pixel_format_conversion()); a frame of the encoder's format and size goes in without a
+// copy. The encoder opens at the first frame when the size is not given (given, it opens at
+// create() as for I420 frames). Packet
 // times are the frames' timestamps (ns, any clock), carried through the encoder's time base
 // (1/90000 s); the duration of a packet is its frame's (or the nominal frame period).
 //
@@ -125,6 +134,11 @@ class VideoEncoder {
   std::shared_ptr<const CodecParameters> parameters() const;
   std::string encoder_name() const;  // "libx264"
   const VideoEncoderOptions& options() const;
+  // Frames converted to the encoder's pixel format (or to a size not asked in the options, see
+  // the odd sizes above), and the latest such conversion as "yuv420p 641x361 -> yuv444p 641x361"
+  // ("" if none).
+  std::uint64_t pixel_format_conversions() const;
+  const std::string& pixel_format_conversion() const;
 
  private:
   struct Impl;

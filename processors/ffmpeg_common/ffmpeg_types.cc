@@ -98,6 +98,18 @@ AVPixelFormat to_av_pixel_format(PixelFormat format) {
       return AV_PIX_FMT_RGB24;
     case PixelFormat::kGray8:
       return AV_PIX_FMT_GRAY8;
+    case PixelFormat::kI422:
+      return AV_PIX_FMT_YUV422P;
+    case PixelFormat::kI444:
+      return AV_PIX_FMT_YUV444P;
+    case PixelFormat::kP010:
+      return AV_PIX_FMT_P010LE;
+    case PixelFormat::kYuv420p10:
+      return AV_PIX_FMT_YUV420P10LE;
+    case PixelFormat::kYuv422p10:
+      return AV_PIX_FMT_YUV422P10LE;
+    case PixelFormat::kYuv444p10:
+      return AV_PIX_FMT_YUV444P10LE;
   }
   return AV_PIX_FMT_NONE;
 }
@@ -122,6 +134,24 @@ std::optional<PixelFormat> from_av_pixel_format(AVPixelFormat format, ColorRange
       return PixelFormat::kRgb24;
     case AV_PIX_FMT_GRAY8:
       return PixelFormat::kGray8;
+    case AV_PIX_FMT_YUVJ422P:
+      if (implied_range != nullptr) *implied_range = ColorRange::kFull;
+      return PixelFormat::kI422;
+    case AV_PIX_FMT_YUV422P:
+      return PixelFormat::kI422;
+    case AV_PIX_FMT_YUVJ444P:
+      if (implied_range != nullptr) *implied_range = ColorRange::kFull;
+      return PixelFormat::kI444;
+    case AV_PIX_FMT_YUV444P:
+      return PixelFormat::kI444;
+    case AV_PIX_FMT_P010LE:
+      return PixelFormat::kP010;
+    case AV_PIX_FMT_YUV420P10LE:
+      return PixelFormat::kYuv420p10;
+    case AV_PIX_FMT_YUV422P10LE:
+      return PixelFormat::kYuv422p10;
+    case AV_PIX_FMT_YUV444P10LE:
+      return PixelFormat::kYuv444p10;
     default:
       return std::nullopt;
   }
@@ -178,6 +208,19 @@ ColorMatrix from_av_color_space(AVColorSpace space) {
     default:
       return ColorMatrix::kUnknown;
   }
+}
+
+AVPixelFormat nearest_pixel_format(AVPixelFormat format) {
+  static constexpr AVPixelFormat kKept[] = {
+      AV_PIX_FMT_YUV420P,     AV_PIX_FMT_YUV422P,     AV_PIX_FMT_YUV444P,     AV_PIX_FMT_NV12,   AV_PIX_FMT_YUYV422,
+      AV_PIX_FMT_YUV420P10LE, AV_PIX_FMT_YUV422P10LE, AV_PIX_FMT_YUV444P10LE, AV_PIX_FMT_P010LE, AV_PIX_FMT_RGBA,
+      AV_PIX_FMT_BGRA,        AV_PIX_FMT_RGB24,       AV_PIX_FMT_GRAY8,       AV_PIX_FMT_NONE};
+  if (from_av_pixel_format(format)) return format;
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(format);
+  if (desc == nullptr) return AV_PIX_FMT_YUV420P;
+  const bool alpha = (desc->flags & AV_PIX_FMT_FLAG_ALPHA) != 0;
+  const AVPixelFormat best = avcodec_find_best_pix_fmt_of_list(kKept, format, alpha ? 1 : 0, nullptr);
+  return best != AV_PIX_FMT_NONE ? best : AV_PIX_FMT_YUV420P;
 }
 
 std::string pixel_format_name(AVPixelFormat format) {

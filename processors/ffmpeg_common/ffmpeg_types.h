@@ -125,8 +125,12 @@ int side_data_from_metadata(const FrameMetadata& metadata, AVPacket* packet);
 
 AVPixelFormat to_av_pixel_format(PixelFormat format);
 // StreamLib's format for an FFmpeg one, if there is one. The JPEG ("yuvj") variants map to
-// I420 with `*implied_range` set to full.
+// I420/I422/I444 with `*implied_range` set to full.
 std::optional<PixelFormat> from_av_pixel_format(AVPixelFormat format, ColorRange* implied_range = nullptr);
+// The format of StreamLib's that keeps most of `format` (depth, chroma, alpha), as FFmpeg's
+// avcodec_find_best_pix_fmt_of_list picks it: `format` itself when StreamLib has it
+// (yuv420p12le -> yuv420p10le, yuv440p -> yuv444p, gbrp -> rgb24, ...).
+AVPixelFormat nearest_pixel_format(AVPixelFormat format);
 
 AVColorRange to_av_color_range(ColorRange range);
 ColorRange from_av_color_range(AVColorRange range);

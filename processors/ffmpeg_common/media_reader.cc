@@ -149,6 +149,8 @@ struct MediaReader::Impl {
   AudioFramePool audio_pool;
   detail::SwsConverter sws;
   MediaReaderStats stats;
+  std::string conversion;                           // see pixel_format_conversion()
+  AVPixelFormat conversion_from = AV_PIX_FMT_NONE;  // the decoder's format it names
 
   // Audio conversion.
   SwrPtr swr;
@@ -315,7 +317,15 @@ struct MediaReader::Impl {
     ColorRange implied = ColorRange::kUnknown;
     const auto format = static_cast<AVPixelFormat>(f->format);
     const std::optional<PixelFormat> mapped = from_av_pixel_format(format, &implied);
-    const PixelFormat want = options.video_format.value_or(mapped.value_or(PixelFormat::kI420));
+    PixelFormat want = options.video_format.value_or(mapped.value_or(PixelFormat::kI420));
+    if (!mapped && !options.video_format) {  // not one of StreamLib's: the nearest that is
+      want = from_av_pixel_format(nearest_pixel_format(format)).value_or(PixelFormat::kI420);
+      if (format != conversion_from) {
+        conversion_from = format;
+        conversion = fmt::format("{} -> {}", pixel_format_name(format), enum_name(want));
+      }
+      ++stats.pixel_format_conversions;
+    }
     ColorRange range = implied != ColorRange::kUnknown ? implied : from_av_color_range(f->color_range);
     ColorMatrix matrix = from_av_color_space(f->colorspace);
 
@@ -832,6 +842,7 @@ Result<void> MediaReader::seek(std::int64_t position_ns) {
 
 Result<void> MediaReader::rewind() { return impl_->rewind(); }
 MediaReaderStats MediaReader::stats() const { return impl_->stats; }
+const std::string& MediaReader::pixel_format_conversion() const { return impl_->conversion; }
 VideoFramePool& MediaReader::video_pool() { return impl_->video_pool; }
 AudioFramePool& MediaReader::audio_pool() { return impl_->audio_pool; }
 

@@ -21,12 +21,16 @@
 // (`video` / `audio`): a reader of packets alone decodes nothing (stats().decoded_packets).
 // Packets come in file (decode) order; their pts/dts are on the same timeline as the frames.
 //
-// Video: a decoded picture whose pixel format is one of StreamLib's (yuv420p, yuvj420p, nv12,
-// yuyv422, rgba, bgra, rgb24, gray) is handed out without a copy: the VideoFrame's planes are
-// the decoder's buffer, kept alive until the last reader lets go. Other formats (yuv444p,
-// 10-bit, ...) are converted with swscale into a pooled frame of `video_format` (I420 when
-// unset). Setting `video_format` asks for that format always (converted only when the decoder's
-// differs). Colour range and matrix and the keyframe flag come from the decoder.
+// Video: a decoded picture whose pixel format is one of StreamLib's (yuv420p, yuv422p, yuv444p
+// and their yuvj variants, nv12, p010le, yuv420p10le, yuv422p10le, yuv444p10le, yuyv422, rgba,
+// bgra, rgb24, gray) is handed out as it is, without a copy: the VideoFrame's planes are the
+// decoder's buffer, kept alive until the last reader lets go. Other formats (yuv420p12le,
+// yuv440p, gbrp, ...) are converted with swscale into a pooled frame of the nearest format
+// StreamLib has (nearest_pixel_format(): keeping depth and chroma where it can, as FFmpeg's
+// avcodec_find_best_pix_fmt_of_list picks), named by pixel_format_conversion() and counted in
+// stats().pixel_format_conversions. Setting `video_format` asks for that format always
+// (converted only when the decoder's differs). Colour range and matrix and the keyframe flag
+// come from the decoder.
 //
 // Audio: converted to interleaved float at `sample_rate` and `channels` (0: the file's; at most
 // 8 channels, more are downmixed to stereo).
@@ -159,9 +163,11 @@ struct MediaReaderStats {
   std::uint64_t video_frames = 0;      // delivered
   std::uint64_t audio_frames = 0;      // delivered (blocks)
   std::uint64_t converted_frames = 0;  // video frames that needed swscale (the rest were zero-copy)
-  std::uint64_t decode_errors = 0;     // packets the decoders rejected (skipped)
-  std::uint64_t decoded_packets = 0;   // packets sent to a decoder
-  std::uint64_t video_packets = 0;     // packets delivered (video_packets / audio_packets)
+  // Of those, frames whose decoded format StreamLib has no match for (not asked by video_format).
+  std::uint64_t pixel_format_conversions = 0;
+  std::uint64_t decode_errors = 0;    // packets the decoders rejected (skipped)
+  std::uint64_t decoded_packets = 0;  // packets sent to a decoder
+  std::uint64_t video_packets = 0;    // packets delivered (video_packets / audio_packets)
   std::uint64_t audio_packets = 0;
   int loops = 0;  // times the reader went back to the start
 };
@@ -186,6 +192,9 @@ class MediaReader {
   Result<void> rewind();
 
   MediaReaderStats stats() const;
+  // The conversion of a decoded format StreamLib has no match for, as "yuv420p12le -> yuv420p10"
+  // (FFmpeg's name -> StreamLib's), once one happened; else "".
+  const std::string& pixel_format_conversion() const;
   VideoFramePool& video_pool();
   AudioFramePool& audio_pool();
 

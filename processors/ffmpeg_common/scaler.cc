@@ -14,15 +14,9 @@ constexpr int kMaxDimension = 16384;
 
 // How far the chroma of `format` is subsampled (log2, horizontally and vertically).
 std::pair<int, int> chroma_shift(PixelFormat format) {
-  switch (format) {
-    case PixelFormat::kI420:
-    case PixelFormat::kNv12:
-      return {1, 1};
-    case PixelFormat::kYuyv:
-      return {1, 0};
-    default:
-      return {0, 0};
-  }
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(to_av_pixel_format(format));
+  if (desc == nullptr) return {0, 0};
+  return {desc->log2_chroma_w, desc->log2_chroma_h};
 }
 
 int round_down(int v, int shift) { return v & ~((1 << shift) - 1); }

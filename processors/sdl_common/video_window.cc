@@ -68,11 +68,59 @@ Uint32 sdl_format(PixelFormat f) {
       return SDL_PIXELFORMAT_RGB24;
     case PixelFormat::kGray8:
       return 0;
+    case PixelFormat::kI422:
+    case PixelFormat::kI444:
+    case PixelFormat::kP010:
+    case PixelFormat::kYuv420p10:
+    case PixelFormat::kYuv422p10:
+    case PixelFormat::kYuv444p10:
+      return SDL_PIXELFORMAT_IYUV;  // brought to I420 first (to_i420)
   }
   return 0;
 }
 
-bool is_yuv(PixelFormat f) { return f == PixelFormat::kI420 || f == PixelFormat::kNv12 || f == PixelFormat::kYuyv; }
+bool is_yuv(PixelFormat f) { return f != PixelFormat::kRgba && f != PixelFormat::kBgra && f != PixelFormat::kRgb24; }
+
+// 4:2:2, 4:4:4 and 10-bit frames as 8-bit I420 in `out` (Y, U, V planes of strides w, cw, cw):
+// chroma sampled at the I420 grid, 10-bit samples cut to their top 8 bits.
+void to_i420(const VideoFrame& f, std::vector<std::uint8_t>& out) {
+  const int w = f.width();
+  const int h = f.height();
+  const int cw = (w + 1) / 2;
+  const int ch = (h + 1) / 2;
+  out.resize(static_cast<std::size_t>(w) * h + 2 * static_cast<std::size_t>(cw) * ch);
+  const PixelFormat fmt = f.format();
+  const bool p010 = fmt == PixelFormat::kP010;
+  const bool wide = bit_depth(fmt) > 8;
+  const int sx = fmt == PixelFormat::kI444 || fmt == PixelFormat::kYuv444p10 ? 1 : 0;  // chroma x = cx << sx
+  const int sy = fmt == PixelFormat::kP010 || fmt == PixelFormat::kYuv420p10 ? 0 : 1;  // chroma y = cy << sy
+  auto sample = [&](int plane, int x, int y) -> std::uint8_t {
+    const std::uint8_t* row = f.plane(plane).data() + static_cast<std::size_t>(y) * f.stride(plane);
+    if (!wide) return row[x];
+    const int v = row[2 * x] | row[2 * x + 1] << 8;
+    return static_cast<std::uint8_t>(p010 ? v >> 8 : std::min(v >> 2, 255));
+  };
+  std::uint8_t* y_out = out.data();
+  std::uint8_t* u_out = y_out + static_cast<std::size_t>(w) * h;
+  std::uint8_t* v_out = u_out + static_cast<std::size_t>(cw) * ch;
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) y_out[static_cast<std::size_t>(y) * w + x] = sample(0, x, y);
+  }
+  for (int cy = 0; cy < ch; ++cy) {
+    for (int cx = 0; cx < cw; ++cx) {
+      const std::size_t i = static_cast<std::size_t>(cy) * cw + cx;
+      const int y = std::min(cy << sy, h - 1);
+      if (p010) {
+        u_out[i] = sample(1, 2 * cx, y);
+        v_out[i] = sample(1, 2 * cx + 1, y);
+      } else {
+        const int x = std::min(cx << sx, w - 1);
+        u_out[i] = sample(1, x, y);
+        v_out[i] = sample(2, x, y);
+      }
+    }
+  }
+}
 
 SDL_YUV_CONVERSION_MODE yuv_mode(const VideoFrame& frame) {
   if (frame.color_range() == ColorRange::kFull) return SDL_YUV_CONVERSION_JPEG;
@@ -213,6 +261,20 @@ Result<void> VideoWindow::upload(const VideoFrame& frame) {
       rc = SDL_UpdateNVTexture(texture_, nullptr, frame.plane(0).data(), frame.stride(0), frame.plane(1).data(),
                                frame.stride(1));
       break;
+    case PixelFormat::kI422:
+    case PixelFormat::kI444:
+    case PixelFormat::kP010:
+    case PixelFormat::kYuv420p10:
+    case PixelFormat::kYuv422p10:
+    case PixelFormat::kYuv444p10: {
+      to_i420(frame, i420_);
+      const int w = frame.width();
+      const int cw = (w + 1) / 2;
+      const std::uint8_t* u = i420_.data() + static_cast<std::size_t>(w) * frame.height();
+      const std::uint8_t* v = u + static_cast<std::size_t>(cw) * ((frame.height() + 1) / 2);
+      rc = SDL_UpdateYUVTexture(texture_, nullptr, i420_.data(), w, u, cw, v, cw);
+      break;
+    }
     default:
       rc = SDL_UpdateTexture(texture_, nullptr, frame.plane(0).data(), frame.stride(0));
       break;

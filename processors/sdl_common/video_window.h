@@ -8,8 +8,10 @@
 //
 // Frames are uploaded without conversion on our side: RGBA and BGRA as 32-bit textures
 // (SDL_UpdateTexture), I420 as an IYUV texture (SDL_UpdateYUVTexture), NV12 as an NV12 texture
-// (SDL_UpdateNVTexture), YUYV as YUY2 and RGB24 as RGB24 (SDL_UpdateTexture). The texture is
-// remade only when the frame's size, format or YUV colour mode changes. GRAY8 is refused
+// (SDL_UpdateNVTexture), YUYV as YUY2 and RGB24 as RGB24 (SDL_UpdateTexture). SDL 2 has no
+// texture for 4:2:2, 4:4:4 or 10-bit YUV: I422, I444, P010 and YUV4xxP10 frames are brought to
+// 8-bit 4:2:0 (chroma sampled, the top 8 bits kept) into the window's own buffer and uploaded
+// as IYUV. The texture is remade only when the frame's size, format or YUV colour mode changes. GRAY8 is refused
 // (kUnsupported: SDL has no 8-bit grey texture). The YUV colour mode follows the frame's range
 // and matrix (full range: JPEG; limited BT.709: BT709; limited BT.601: BT601; else SDL's
 // automatic choice by resolution).
@@ -31,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <vector>
 
 #include "sdl_common/scaling.h"
 #include "streamlib/frames/video_frame.h"
@@ -126,7 +129,8 @@ class VideoWindow {
   // The texture's key: remade when any of these changes.
   int tex_width_ = 0;
   int tex_height_ = 0;
-  int tex_format_ = -1;  // PixelFormat as int, -1: none
+  int tex_format_ = -1;             // PixelFormat as int, -1: none
+  std::vector<std::uint8_t> i420_;  // frames SDL has no texture for, brought to I420
   int tex_yuv_mode_ = -1;
   VideoFrame last_frame_;
   bool close_requested_ = false;

@@ -24,15 +24,34 @@ int plane_count(PixelFormat format) {
     case PixelFormat::kGray8:
       return 1;
     case PixelFormat::kI420:
+    case PixelFormat::kI422:
+    case PixelFormat::kI444:
+    case PixelFormat::kYuv420p10:
+    case PixelFormat::kYuv422p10:
+    case PixelFormat::kYuv444p10:
       return 3;
     case PixelFormat::kNv12:
+    case PixelFormat::kP010:
       return 2;
   }
   return 1;
 }
 
+int bit_depth(PixelFormat format) {
+  switch (format) {
+    case PixelFormat::kP010:
+    case PixelFormat::kYuv420p10:
+    case PixelFormat::kYuv422p10:
+    case PixelFormat::kYuv444p10:
+      return 10;
+    default:
+      return 8;
+  }
+}
+
 std::size_t plane_size(PixelFormat format, int plane, int height, int stride) {
-  const bool chroma = plane > 0 && (format == PixelFormat::kI420 || format == PixelFormat::kNv12);
+  const bool chroma = plane > 0 && (format == PixelFormat::kI420 || format == PixelFormat::kNv12 ||
+                                    format == PixelFormat::kP010 || format == PixelFormat::kYuv420p10);
   const int rows = chroma ? (height + 1) / 2 : height;
   return static_cast<std::size_t>(stride) * static_cast<std::size_t>(rows);
 }
@@ -55,6 +74,17 @@ int row_bytes(PixelFormat f, int p, int w) {
       return p == 0 ? w : cw;
     case PixelFormat::kNv12:
       return p == 0 ? w : cw * 2;
+    case PixelFormat::kI422:
+      return p == 0 ? w : cw;
+    case PixelFormat::kI444:
+      return w;
+    case PixelFormat::kP010:
+      return p == 0 ? w * 2 : cw * 4;  // 16-bit samples; U and V interleaved
+    case PixelFormat::kYuv420p10:
+    case PixelFormat::kYuv422p10:
+      return p == 0 ? w * 2 : cw * 2;
+    case PixelFormat::kYuv444p10:
+      return w * 2;
   }
   return w * 4;
 }

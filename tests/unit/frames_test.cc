@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstring>
 #include <new>
+#include <stdexcept>
 #include <thread>
 #include <vector>
 
@@ -168,6 +169,62 @@ TEST(FrameModelTest, YuyvIsOnePackedPlaneOfTwoBytesAPixel) {
   WritableVideoFrame odd(5, 2, PixelFormat::kYuyv);  // a pixel pair is 4 bytes
   EXPECT_EQ(odd.stride(0), 32);
   EXPECT_EQ(enum_from_name<PixelFormat>("yuyv"), PixelFormat::kYuyv);
+}
+
+// Planes, row bytes (before the 32-byte stride rounding) and rows of each plane, for a 641x361
+// picture (odd both ways: chroma rounds up).
+struct Layout {
+  PixelFormat format;
+  const char* name;
+  int bits;
+  std::vector<std::pair<int, int>> planes;  // {row bytes, rows}
+};
+
+TEST(FrameModelTest, FourTwoTwoFourFourFourAndTenBitFormatsHaveTheirPlaneLayout) {
+  const Layout layouts[] = {
+      {PixelFormat::kI422, "i422", 8, {{641, 361}, {321, 361}, {321, 361}}},
+      {PixelFormat::kI444, "i444", 8, {{641, 361}, {641, 361}, {641, 361}}},
+      {PixelFormat::kP010, "p010", 10, {{1282, 361}, {1284, 181}}},  // Y words; interleaved U,V words
+      {PixelFormat::kYuv420p10, "yuv420p10", 10, {{1282, 361}, {642, 181}, {642, 181}}},
+      {PixelFormat::kYuv422p10, "yuv422p10", 10, {{1282, 361}, {642, 361}, {642, 361}}},
+      {PixelFormat::kYuv444p10, "yuv444p10", 10, {{1282, 361}, {1282, 361}, {1282, 361}}},
+  };
+  auto round32 = [](int v) { return (v + 31) / 32 * 32; };
+  for (const Layout& l : layouts) {
+    SCOPED_TRACE(l.name);
+    EXPECT_EQ(enum_from_name<PixelFormat>(l.name), l.format);
+    EXPECT_EQ(enum_name(l.format), l.name);
+    EXPECT_EQ(bit_depth(l.format), l.bits);
+    WritableVideoFrame f(641, 361, l.format);
+    ASSERT_EQ(f.plane_count(), static_cast<int>(l.planes.size()));
+    ASSERT_EQ(plane_count(l.format), f.plane_count());
+    for (int p = 0; p < f.plane_count(); ++p) {
+      const auto [bytes, rows] = l.planes[static_cast<std::size_t>(p)];
+      EXPECT_EQ(f.stride(p), round32(bytes)) << "plane " << p;
+      EXPECT_EQ(f.plane(p).size(), static_cast<std::size_t>(round32(bytes)) * static_cast<std::size_t>(rows))
+          << "plane " << p;
+      EXPECT_EQ(plane_size(l.format, p, 361, f.stride(p)), f.plane(p).size()) << "plane " << p;
+    }
+  }
+  // The 8-bit formats keep their depth.
+  EXPECT_EQ(bit_depth(PixelFormat::kI420), 8);
+  EXPECT_EQ(bit_depth(PixelFormat::kNv12), 8);
+}
+
+TEST(FrameModelTest, TenBitPlanesOfADecoderWrapWithoutACopyAndShortStridesAreRefused) {
+  // A decoder's yuv420p10le picture: 16-bit words, chroma halved both ways.
+  std::vector<std::uint8_t> y(128 * 8), u(64 * 4), v(64 * 4);
+  VideoFramePool pool;
+  ExternalPlanes planes{.width = 64, .height = 8, .format = PixelFormat::kYuv420p10};
+  planes.data = {y.data(), u.data(), v.data(), nullptr};
+  planes.strides = {128, 64, 64, 0};
+  const VideoFrame f = pool.wrap(planes, [] {}).freeze();
+  EXPECT_EQ(f.plane(0).data(), y.data());
+  EXPECT_EQ(f.plane(2).data(), v.data());
+  EXPECT_EQ(f.plane(1).size(), 64u * 4u);
+  // A stride of 64 bytes holds only 32 ten-bit samples: too short for 64 pixels.
+  planes.strides = {64, 64, 64, 0};
+  EXPECT_THROW((void)pool.wrap(planes, [] {}), std::invalid_argument);
 }
 
 TEST(FrameModelTest, AudioFramesCarryTheirSamplePosition) {

@@ -9,8 +9,13 @@
 //
 // Planes: RGBA/BGRA have one (4 bytes a pixel); I420 three (Y, U, V; chroma halved both
 // ways); NV12 two (Y, interleaved UV); YUYV one (packed 4:2:2, 2 bytes a pixel, as V4L2
-// cameras give it); RGB24 one (3 bytes a pixel); GRAY8 one. Strides of frames the pool lays
-// out are rounded up to 32 bytes.
+// cameras give it); RGB24 one (3 bytes a pixel); GRAY8 one. I422 and I444 are planar like I420
+// with chroma halved only across (4:2:2) or not at all (4:4:4). The 10-bit formats keep each
+// sample in a little-endian 16-bit word: YUV420P10, YUV422P10 and YUV444P10 are the planar
+// 4:2:0/4:2:2/4:4:4 layouts with the value in the low 10 bits (FFmpeg's yuv420p10le, ...);
+// P010 is NV12's layout with the value in the high 10 bits (FFmpeg's p010le, as hardware
+// decoders give it). Chroma of an odd width or height rounds up. Strides of frames the pool
+// lays out are rounded up to 32 bytes.
 //
 // Media time: timestamp_ns is the presentation time (pts) in nanoseconds on the monotonic
 // clock for live sources, or on the stream's own timeline from zero for files; duration_ns
@@ -36,10 +41,26 @@
 
 namespace streamlib {
 
-enum class PixelFormat { kRgba, kBgra, kI420, kNv12, kYuyv, kRgb24, kGray8 };
+enum class PixelFormat {
+  kRgba,
+  kBgra,
+  kI420,
+  kNv12,
+  kYuyv,
+  kRgb24,
+  kGray8,
+  kI422,
+  kI444,
+  kP010,
+  kYuv420p10,
+  kYuv422p10,
+  kYuv444p10
+};
 STREAMLIB_ENUM_NAMES(PixelFormat, {PixelFormat::kRgba, "rgba"}, {PixelFormat::kBgra, "bgra"},
                      {PixelFormat::kI420, "i420"}, {PixelFormat::kNv12, "nv12"}, {PixelFormat::kYuyv, "yuyv"},
-                     {PixelFormat::kRgb24, "rgb24"}, {PixelFormat::kGray8, "gray8"});
+                     {PixelFormat::kRgb24, "rgb24"}, {PixelFormat::kGray8, "gray8"}, {PixelFormat::kI422, "i422"},
+                     {PixelFormat::kI444, "i444"}, {PixelFormat::kP010, "p010"}, {PixelFormat::kYuv420p10, "yuv420p10"},
+                     {PixelFormat::kYuv422p10, "yuv422p10"}, {PixelFormat::kYuv444p10, "yuv444p10"});
 
 // How YUV values map to light: the range of the code values...
 enum class ColorRange { kUnknown, kLimited, kFull };
@@ -51,6 +72,8 @@ STREAMLIB_ENUM_NAMES(ColorMatrix, {ColorMatrix::kUnknown, "unknown"}, {ColorMatr
                      {ColorMatrix::kBt709, "bt709"}, {ColorMatrix::kBt2020, "bt2020"});
 
 int plane_count(PixelFormat format);
+// Bits of each sample: 8, or 10 for P010 and the YUV...P10 formats (stored in 16-bit words).
+int bit_depth(PixelFormat format);
 // Bytes of plane `plane` for a picture of `height` rows at `stride` bytes a row.
 std::size_t plane_size(PixelFormat format, int plane, int height, int stride);
 

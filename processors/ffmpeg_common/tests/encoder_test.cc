@@ -208,6 +208,88 @@ TEST(VideoEncoder, AnUnsupportedPixelFormatIsReportedAtCreate) {
   EXPECT_EQ(yuv444.parameters()->pixel_format, "yuv444p");
 }
 
+// A solid frame of `format` (ten-bit formats included), 320x240 unless said.
+VideoFrame solid(PixelFormat format, int i, int width = 320, int height = 240) {
+  VideoFrame f = testing::solid_frame(width, height, format, 40 + i, 120, 200);
+  return ::streamlib::internal::MediaTime<VideoFrame>::retimed(std::move(f), i * kFrameNs);
+}
+
+struct FormatCase {
+  const char* codec;
+  PixelFormat frames;
+  const char* encoded;  // the encoder's format (FFmpeg's name)
+  std::uint64_t conversions;
+};
+
+TEST(VideoEncoder, TheFramesFormatIsKeptWhenTheCodecTakesItElseTheNearestAsFfmpegPicks) {
+  const FormatCase cases[] = {
+      {"libx264", PixelFormat::kYuv420p10, "yuv420p10le", 0},  // High 10
+      {"libx264", PixelFormat::kI422, "yuv422p", 0},           // High 4:2:2
+      {"libx264", PixelFormat::kI444, "yuv444p", 0},           // High 4:4:4
+      {"libx264", PixelFormat::kYuv444p10, "yuv444p10le", 0},
+      {"libx264", PixelFormat::kP010, "yuv420p10le", 3},          // x264 has no p010: converted, depth kept
+      {"libvpx-vp9", PixelFormat::kYuv420p10, "yuv420p10le", 0},  // profile 2
+      {"libvpx-vp9", PixelFormat::kI444, "yuv444p", 0},           // profile 1
+      {"libvpx", PixelFormat::kYuv422p10, "yuv420p", 3},          // VP8 is 8-bit 4:2:0 only
+      {"libx264", PixelFormat::kRgba, "yuv420p", 3},              // drawn pictures: what players read
+  };
+  for (const FormatCase& c : cases) {
+    SCOPED_TRACE(fmt::format("{} {}", c.codec, enum_name(c.frames)));
+    VideoEncoder enc = make_video(
+        {.codec = c.codec, .crf = 30, .preset = std::string(c.codec) == "libx264" ? "ultrafast" : "", .speed = 8});
+    auto packets = encode_all(enc, 3, [&](int i) { return solid(c.frames, i); });
+    EXPECT_EQ(packets.size(), 3u);
+    ASSERT_TRUE(enc.parameters());
+    EXPECT_EQ(enc.parameters()->pixel_format, c.encoded);
+    EXPECT_EQ(enc.pixel_format_conversions(), c.conversions);
+    if (c.conversions > 0) {
+      EXPECT_EQ(enc.pixel_format_conversion(),
+                fmt::format("{} 320x240 -> {} 320x240", pixel_format_name(to_av_pixel_format(c.frames)), c.encoded));
+    }
+  }
+}
+
+TEST(VideoEncoder, AnOddSizeInAFormatThatHalvesChromaIsKeptWholeInsteadOfFailingInLibx264) {
+  // 641x361 4:2:0: libx264 refuses it ("width not divisible by 2"); 4:4:4 keeps every pixel.
+  VideoEncoder enc = make_video({.codec = "libx264", .preset = "ultrafast"});
+  auto packets = encode_all(enc, 3, [&](int i) { return solid(PixelFormat::kI420, i, 641, 361); });
+  EXPECT_EQ(packets.size(), 3u);
+  EXPECT_EQ(enc.parameters()->pixel_format, "yuv444p");
+  EXPECT_EQ(enc.parameters()->width, 641);
+  EXPECT_EQ(enc.parameters()->height, 361);
+  EXPECT_EQ(enc.pixel_format_conversions(), 3u);
+  EXPECT_EQ(enc.pixel_format_conversion(), "yuv420p 641x361 -> yuv444p 641x361");
+
+  // An asked 4:2:0 wins over the format: the size is rounded up to even instead.
+  VideoEncoder asked = make_video({.codec = "libx264", .pixel_format = "yuv420p", .preset = "ultrafast"});
+  packets = encode_all(asked, 3, [&](int i) { return solid(PixelFormat::kI444, i, 641, 361); });
+  EXPECT_EQ(packets.size(), 3u);
+  EXPECT_EQ(asked.parameters()->pixel_format, "yuv420p");
+  EXPECT_EQ(asked.parameters()->width, 642);
+  EXPECT_EQ(asked.parameters()->height, 362);
+  EXPECT_EQ(asked.pixel_format_conversion(), "yuv444p 641x361 -> yuv420p 642x362");
+}
+
+TEST(VideoEncoder, ALiveChangeOfATenBitEncoderKeepsItsFormat) {
+  // A preset change opens a new encoder for the same picture (format included): its headers
+  // differ, so it is refused as for 8-bit; a CRF change is taken in place.
+  VideoEncoder enc = make_video({.codec = "libx264", .crf = 30, .preset = "ultrafast"});
+  std::vector<EncodedPacket> out;
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(enc.encode(solid(PixelFormat::kYuv420p10, i), out));
+  VideoEncoderOptions next = enc.options();
+  next.crf = 20;
+  ASSERT_TRUE(enc.reconfigure(next, out));
+  next.preset = "veryslow";
+  auto refused = enc.reconfigure(next, out);
+  ASSERT_FALSE(refused);
+  EXPECT_NE(refused.error().message().find("SPS/PPS"), std::string::npos) << refused.error().message();
+  for (int i = 3; i < 6; ++i) ASSERT_TRUE(enc.encode(solid(PixelFormat::kYuv420p10, i), out));
+  ASSERT_TRUE(enc.flush(out));
+  EXPECT_EQ(out.size(), 6u);
+  EXPECT_EQ(enc.parameters()->pixel_format, "yuv420p10le");
+  EXPECT_EQ(enc.pixel_format_conversions(), 0u);
+}
+
 TEST(VideoEncoder, ExtraOptionsReachTheEncoder) {
   VideoEncoder enc =
       make_video({.codec = "libx264", .width = 64, .height = 64, .options = {{"x264-params", "keyint=5"}}});

@@ -9,8 +9,10 @@ namespace streamlib::ffmpeg {
 namespace {
 
 TEST(FormatMapping, EveryStreamlibPixelFormatMapsToFfmpegAndBack) {
-  for (PixelFormat f : {PixelFormat::kRgba, PixelFormat::kBgra, PixelFormat::kI420, PixelFormat::kNv12,
-                        PixelFormat::kYuyv, PixelFormat::kRgb24, PixelFormat::kGray8}) {
+  for (PixelFormat f :
+       {PixelFormat::kRgba, PixelFormat::kBgra, PixelFormat::kI420, PixelFormat::kNv12, PixelFormat::kYuyv,
+        PixelFormat::kRgb24, PixelFormat::kGray8, PixelFormat::kI422, PixelFormat::kI444, PixelFormat::kP010,
+        PixelFormat::kYuv420p10, PixelFormat::kYuv422p10, PixelFormat::kYuv444p10}) {
     const AVPixelFormat av = to_av_pixel_format(f);
     ASSERT_NE(av, AV_PIX_FMT_NONE) << enum_name(f);
     ColorRange implied = ColorRange::kFull;
@@ -19,18 +21,32 @@ TEST(FormatMapping, EveryStreamlibPixelFormatMapsToFfmpegAndBack) {
   }
   EXPECT_EQ(to_av_pixel_format(PixelFormat::kI420), AV_PIX_FMT_YUV420P);
   EXPECT_EQ(to_av_pixel_format(PixelFormat::kYuyv), AV_PIX_FMT_YUYV422);
+  EXPECT_EQ(to_av_pixel_format(PixelFormat::kP010), AV_PIX_FMT_P010LE);
+  EXPECT_EQ(to_av_pixel_format(PixelFormat::kYuv420p10), AV_PIX_FMT_YUV420P10LE);
+  EXPECT_EQ(to_av_pixel_format(PixelFormat::kI444), AV_PIX_FMT_YUV444P);
 }
 
 TEST(FormatMapping, JpegRangeYuvMapsToI420WithFullRange) {
   ColorRange implied = ColorRange::kUnknown;
   EXPECT_EQ(from_av_pixel_format(AV_PIX_FMT_YUVJ420P, &implied), PixelFormat::kI420);
   EXPECT_EQ(implied, ColorRange::kFull);
+  implied = ColorRange::kUnknown;
+  EXPECT_EQ(from_av_pixel_format(AV_PIX_FMT_YUVJ444P, &implied), PixelFormat::kI444);
+  EXPECT_EQ(implied, ColorRange::kFull);
 }
 
 TEST(FormatMapping, FormatsStreamlibLacksMapToNothing) {
-  EXPECT_EQ(from_av_pixel_format(AV_PIX_FMT_YUV444P), std::nullopt);
-  EXPECT_EQ(from_av_pixel_format(AV_PIX_FMT_YUV420P10LE), std::nullopt);
+  EXPECT_EQ(from_av_pixel_format(AV_PIX_FMT_YUV420P12LE), std::nullopt);
+  EXPECT_EQ(from_av_pixel_format(AV_PIX_FMT_YUV420P10BE), std::nullopt);  // big-endian words
   EXPECT_EQ(from_av_pixel_format(AV_PIX_FMT_NONE), std::nullopt);
+}
+
+TEST(FormatMapping, TheNearestKeptFormatKeepsDepthAndChromaAsFfmpegPicks) {
+  EXPECT_EQ(nearest_pixel_format(AV_PIX_FMT_YUV444P), AV_PIX_FMT_YUV444P);  // kept: itself
+  EXPECT_EQ(nearest_pixel_format(AV_PIX_FMT_YUV420P12LE), AV_PIX_FMT_YUV420P10LE);
+  EXPECT_EQ(nearest_pixel_format(AV_PIX_FMT_YUV444P12LE), AV_PIX_FMT_YUV444P10LE);
+  EXPECT_EQ(nearest_pixel_format(AV_PIX_FMT_YUV420P10BE), AV_PIX_FMT_YUV420P10LE);
+  EXPECT_EQ(nearest_pixel_format(AV_PIX_FMT_YUV440P), AV_PIX_FMT_YUV444P);  // no chroma lost
 }
 
 TEST(FormatMapping, ColourRangeAndMatrixMapBothWays) {

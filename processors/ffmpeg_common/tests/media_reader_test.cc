@@ -124,18 +124,36 @@ TEST(MediaReader, H264PicturesMatchTheFrameCounterWithinCompressionError) {
   }
 }
 
-TEST(MediaReader, PicturesInAFormatStreamlibLacksAreConvertedToI420) {
+TEST(MediaReader, FourFourFourPicturesArePassedOnAsTheyAreWithoutACopy) {
   MediaReader reader = open(media("yuv444.mkv"));
   ASSERT_TRUE(reader.info().video);
   EXPECT_EQ(reader.info().video->pixel_format, "yuv444p");
   Decoded d = read_all(reader);
   ASSERT_EQ(d.video.size(), 30u);
   for (const VideoFrame& f : d.video) {
-    EXPECT_EQ(f.format(), PixelFormat::kI420);
-    EXPECT_FALSE(f.is_external());
+    EXPECT_EQ(f.format(), PixelFormat::kI444);
+    EXPECT_TRUE(f.is_external());  // the decoder's buffer
     EXPECT_EQ(f.width(), 320);
   }
-  EXPECT_EQ(reader.stats().converted_frames, 30u);
+  EXPECT_EQ(reader.stats().converted_frames, 0u);
+  EXPECT_EQ(reader.stats().pixel_format_conversions, 0u);
+  EXPECT_EQ(reader.pixel_format_conversion(), "");
+}
+
+TEST(MediaReader, PicturesInAFormatStreamlibLacksAreConvertedToTheNearestAndNamed) {
+  const std::string path = testing::out_path("yuv420p12.mkv");
+  testing::ffmpeg("-f lavfi -i testsrc2=size=64x48:rate=30 -frames:v 5 -c:v ffv1 -pix_fmt yuv420p12le " +
+                  testing::quote(path));
+  MediaReader reader = open(path);
+  Decoded d = read_all(reader);
+  ASSERT_EQ(d.video.size(), 5u);
+  for (const VideoFrame& f : d.video) {
+    EXPECT_EQ(f.format(), PixelFormat::kYuv420p10);  // depth and chroma kept as far as StreamLib goes
+    EXPECT_FALSE(f.is_external());
+  }
+  EXPECT_EQ(reader.stats().converted_frames, 5u);
+  EXPECT_EQ(reader.stats().pixel_format_conversions, 5u);
+  EXPECT_EQ(reader.pixel_format_conversion(), "yuv420p12le -> yuv420p10");
 }
 
 TEST(MediaReader, RequestedPixelFormatIsDeliveredWithTheRightColours) {

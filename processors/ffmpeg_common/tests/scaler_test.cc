@@ -11,8 +11,10 @@ namespace {
 using testing::rgba_at;
 using testing::solid_frame;
 
-constexpr PixelFormat kAllFormats[] = {PixelFormat::kRgba, PixelFormat::kBgra,  PixelFormat::kI420, PixelFormat::kNv12,
-                                       PixelFormat::kYuyv, PixelFormat::kRgb24, PixelFormat::kGray8};
+constexpr PixelFormat kAllFormats[] = {
+    PixelFormat::kRgba,      PixelFormat::kBgra,      PixelFormat::kI420,     PixelFormat::kNv12, PixelFormat::kYuyv,
+    PixelFormat::kRgb24,     PixelFormat::kGray8,     PixelFormat::kI422,     PixelFormat::kI444, PixelFormat::kP010,
+    PixelFormat::kYuv420p10, PixelFormat::kYuv422p10, PixelFormat::kYuv444p10};
 
 Scaler make(ScalerOptions options) {
   auto s = Scaler::create(std::move(options));

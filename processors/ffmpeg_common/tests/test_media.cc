@@ -362,6 +362,48 @@ VideoFrame solid_frame(int width, int height, PixelFormat format, std::uint8_t r
       });
       w.set_color(ColorRange::kLimited, ColorMatrix::kBt601);
       break;
+    case PixelFormat::kI422:
+    case PixelFormat::kI444: {
+      const int cw2 = format == PixelFormat::kI444 ? width : cw;
+      fill_rows(0, height, [&](std::uint8_t* p) { std::fill(p, p + width, y); });
+      fill_rows(1, height, [&](std::uint8_t* p) { std::fill(p, p + cw2, u); });
+      fill_rows(2, height, [&](std::uint8_t* p) { std::fill(p, p + cw2, v); });
+      w.set_color(ColorRange::kLimited, ColorMatrix::kBt601);
+      break;
+    }
+    case PixelFormat::kP010:
+    case PixelFormat::kYuv420p10:
+    case PixelFormat::kYuv422p10:
+    case PixelFormat::kYuv444p10: {
+      // 16-bit little-endian words: 10-bit values in the low bits, or the high bits for P010.
+      const int shift = format == PixelFormat::kP010 ? 8 : 2;
+      auto put = [](std::uint8_t* p, int i, int value) {
+        p[2 * i] = static_cast<std::uint8_t>(value & 0xff);
+        p[2 * i + 1] = static_cast<std::uint8_t>(value >> 8);
+      };
+      const int cw2 = format == PixelFormat::kYuv444p10 ? width : cw;
+      const int ch2 = format == PixelFormat::kP010 || format == PixelFormat::kYuv420p10 ? ch : height;
+      fill_rows(0, height, [&](std::uint8_t* p) {
+        for (int x = 0; x < width; ++x) put(p, x, y << shift);
+      });
+      if (format == PixelFormat::kP010) {
+        fill_rows(1, ch2, [&](std::uint8_t* p) {
+          for (int x = 0; x < cw; ++x) {
+            put(p, 2 * x, u << shift);
+            put(p, 2 * x + 1, v << shift);
+          }
+        });
+      } else {
+        fill_rows(1, ch2, [&](std::uint8_t* p) {
+          for (int x = 0; x < cw2; ++x) put(p, x, u << shift);
+        });
+        fill_rows(2, ch2, [&](std::uint8_t* p) {
+          for (int x = 0; x < cw2; ++x) put(p, x, v << shift);
+        });
+      }
+      w.set_color(ColorRange::kLimited, ColorMatrix::kBt601);
+      break;
+    }
   }
   return std::move(w).freeze();
 }

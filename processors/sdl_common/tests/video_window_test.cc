@@ -102,6 +102,47 @@ VideoFrame make_frame(PixelFormat format, int w = 320, int h = 180) {
       }
       break;
     }
+    case PixelFormat::kI422:
+    case PixelFormat::kI444:
+    case PixelFormat::kP010:
+    case PixelFormat::kYuv420p10:
+    case PixelFormat::kYuv422p10:
+    case PixelFormat::kYuv444p10: {
+      // Planar (or P010's interleaved) chroma at this format's grid; 10-bit values in 16-bit words.
+      f.set_color(ColorRange::kFull, ColorMatrix::kBt601);
+      const bool wide = bit_depth(format) > 8;
+      const bool p010 = format == PixelFormat::kP010;
+      const int sx = format == PixelFormat::kI444 || format == PixelFormat::kYuv444p10 ? 0 : 1;
+      const int sy = p010 || format == PixelFormat::kYuv420p10 ? 1 : 0;
+      auto put = [&](int plane, int x, int y, int v8) {
+        std::uint8_t* row = f.plane(plane).data() + static_cast<std::size_t>(y) * f.stride(plane);
+        if (!wide) {
+          row[x] = u8(v8);
+          return;
+        }
+        const int v = p010 ? v8 << 8 : v8 << 2;
+        row[2 * x] = u8(v & 0xff);
+        row[2 * x + 1] = u8(v >> 8);
+      };
+      for (int y = 0; y < h; ++y) {
+        for (int x = 0; x < w; ++x) {
+          int Y = 0;
+          int U = 0;
+          int V = 0;
+          to_yuv(pattern(x, y, w, h), &Y, &U, &V);
+          put(0, x, y, Y);
+          if (x % (1 << sx) != 0 || y % (1 << sy) != 0) continue;
+          if (p010) {
+            put(1, 2 * (x >> sx), y >> sy, U);
+            put(1, 2 * (x >> sx) + 1, y >> sy, V);
+          } else {
+            put(1, x >> sx, y >> sy, U);
+            put(2, x >> sx, y >> sy, V);
+          }
+        }
+      }
+      break;
+    }
     default:
       break;
   }
@@ -239,6 +280,11 @@ std::vector<FormatAndMode> all_formats_and_modes() {
   std::vector<FormatAndMode> v;
   for (auto f : {PixelFormat::kRgba, PixelFormat::kBgra, PixelFormat::kI420, PixelFormat::kNv12, PixelFormat::kYuyv}) {
     for (auto m : {ScalingMode::kStretch, ScalingMode::kLetterbox, ScalingMode::kCrop}) v.push_back({f, m});
+  }
+  // Formats SDL 2 has no texture for (brought to I420 by the window): one mode each.
+  for (auto f :
+       {PixelFormat::kI422, PixelFormat::kI444, PixelFormat::kP010, PixelFormat::kYuv420p10, PixelFormat::kYuv444p10}) {
+    v.push_back({f, ScalingMode::kLetterbox});
   }
   return v;
 }
