@@ -27,7 +27,7 @@ Result<void> set_stream_rotation(AVStream& stream, int degrees) {
   auto* matrix = reinterpret_cast<std::int32_t*>(
       av_stream_new_side_data(&stream, AV_PKT_DATA_DISPLAYMATRIX, 9 * sizeof(std::int32_t)));
   if (matrix == nullptr) return make_error(ErrorCode::kInternal, "out of memory for a display matrix");
-  av_display_rotation_set(matrix, degrees);
+  av_display_rotation_set(matrix, -degrees);  // it takes clockwise degrees; _get gives counterclockwise
   return {};
 }
 
