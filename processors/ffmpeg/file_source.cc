@@ -44,7 +44,8 @@ ffmpeg::MediaReaderOptions FileSource::reader_options(bool probe) const {
           .video_format = c.format,
           .sample_rate = c.sample_rate,
           .channels = c.channels,
-          .loop = c.loop};
+          .loop = c.loop,
+          .autorotate = c.autorotate};
 }
 
 // Setup opens the file to check it (and start_s) without decoding anything: which outputs are

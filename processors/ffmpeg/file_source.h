@@ -33,6 +33,14 @@
 // that cannot be opened is an error at setup naming the processor and the file; so is, at the first call, a graph whose
 // connected outputs the file has no stream for (only `video` connected, from a WAV). One connected output without a
 // stream, while another plays, just ends.
+//
+// Rotation (a display matrix, as phones write): with `autorotate` (the default) decoded pictures
+// are turned upright and carry rotation 0, the same pictures `ffmpeg -i rot.mp4 out.mp4` encodes
+// (FFmpeg 5.1 autorotates by default and writes no matrix), so a FileSource -> FileWriter
+// transcode matches ffmpeg's in every container (Matroska and WebM in FFmpeg 5.1 cannot store a
+// matrix). Without it the pixels stay as stored and every frame carries rotation_degrees(): no
+// copy, Display turns them, and FileWriter stores the matrix again in MP4/MOV. Packets are never
+// turned: their CodecParameters carry the rotation, so a stream copy keeps it (`ffmpeg -c copy`).
 #pragma once
 
 #include <atomic>
@@ -60,10 +68,12 @@ struct FileSourceConfig {
   bool audio = true;                  // decode the audio stream, if any
   double start_s = 0;                 // where in the file to begin, in seconds
   double duration_s = 0;              // how much media time to play from start_s; 0: to the end
+  bool autorotate = true;             // turn rotated video upright (see the top); false: frames carry it
 
   Result<void> validate() const;
 };
-STREAMLIB_CONFIG(FileSourceConfig, path, loop, live, format, sample_rate, channels, video, audio, start_s, duration_s);
+STREAMLIB_CONFIG(FileSourceConfig, path, loop, live, format, sample_rate, channels, video, audio, start_s, duration_s,
+                 autorotate);
 STREAMLIB_CONFIG_DOCS(
     FileSourceConfig, {"path", "The media file to play (any FFmpeg reads)", "not empty", ConfigReload::kRestart},
     {"loop", "Start again at the end, the timeline going on; false: the stream ends", "", ConfigReload::kRestart},
@@ -80,7 +90,11 @@ STREAMLIB_CONFIG_DOCS(
     {"duration_s",
      "How much media time to play from start_s, in seconds; frames whose pts is before start_s + duration_s "
      "(audio cut at that sample), video packets whose dts is; 0: to the end",
-     "[0, 1e9]", ConfigReload::kRestart});
+     "[0, 1e9]", ConfigReload::kRestart},
+    {"autorotate",
+     "Turn video with a display matrix (a phone's portrait video) upright, as ffmpeg does; false: frames keep "
+     "the stored pixels and carry the rotation",
+     "", ConfigReload::kRestart});
 
 class FileSource : public Processor<FileSourceConfig> {
  public:

@@ -223,6 +223,11 @@ Result<void> drain(const PacketDrain& d, std::vector<EncodedPacket>& out) {
     }
     w.set_duration_ns(duration > 0 ? to_ns(duration, d.time_base) : 0);
     w.set_keyframe((raw->flags & AV_PKT_FLAG_KEY) != 0);
+    // New codec headers at the end (FLAC's STREAMINFO with the sample count and MD5) go to the
+    // muxer, which rewrites the header with them; other side data stays here (per-packet cost).
+    if (av_packet_get_side_data(raw, AV_PKT_DATA_NEW_EXTRADATA, nullptr) != nullptr) {
+      side_data_to_metadata(*raw, w.metadata());
+    }
     w.set_frame_number((*d.packet_number)++);
     out.push_back(std::move(w).freeze());
   }
@@ -479,6 +484,12 @@ Result<void> VideoEncoder::encode(const VideoFrame& frame, std::vector<EncodedPa
   if (!frame) return make_error(ErrorCode::kInvalidArgument, "{}: cannot encode an empty frame", s.name());
   if (s.flushed) return make_error(ErrorCode::kFailedPrecondition, "{}: already flushed", s.name());
   if (!s.ctx) STREAMLIB_RETURN_IF_ERROR(s.open(frame));
+  if (s.last_pts == kNoTimestamp && s.params && frame.rotation_degrees() != s.params->rotation_degrees) {
+    // The stream's display rotation is its first frame's, for the writer's display matrix.
+    auto rotated = std::make_shared<CodecParameters>(*s.params);
+    rotated->rotation_degrees = frame.rotation_degrees();
+    s.params = std::move(rotated);
+  }
   STREAMLIB_ASSIGN_OR_RETURN(FramePtr f, s.prepare(frame));
   const std::int64_t duration =
       frame.duration_ns() > 0

@@ -10,6 +10,7 @@
 
 #include "ffmpeg_common/ffmpeg_error.h"
 #include "ffmpeg_common/ffmpeg_types.h"
+#include "ffmpeg_common/orientation.h"
 #include "ffmpeg_common/swr_setup.h"
 #include "ffmpeg_common/sws_convert.h"
 
@@ -53,6 +54,7 @@ std::shared_ptr<const CodecParameters> packet_parameters(const AVStream& st, std
     p->width = par.width;
     p->height = par.height;
     p->pixel_format = pixel_format_name(static_cast<AVPixelFormat>(par.format));
+    p->rotation_degrees = stream_rotation(st);  // FFmpeg 5.1 keeps the display matrix on the stream
     AVRational rate = st.avg_frame_rate.num > 0 && st.avg_frame_rate.den > 0 ? st.avg_frame_rate : st.r_frame_rate;
     if (rate.num > 0 && rate.den > 0) {
       p->frame_rate_num = rate.num;
@@ -326,6 +328,11 @@ struct MediaReader::Impl {
       }
       ++stats.pixel_format_conversions;
     }
+    const int rotation = stream_rotation(*video.stream);
+    if (options.autorotate && rotation != 0) {  // 4:2:2 cannot turn a quarter: the 4:4:4 of its depth can
+      if (want == PixelFormat::kYuyv || want == PixelFormat::kI422) want = PixelFormat::kI444;
+      if (want == PixelFormat::kYuv422p10) want = PixelFormat::kYuv444p10;
+    }
     ColorRange range = implied != ColorRange::kUnknown ? implied : from_av_color_range(f->color_range);
     ColorMatrix matrix = from_av_color_space(f->colorspace);
 
@@ -376,9 +383,16 @@ struct MediaReader::Impl {
     out->set_duration_ns(dur_ns);
     out->set_frame_number(video.frame_number++);
     out->set_keyframe(frame_is_keyframe(*f) || f->pict_type == AV_PICTURE_TYPE_I);
+    out->set_rotation_degrees(rotation);
+    VideoFrame picture = std::move(*out).freeze();
+    if (options.autorotate && rotation != 0) {
+      auto upright = rotate_picture(picture, video_pool);
+      if (!upright) return make_error(upright.error().with_context(stream_name(video)));
+      picture = std::move(*upright);
+    }
     ++stats.video_frames;
     pass_had_frames = true;
-    return std::optional<DecodedFrame>(DecodedFrame(std::move(*out).freeze()));
+    return std::optional<DecodedFrame>(DecodedFrame(std::move(picture)));
   }
 
   // --- Audio ---
@@ -797,6 +811,7 @@ Result<MediaReader> MediaReader::open(const std::string& path, MediaReaderOption
     v.frame_count = st->nb_frames;
     v.duration_ns = stream_duration(st);
     v.bit_rate = st->codecpar->bit_rate;
+    v.rotation_degrees = stream_rotation(*st);
     info.video = v;
   }
   if (s.audio.selected()) {

@@ -31,6 +31,9 @@
 // stats().pixel_format_conversions. Setting `video_format` asks for that format always
 // (converted only when the decoder's differs). Colour range and matrix and the keyframe flag
 // come from the decoder.
+// Rotation: every frame carries the stream's display matrix as rotation_degrees() (and so do
+// the packets' CodecParameters), or with `autorotate` the pictures are turned upright
+// (ffmpeg_common/orientation.h; a copy each, 4:2:2 turned as 4:4:4) and carry 0.
 //
 // Audio: converted to interleaved float at `sample_rate` and `channels` (0: the file's; at most
 // 8 channels, more are downmixed to stereo).
@@ -93,6 +96,9 @@ struct MediaReaderOptions {
   int sample_rate = 0;  // audio output rate; 0: the file's
   int channels = 0;     // audio output channels (1..8); 0: the file's (stereo if more than 8)
   bool loop = false;    // at the end, start again (the timeline continues)
+  // Turn the pixels upright by the stream's rotation (frames then carry rotation 0), as
+  // `ffmpeg -autorotate` does; off: frames carry the rotation and the pixels stay as stored.
+  bool autorotate = false;
   bool accurate_seek = true;
   int threads = 0;            // decoder threads; 0: FFmpeg picks (one per core)
   int max_decode_errors = 8;  // consecutive rejected packets before read() fails
@@ -113,6 +119,7 @@ struct VideoStreamInfo {
   std::int64_t frame_count = 0;  // from the container (0: unknown)
   std::int64_t duration_ns = 0;  // 0: unknown
   std::int64_t bit_rate = 0;
+  int rotation_degrees = 0;  // the display matrix (width and height are the stored picture's)
 };
 
 struct AudioStreamInfo {

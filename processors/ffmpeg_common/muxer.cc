@@ -14,6 +14,7 @@
 
 #include "ffmpeg_common/ffmpeg_error.h"
 #include "ffmpeg_common/ffmpeg_types.h"
+#include "ffmpeg_common/orientation.h"
 #include "streamlib/suggest.h"
 
 namespace streamlib::ffmpeg {
@@ -438,6 +439,8 @@ Result<int> Muxer::add_stream(const CodecParameters& params) {
     ms.shift_ns = ms.padding_ns;
   }
   if (type == AVMEDIA_TYPE_VIDEO) {
+    if (auto r = set_stream_rotation(*st, params.rotation_degrees); !r)
+      return make_error(r.error().with_context(s.path));
     st->time_base = AVRational{1, 90000};
     if (params.frame_rate_num > 0 && params.frame_rate_den > 0) {
       st->avg_frame_rate = AVRational{params.frame_rate_num, params.frame_rate_den};

@@ -13,6 +13,9 @@
 // are copied exactly (FFmpeg's own parameters travel in `native`); others are rebuilt from the
 // fields (codec name, size, rate, extradata). A codec the container cannot hold, an unknown
 // extension or an unwritable path is an error naming the path.
+// A video stream's rotation_degrees becomes its display matrix (MP4/MOV; FFmpeg 5.1's Matroska
+// and WebM muxers store none). New codec headers a packet brings (FLAC's final STREAMINFO, as
+// side data in its metadata) are written in the trailer, so the file's header has the duration.
 //
 // Time: packet times are nanoseconds on any clock (a live source's monotonic time, or a file's
 // timeline). With `rebase_timestamps` (the default) the file starts at 0: the earliest start

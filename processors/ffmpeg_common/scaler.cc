@@ -183,6 +183,7 @@ Result<void> Scaler::convert_into(const VideoFrame& in, WritableVideoFrame& out)
   out.set_duration_ns(in.duration_ns());
   out.set_frame_number(in.frame_number());
   out.set_keyframe(in.keyframe());
+  out.set_rotation_degrees(in.rotation_degrees());
   out.metadata() = in.metadata();
   return {};
 }

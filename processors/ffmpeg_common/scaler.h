@@ -8,7 +8,7 @@
 // Modes: kStretch fills the output and ignores the aspect ratio; kLetterbox keeps the aspect
 // and adds black bars; kCrop keeps the aspect and fills the output, cutting the overflow off
 // both sides evenly. Output frames carry the input's timestamp, duration, frame number,
-// keyframe flag and metadata. A frame that already has the output's size and format comes back
+// keyframe flag, rotation and metadata. A frame that already has the output's size and format comes back
 // as is (same buffer, no copy).
 //
 // Threads: one thread converts at a time (the pool's producer); frames may go anywhere.

@@ -197,6 +197,9 @@ STREAMLIB_CONFIG_DOCS(
 // sdl::Window). No display is an error at setup ("no display: ..."). When the user closes
 // the window the processor ends its stream; it notices at the next frame that arrives.
 // title, size, scaling and fullscreen change live; renderer and vsync rebuild the window.
+// A frame with a rotation (VideoFrame::rotation_degrees(), a phone video's display matrix) is
+// shown upright: turned by the renderer, scaled by its turned size (letterbox bars beside a
+// portrait picture), the pixels not copied.
 class Display : public Processor<DisplayConfig> {
  public:
   STREAMLIB_PROCESSOR(Display, "Shows video in a window", Reactive{});

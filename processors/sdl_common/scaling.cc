@@ -54,4 +54,27 @@ ScaledRects compute_scaling(int src_w, int src_h, int dst_w, int dst_h, ScalingM
   return r;
 }
 
+ScaledRects compute_rotated_scaling(int src_w, int src_h, int dst_w, int dst_h, ScalingMode mode, int rotation) {
+  const bool quarter = rotation == 90 || rotation == 270;
+  const int turned_w = quarter ? src_h : src_w;
+  const int turned_h = quarter ? src_w : src_h;
+  ScaledRects r = compute_scaling(turned_w, turned_h, dst_w, dst_h, mode);
+  const Rect t = r.src;  // in the turned picture
+  // Back to stored pixels: turned (x', y') is stored (w - 1 - y', x') for 90, (y', h - 1 - x')
+  // for 270 and (w - 1 - x', h - 1 - y') for 180.
+  if (rotation == 90) {
+    r.src = {src_w - t.y - t.h, t.x, t.h, t.w};
+  } else if (rotation == 270) {
+    r.src = {t.y, src_h - t.x - t.w, t.h, t.w};
+  } else if (rotation == 180) {
+    r.src = {src_w - t.x - t.w, src_h - t.y - t.h, t.w, t.h};
+  }
+  if (quarter) {
+    // The same centre, the sides swapped: turned about its centre it covers dst.
+    const Rect d = r.dst;
+    r.dst = {d.x + (d.w - d.h) / 2, d.y + (d.h - d.w) / 2, d.h, d.w};
+  }
+  return r;
+}
+
 }  // namespace streamlib::sdl

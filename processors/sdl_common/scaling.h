@@ -39,4 +39,11 @@ struct ScaledRects {
 // A zero or negative size on either side gives empty rectangles (nothing is drawn).
 ScaledRects compute_scaling(int src_w, int src_h, int dst_w, int dst_h, ScalingMode mode);
 
+// The same for a picture stored `src_w` x `src_h` that is shown turned `rotation` degrees
+// counterclockwise (VideoFrame::rotation_degrees(): 0, 90, 180, 270): the mode applies to the
+// turned picture's size. src is in stored pixels; dst is where to draw the stored picture
+// before the renderer turns it about dst's centre (SDL_RenderCopyEx by -rotation degrees),
+// after which it covers compute_scaling's dst for the turned size.
+ScaledRects compute_rotated_scaling(int src_w, int src_h, int dst_w, int dst_h, ScalingMode mode, int rotation);
+
 }  // namespace streamlib::sdl

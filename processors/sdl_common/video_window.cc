@@ -298,10 +298,15 @@ Result<void> VideoWindow::present() {
       return make_error(ErrorCode::kIo, "window '{}': SDL_GetRendererOutputSize failed: {}", config_.title,
                         sdl_error());
     }
-    const ScaledRects r = compute_scaling(tex_width_, tex_height_, ow, oh, config_.scaling);
+    // A rotated frame (its display matrix) is turned by the renderer, scaled by its turned size.
+    const int rotation = last_frame_.rotation_degrees();
+    const ScaledRects r = compute_rotated_scaling(tex_width_, tex_height_, ow, oh, config_.scaling, rotation);
     const SDL_Rect src = to_sdl(r.src);
     const SDL_Rect dst = to_sdl(r.dst);
-    if (r.dst.w > 0 && SDL_RenderCopy(renderer_, texture_, &src, &dst) != 0) {
+    // SDL turns clockwise; the frame's rotation is counterclockwise.
+    if (r.dst.w > 0 &&
+        (rotation == 0 ? SDL_RenderCopy(renderer_, texture_, &src, &dst)
+                       : SDL_RenderCopyEx(renderer_, texture_, &src, &dst, -rotation, nullptr, SDL_FLIP_NONE)) != 0) {
       return make_error(ErrorCode::kIo, "window '{}': SDL_RenderCopy failed: {}", config_.title, sdl_error());
     }
   }

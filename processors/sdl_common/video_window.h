@@ -15,6 +15,8 @@
 // (kUnsupported: SDL has no 8-bit grey texture). The YUV colour mode follows the frame's range
 // and matrix (full range: JPEG; limited BT.709: BT709; limited BT.601: BT601; else SDL's
 // automatic choice by resolution).
+// A frame's rotation_degrees() is honoured when drawing: SDL_RenderCopyEx turns the texture,
+// and the scaling mode works on the turned size (compute_rotated_scaling).
 //
 // THREADING: SDL video must stay on one thread. A VideoWindow is bound to the thread that
 // opened it; every method called from another thread fails with kFailedPrecondition (nothing

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <stdexcept>
 
@@ -105,6 +106,7 @@ void VideoFrameStorage::reset() {
   color_range = ColorRange::kUnknown;
   color_matrix = ColorMatrix::kUnknown;
   keyframe = true;
+  rotation_degrees = 0;
 }
 
 void VideoFrameStorage::configure(int w, int h, PixelFormat f) {
@@ -184,6 +186,12 @@ void EncodedPacketStorage::reset() {
 
 // --- Video ----------------------------------------------------------------------------------
 
+int normalize_rotation(double degrees) {
+  if (!std::isfinite(degrees)) return 0;
+  const long quarters = std::lround(degrees / 90.0);
+  return static_cast<int>(((quarters % 4) + 4) % 4) * 90;
+}
+
 std::span<const std::uint8_t> VideoFrame::plane(int index) const {
   if (index < 0 || index >= ref_->planes) return {};
   return {ref_->plane_data(index), ref_->sizes[static_cast<std::size_t>(index)]};
@@ -255,6 +263,7 @@ VideoFrame MediaTime<VideoFrame>::retimed(VideoFrame f, std::int64_t timestamp_n
   ref->color_range = from.color_range;
   ref->color_matrix = from.color_matrix;
   ref->keyframe = from.keyframe;
+  ref->rotation_degrees = from.rotation_degrees;
   ref->external = [keep = std::move(f)]() mutable { keep = VideoFrame(); };
   return VideoFrame(std::move(ref));
 }

@@ -161,6 +161,39 @@ TEST(FrameModelTest, VideoFramesCarryMediaTimeColourAndKeyframes) {
   EXPECT_FALSE(f.keyframe());
 }
 
+TEST(FrameModelTest, RotationIsAQuarterTurnThatSurvivesRetimingAndWrapping) {
+  EXPECT_EQ(normalize_rotation(-90), 270);  // ffprobe's "rotation" of a phone's portrait video
+  EXPECT_EQ(normalize_rotation(90.4), 90);
+  EXPECT_EQ(normalize_rotation(540), 180);
+  EXPECT_EQ(normalize_rotation(-360), 0);
+
+  VideoFramePool pool;
+  {
+    WritableVideoFrame w = pool.acquire(64, 32, PixelFormat::kI420);
+    EXPECT_EQ(w.rotation_degrees(), 0);
+    w.set_rotation_degrees(-90);
+    VideoFrame f = std::move(w).freeze();
+    EXPECT_EQ(f.rotation_degrees(), 270);
+    const VideoFrame other_reader = f;  // shared: re-timing makes a new header over the pixels
+    const VideoFrame moved = internal::MediaTime<VideoFrame>::retimed(f, 5'000'000);
+    EXPECT_NE(moved.buffer_id(), other_reader.buffer_id());
+    EXPECT_EQ(moved.timestamp_ns(), 5'000'000);
+    EXPECT_EQ(moved.rotation_degrees(), 270);
+    EXPECT_EQ(internal::MediaTime<VideoFrame>::retimed(moved, 6'000'000).rotation_degrees(), 270);
+  }
+
+  std::vector<std::uint8_t> memory(64 * 32, 0);
+  ExternalPlanes planes{.width = 64, .height = 32, .format = PixelFormat::kGray8};
+  planes.data[0] = memory.data();
+  planes.strides[0] = 64;
+  WritableVideoFrame wrapped = pool.wrap(planes, nullptr);
+  EXPECT_EQ(wrapped.rotation_degrees(), 0);
+  wrapped.set_rotation_degrees(180);
+  EXPECT_EQ(std::move(wrapped).freeze().rotation_degrees(), 180);
+  // A pooled frame handed out again starts upright, whatever it carried before.
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(pool.acquire(64, 32, PixelFormat::kI420).rotation_degrees(), 0);
+}
+
 TEST(FrameModelTest, YuyvIsOnePackedPlaneOfTwoBytesAPixel) {
   WritableVideoFrame yuyv(640, 480, PixelFormat::kYuyv);
   ASSERT_EQ(yuyv.plane_count(), 1);

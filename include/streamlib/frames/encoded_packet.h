@@ -42,7 +42,8 @@ struct CodecParameters {
   std::string pixel_format;  // the encoder's input, e.g. "yuv420p"
   int frame_rate_num = 0;    // nominal frame rate (0: unknown)
   int frame_rate_den = 1;
-  int sample_rate = 0;  // audio
+  int rotation_degrees = 0;  // display rotation, as VideoFrame::rotation_degrees() (the display matrix)
+  int sample_rate = 0;       // audio
   int channels = 0;
   int frame_size = 0;                   // audio samples per packet (AAC: 1024), 0 if variable
   std::int64_t bit_rate = 0;            // bits per second, 0 if unknown

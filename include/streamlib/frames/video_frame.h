@@ -22,6 +22,12 @@
 // how long the frame is shown. Colour range and matrix say how to read YUV; a keyframe flag
 // marks frames a decoder can start from.
 //
+// Rotation: rotation_degrees() is how far the picture is to be turned, counterclockwise, to be
+// seen upright — the container's display matrix (phones store their videos sideways with one),
+// as ffprobe's "rotation" names it, normalised to 0, 90, 180 or 270. The pixels stay as stored:
+// a display turns them (SDL Display), a writer stores the rotation again (FileWriter in MP4/MOV),
+// and FileSource's `autorotate` turns the pixels instead (rotation 0). Re-timing keeps it.
+//
 // Memory owned elsewhere — a decoder's frame, a device buffer — can travel without a copy:
 // pool.wrap(planes, release) makes a frame whose planes point at it; `release` runs exactly
 // once, when the last reader lets go.
@@ -107,8 +113,13 @@ struct VideoFrameStorage final : FrameStorageBase {
   ColorRange color_range = ColorRange::kUnknown;
   ColorMatrix color_matrix = ColorMatrix::kUnknown;
   bool keyframe = true;
+  int rotation_degrees = 0;  // 0, 90, 180, 270 (counterclockwise), see VideoFrame
 };
 }  // namespace internal
+
+// `degrees` (any integer, e.g. ffprobe's -90) as 0, 90, 180 or 270: the nearest quarter turn
+// counterclockwise.
+int normalize_rotation(double degrees);
 
 class VideoFrame {
  public:
@@ -127,6 +138,8 @@ class VideoFrame {
   ColorRange color_range() const { return ref_->color_range; }
   ColorMatrix color_matrix() const { return ref_->color_matrix; }
   bool keyframe() const { return ref_->keyframe; }
+  // Counterclockwise quarter turns to show the picture upright, in degrees (see the top).
+  int rotation_degrees() const { return ref_->rotation_degrees; }
   const FrameMetadata& metadata() const { return ref_->metadata; }
   // True if the planes are memory owned elsewhere (see VideoFramePool::wrap).
   bool is_external() const { return ref_->external_planes[0] != nullptr; }
@@ -162,6 +175,9 @@ class WritableVideoFrame {
     ref_->color_matrix = matrix;
   }
   void set_keyframe(bool keyframe) { ref_->keyframe = keyframe; }
+  // Any angle; kept as the nearest quarter turn (normalize_rotation).
+  void set_rotation_degrees(double degrees) { ref_->rotation_degrees = normalize_rotation(degrees); }
+  int rotation_degrees() const { return ref_->rotation_degrees; }
   FrameMetadata& metadata() { return ref_->metadata; }
 
   // Ends writing: the frame becomes immutable and shareable.

@@ -1,6 +1,7 @@
 // Display under a private Xvfb: a screenshot of its window is compared with the frame sent.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <thread>
@@ -125,6 +126,48 @@ TEST_F(DisplayTest, ShowsTheFrameSentInItsWindow) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   EXPECT_TRUE(finished);
+  ASSERT_TRUE(h.stop());
+}
+
+// A phone's portrait video: the quadrants stored 320x180 with a display matrix turning them
+// 90 degrees counterclockwise. Upright they are 180x320: green, white / red, blue.
+TEST_F(DisplayTest, TurnsARotatedFrameUprightAndLetterboxesItsTurnedSize) {
+  ProcessorHarness<Display> h(
+      {.title = "streamlib-display-rotated", .width = 400, .height = 300, .scaling = sdl::ScalingMode::kLetterbox});
+  ASSERT_TRUE(h.start());
+  const unsigned long xw = wait_window("streamlib-display-rotated");
+  ASSERT_NE(xw, 0u);
+  const VideoFrame stored = quadrants();
+  WritableVideoFrame w(320, 180, PixelFormat::kRgba);
+  std::copy(stored.plane(0).begin(), stored.plane(0).end(), w.plane(0).begin());
+  w.set_rotation_degrees(90);
+  ASSERT_TRUE(h.push("video", std::move(w).freeze()));
+  ASSERT_TRUE(h.run());
+  std::string last;
+  bool shown = false;
+  for (int attempt = 0; attempt < 250 && !shown; ++attempt) {
+    Screenshot shot;
+    if (x_->grab(xw, &shot) && shot.width >= 40 && shot.height >= 40) {
+      // The turned picture's 180:320 at the window's full height, centred; black bars beside it.
+      const int pw = shot.height * 180 / 320;
+      const int x0 = (shot.width - pw) / 2;
+      const int h4 = shot.height / 4;
+      const Rgb got[6] = {shot.at(x0 + pw / 4, h4),         shot.at(x0 + 3 * pw / 4, h4),
+                          shot.at(x0 + pw / 4, 3 * h4),     shot.at(x0 + 3 * pw / 4, 3 * h4),
+                          shot.at(x0 / 2, shot.height / 2), shot.at(shot.width - x0 / 2, shot.height / 2)};
+      const Rgb want[6] = {kGreen, kWhite, kRed, kBlue, Rgb{0, 0, 0}, Rgb{0, 0, 0}};
+      shown = true;
+      last.clear();
+      for (int i = 0; i < 6; ++i) {
+        if (!near(got[i], want[i])) {
+          shown = false;
+          last += " " + sdl::testing::to_string(got[i]) + " not " + sdl::testing::to_string(want[i]) + ";";
+        }
+      }
+    }
+    if (!shown) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(shown) << "screen does not match:" << last;
   ASSERT_TRUE(h.stop());
 }
 

@@ -35,6 +35,33 @@ TEST(Scaling, LetterboxRoundsToTheNearestPixelAndSplitsTheOddPixel) {
   EXPECT_EQ(compute_scaling(30, 100, 64, 64, ScalingMode::kLetterbox).dst, (Rect{22, 0, 19, 64}));
 }
 
+TEST(Scaling, ARotatedPictureIsScaledByItsTurnedSize) {
+  // 320x180 turned a quarter is 180x320: in 400x300, letterboxed to 169x300 at x = 115. Drawn
+  // 300x169 about the same centre, then turned.
+  for (int rotation : {90, 270}) {
+    const auto r = compute_rotated_scaling(320, 180, 400, 300, ScalingMode::kLetterbox, rotation);
+    EXPECT_EQ(r.src, (Rect{0, 0, 320, 180})) << rotation;
+    EXPECT_EQ(r.dst, (Rect{115 + (169 - 300) / 2, (300 - 169) / 2, 300, 169})) << rotation;
+  }
+  const auto half = compute_rotated_scaling(320, 180, 400, 400, ScalingMode::kLetterbox, 180);
+  EXPECT_EQ(half, compute_scaling(320, 180, 400, 400, ScalingMode::kLetterbox));
+  EXPECT_EQ(compute_rotated_scaling(320, 180, 400, 400, ScalingMode::kCrop, 0),
+            compute_scaling(320, 180, 400, 400, ScalingMode::kCrop));
+}
+
+TEST(Scaling, ARotatedPictureCroppedKeepsTheMiddleOfTheStoredPicture) {
+  // 200x100 turned a quarter is 100x200; cropped into 100x100 the turned picture's rows 50..150
+  // are shown: the stored picture's columns 50..150 (the middle), all its rows.
+  for (int rotation : {90, 270}) {
+    const auto r = compute_rotated_scaling(200, 100, 100, 100, ScalingMode::kCrop, rotation);
+    EXPECT_EQ(r.src, (Rect{50, 0, 100, 100})) << rotation;
+    EXPECT_EQ(r.dst, (Rect{0, 0, 100, 100})) << rotation;
+  }
+  // Half a turn: the crop stays in the middle of the stored picture.
+  const auto r = compute_rotated_scaling(300, 100, 100, 100, ScalingMode::kCrop, 180);
+  EXPECT_EQ(r.src, (Rect{100, 0, 100, 100}));
+}
+
 TEST(Scaling, SameAspectIsTheSameInEveryMode) {
   for (auto mode : {ScalingMode::kStretch, ScalingMode::kLetterbox, ScalingMode::kCrop}) {
     const auto r = compute_scaling(1280, 720, 640, 360, mode);
