@@ -133,6 +133,10 @@ class Aggregator : public Processor<Config> {
   virtual Result<void> on_arrival(const InputPortBase& /*input*/, const T& /*message*/) { return {}; }
   // After the last interval, before the outputs end.
   virtual Result<void> on_end() { return {}; }
+  // false: an interval never waits for an input that lacks data — it goes on with what the
+  // others have, and what the silent input sends later is handed as late (each input taken as
+  // it comes; nothing counted as a stall). A writer whose muxer interleaves by itself.
+  virtual bool waits_for_inputs() const { return true; }
   // Timeout, tolerance and go_on_when_full; by default what STREAMLIB_PROCESSOR declares.
   virtual Reactive synchronization() const {
     const ExecutionConfig declared = this->declared_execution();
@@ -189,7 +193,18 @@ class Aggregator : public Processor<Config> {
     bool seen_any = false;
     bool stalled = false;  // not waited for until a message arrives
     std::uint64_t stalls = 0;
+    bool warned = false;  // its first stall after the timeout was reported
   };
+
+  // An input's first stall after the live timeout, as a warning event naming its link (the
+  // repeats are counted, not reported; one beside a full input is the normal way of a muxer
+  // fed by one demuxer, and is not reported).
+  void warn_stall(const Slot& s, const Reactive& policy) {
+    this->context().warn(fmt::format("input `{}` stalled: nothing for {} ms, going on without it until it sends "
+                                     "again (counted in input_stalls)",
+                                     s.port->name(), policy.timeout.count()),
+                         s.port->is_connected() ? s.port->link_id() : LinkId{});
+  }
 
   // The processor's inputs of type T, afresh: new ones start waiting, removed ones are dropped.
   void sync_slots() {
@@ -309,7 +324,7 @@ class Aggregator : public Processor<Config> {
       blocked_since_.reset();  // nothing to go on with: wait for an arrival
       return false;
     }
-    if (waiting > 0 && !final) {
+    if (waiting > 0 && !final && waits_for_inputs()) {
       const std::int64_t now = this->context().now_ns();
       if (!blocked_since_) blocked_since_ = now;
       const std::int64_t timeout = std::chrono::nanoseconds(policy.timeout).count();
@@ -325,6 +340,7 @@ class Aggregator : public Processor<Config> {
         s.stalled = true;
         ++s.stalls;
         ++gate_->stalls;
+        if (timed_out && !std::exchange(s.warned, true)) warn_stall(s, policy);
       }
     }
     blocked_since_.reset();
