@@ -43,10 +43,12 @@
 // LIVE TIMEOUT AND STALLS. While an input that is linked, not ended and not stalled lacks data
 // for the interval and has none queued, the interval waits — up to Reactive::timeout after it
 // began to wait (0: for ever), counted from the moment some other input had data for it. Then
-// the input is stalled: counted once (ProcessorStats::input_stalls, stalls(), stalls(i)) and
-// not waited for until a message arrives on it again. With Reactive::go_on_when_full, an input
-// whose link is full (its producer waits for room) makes the interval go on at once without
-// the inputs that lack data (a muxer fed by one demuxer), counted the same way.
+// the input is stalled: counted once (ProcessorStats::input_stalls, stalls(), stalls(i)), its
+// first stall after the timeout reported as a warning event naming its link, and not waited
+// for until a message arrives on it again. A subclass whose waits_for_inputs() is false never
+// waits: each input is taken as it comes (a writer whose muxer interleaves by itself). With Reactive::go_on_when_full,
+// an input whose link is full (its producer waits for room) makes the interval go on at once without the inputs that
+// lack data (a muxer fed by one demuxer), counted the same way.
 //
 // READINESS. The base does everything it can in one process() call (up to 256 intervals,
 // then it asks to be called again at once) and tells the runtime through the readiness gate
@@ -63,7 +65,7 @@
 // audio frames and packets together, each port keeping its type for the graph's checks).
 //
 // The subclass implements span(), interval_length() and aggregate(); optionally on_arrival(),
-// on_end() and
+// on_end(), waits_for_inputs() and
 // synchronization() (the Reactive policy derived from the config: timeout, tolerance,
 // go_on_when_full; by default the one STREAMLIB_PROCESSOR declares). process(), finish() and
 // execution_config() belong to the base.
