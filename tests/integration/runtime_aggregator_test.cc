@@ -44,8 +44,8 @@ TEST(RuntimeAggregator, KSynchronizedOnAProcessorThatIsNotAnAggregatorIsRefusedW
   EXPECT_THAT(added.error().message(), HasSubstr("odd"));
   EXPECT_THAT(added.error().message(), HasSubstr("NotAnAggregator"));
   EXPECT_THAT(added.error().message(), HasSubstr("kSynchronized is the mode of an Aggregator"));
-  EXPECT_EQ(rt.graph().find_processor(ProcessorId("odd")), nullptr);  // the graph is untouched
-  EXPECT_NE(rt.graph().find_processor(ProcessorId("other")), nullptr);
+  EXPECT_FALSE(rt.graph().find_processor(ProcessorId("odd")));  // the graph is untouched
+  EXPECT_TRUE(rt.graph().find_processor(ProcessorId("other")));
 
   ProcessorHarness<NotAnAggregator> h;
   auto started = h.start();
