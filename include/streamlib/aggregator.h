@@ -43,10 +43,12 @@
 // LIVE TIMEOUT AND STALLS. While an input that is linked, not ended and not stalled lacks data
 // for the interval and has none queued, the interval waits — up to Reactive::timeout after it
 // began to wait (0: for ever), counted from the moment some other input had data for it. Then
-// the input is stalled: counted once (ProcessorStats::input_stalls, stalls(), stalls(i)) and
-// not waited for until a message arrives on it again. With Reactive::go_on_when_full, an input
-// whose link is full (its producer waits for room) makes the interval go on at once without
-// the inputs that lack data (a muxer fed by one demuxer), counted the same way.
+// the input is stalled: counted once (ProcessorStats::input_stalls, stalls(), stalls(i)), its
+// first stall after the timeout reported as a warning event naming its link, and not waited
+// for until a message arrives on it again. A subclass whose waits_for_inputs() is false never
+// waits: each input is taken as it comes (a writer whose muxer interleaves by itself). With Reactive::go_on_when_full,
+// an input whose link is full (its producer waits for room) makes the interval go on at once without the inputs that
+// lack data (a muxer fed by one demuxer), counted the same way.
 //
 // READINESS. The base does everything it can in one process() call (up to 256 intervals,
 // then it asks to be called again at once) and tells the runtime through the readiness gate
@@ -63,7 +65,7 @@
 // audio frames and packets together, each port keeping its type for the graph's checks).
 //
 // The subclass implements span(), interval_length() and aggregate(); optionally on_arrival(),
-// on_end() and
+// on_end(), waits_for_inputs() and
 // synchronization() (the Reactive policy derived from the config: timeout, tolerance,
 // go_on_when_full; by default the one STREAMLIB_PROCESSOR declares). process(), finish() and
 // execution_config() belong to the base.
@@ -133,6 +135,10 @@ class Aggregator : public Processor<Config> {
   virtual Result<void> on_arrival(const InputPortBase& /*input*/, const T& /*message*/) { return {}; }
   // After the last interval, before the outputs end.
   virtual Result<void> on_end() { return {}; }
+  // false: an interval never waits for an input that lacks data — it goes on with what the
+  // others have, and what the silent input sends later is handed as late (each input taken as
+  // it comes; nothing counted as a stall). A writer whose muxer interleaves by itself.
+  virtual bool waits_for_inputs() const { return true; }
   // Timeout, tolerance and go_on_when_full; by default what STREAMLIB_PROCESSOR declares.
   virtual Reactive synchronization() const {
     const ExecutionConfig declared = this->declared_execution();
@@ -189,7 +195,18 @@ class Aggregator : public Processor<Config> {
     bool seen_any = false;
     bool stalled = false;  // not waited for until a message arrives
     std::uint64_t stalls = 0;
+    bool warned = false;  // its first stall after the timeout was reported
   };
+
+  // An input's first stall after the live timeout, as a warning event naming its link (the
+  // repeats are counted, not reported; one beside a full input is the normal way of a muxer
+  // fed by one demuxer, and is not reported).
+  void warn_stall(const Slot& s, const Reactive& policy) {
+    this->context().warn(fmt::format("input `{}` stalled: nothing for {} ms, going on without it until it sends "
+                                     "again (counted in input_stalls)",
+                                     s.port->name(), policy.timeout.count()),
+                         s.port->is_connected() ? s.port->link_id() : LinkId{});
+  }
 
   // The processor's inputs of type T, afresh: new ones start waiting, removed ones are dropped.
   void sync_slots() {
@@ -309,7 +326,7 @@ class Aggregator : public Processor<Config> {
       blocked_since_.reset();  // nothing to go on with: wait for an arrival
       return false;
     }
-    if (waiting > 0 && !final) {
+    if (waiting > 0 && !final && waits_for_inputs()) {
       const std::int64_t now = this->context().now_ns();
       if (!blocked_since_) blocked_since_ = now;
       const std::int64_t timeout = std::chrono::nanoseconds(policy.timeout).count();
@@ -325,6 +342,7 @@ class Aggregator : public Processor<Config> {
         s.stalled = true;
         ++s.stalls;
         ++gate_->stalls;
+        if (timed_out && !std::exchange(s.warned, true)) warn_stall(s, policy);
       }
     }
     blocked_since_.reset();

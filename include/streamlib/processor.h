@@ -119,8 +119,9 @@ enum class InputsReady {
   kSynchronized,  // the inputs are aligned by timestamp: the mode of an Aggregator
                   // (streamlib/aggregator.h), which decides itself when it can go on, groups
                   // timestamps within `tolerance` and, after `timeout` without data on some input,
-                  // goes on without it (counted as a stall in the processor's stats). On a
-                  // processor that is not an Aggregator it means kAll.
+                  // goes on without it (counted as a stall in the processor's stats). Declared
+                  // by a processor that is not an Aggregator it is refused: by the runtime
+                  // when the processor is added, by ProcessorHarness at start().
 };
 STREAMLIB_ENUM_NAMES(InputsReady, {InputsReady::kAny, "any"}, {InputsReady::kAll, "all"},
                      {InputsReady::kSynchronized, "synchronized"});

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstddef>
 #include <utility>
 
 #include "common.h"
@@ -52,11 +53,47 @@ namespace {
 constexpr std::int64_t kFragmentDurationNs = 1'000'000'000;
 }  // namespace
 
-ExecutionConfig FileWriterCore::execution_config() const {
-  if (config().sync_timeout_ms == 0) return ExecutionConfig{Reactive{}};
-  return ExecutionConfig{Reactive{.inputs = InputsReady::kSynchronized,
-                                  .timeout = std::chrono::milliseconds(config().sync_timeout_ms),
-                                  .go_on_when_full = true}};  // one producer (a FileSource) may feed both inputs
+// The writer's intervals on the media timeline, and the gap (nothing on any input) crossed in
+// one: a source's clock that jumped ahead is not walked through 10 ms at a time.
+constexpr std::int64_t kIntervalNs = 10'000'000;
+constexpr std::int64_t kGapNs = 1'000'000'000;
+
+AggregateSpan FileWriterCore::span(const AnyFrame& m) const {
+  if (const VideoFrame* f = m.video())
+    return {f->timestamp_ns(), f->timestamp_ns() + std::max<std::int64_t>(0, f->duration_ns())};
+  if (const AudioFrame* f = m.audio())
+    return {f->timestamp_ns(), f->timestamp_ns() + std::max<std::int64_t>(0, f->duration_ns())};
+  if (const EncodedPacket* p = m.packet())
+    return {p->dts_ns(), p->dts_ns() + std::max<std::int64_t>(0, p->duration_ns())};
+  return {m.timestamp_ns(), m.timestamp_ns()};
+}
+
+std::int64_t FileWriterCore::interval_length() const {
+  const std::optional<std::int64_t> at = position();
+  std::optional<std::int64_t> next;
+  for (const auto& starts : waiting_starts_) {
+    if (!starts.empty() && (!next || starts.front() < *next)) next = starts.front();
+  }
+  if (at && next && *next - *at > kGapNs) return *next - *at;
+  return kIntervalNs;
+}
+
+Reactive FileWriterCore::synchronization() const {
+  return Reactive{.inputs = InputsReady::kSynchronized,
+                  .timeout = std::chrono::milliseconds(config().sync_timeout_ms),
+                  .go_on_when_full = true};  // one producer (a FileSource) may feed both inputs
+}
+
+std::size_t FileWriterCore::port_index(const InputPortBase& port) const {
+  if (&port == ports_.video) return 0;
+  if (&port == ports_.audio) return 1;
+  if (&port == ports_.video_packets) return 2;
+  return 3;
+}
+
+Result<void> FileWriterCore::on_arrival(const InputPortBase& input, const AnyFrame& message) {
+  waiting_starts_[port_index(input)].push_back(span(message).start);
+  return {};
 }
 
 Error FileWriterCore::named(const Error& e) const { return named_error(*this, e); }
@@ -94,7 +131,7 @@ Result<void> FileWriterCore::setup(RuntimeContext& ctx) {
   return {};
 }
 
-Result<void> FileWriterCore::take_inputs() {
+Result<void> FileWriterCore::check_inputs() const {
   if (ports_.video->is_connected() && ports_.video_packets->is_connected()) {
     return make_error(named(Error(ErrorCode::kInvalidArgument,
                                   fmt::format("{}: connect `video` or `video_packets`, not both", config().path))));
@@ -103,26 +140,37 @@ Result<void> FileWriterCore::take_inputs() {
     return make_error(named(Error(ErrorCode::kInvalidArgument,
                                   fmt::format("{}: connect `audio` or `audio_packets`, not both", config().path))));
   }
+  return {};
+}
+
+Result<void> FileWriterCore::take(const InputPortBase& port, const AnyFrame& message) {
   auto queue = [](Stream& s, std::vector<EncodedPacket>& packets) {
     for (EncodedPacket& p : packets) s.pending.push_back(std::move(p));
     packets.clear();
   };
-  while (auto frame = ports_.video->read()) {
-    if (past_limit(video_, frame->timestamp_ns())) continue;
+  if (const VideoFrame* frame = message.video(); frame != nullptr && &port == ports_.video) {
+    if (past_limit(video_, frame->timestamp_ns())) return {};
     auto r = video_.video_encoder->encode(*frame, scratch_);
     if (!r) return make_error(named(r.error().with_context(config().path)));
     if (!video_.params) video_.params = video_.video_encoder->parameters();
     conversions_.update(*video_.video_encoder, config().path,
                         [&](std::string m) { context().warn(std::move(m), ports_.video->link_id()); });
     queue(video_, scratch_);
-  }
-  while (auto frame = ports_.audio->read()) {
-    if (past_limit(audio_, frame->timestamp_ns())) continue;
-    auto r = audio_.audio_encoder->encode(*frame, scratch_);
+  } else if (const AudioFrame* samples = message.audio(); samples != nullptr && &port == ports_.audio) {
+    if (past_limit(audio_, samples->timestamp_ns())) return {};
+    auto r = audio_.audio_encoder->encode(*samples, scratch_);
     if (!r) return make_error(named(r.error().with_context(config().path)));
     if (!audio_.params) audio_.params = audio_.audio_encoder->parameters();
     queue(audio_, scratch_);
+  } else if (const EncodedPacket* packet = message.packet(); packet != nullptr) {
+    Stream& stream = &port == ports_.video_packets ? video_ : audio_;
+    if (!stream.params) stream.params = packet->params();
+    queue_packet(stream, *packet);
   }
+  return {};
+}
+
+void FileWriterCore::refresh_inputs() {
   if (video_.video_encoder) {
     const std::uint64_t n = video_.video_encoder->timestamp_discontinuities();
     count_discontinuities(video_, n - std::exchange(video_.encoder_discontinuities, n));
@@ -131,16 +179,31 @@ Result<void> FileWriterCore::take_inputs() {
     const std::uint64_t n = audio_.audio_encoder->timestamp_discontinuities();
     count_discontinuities(audio_, n - std::exchange(audio_.encoder_discontinuities, n));
   }
-  for (auto [port, stream] : {std::pair{ports_.video_packets, &video_}, std::pair{ports_.audio_packets, &audio_}}) {
-    while (auto packet = port->read()) {
-      if (!stream->params) stream->params = packet->params();
-      queue_packet(*stream, std::move(*packet));
-    }
-  }
   video_.connected = ports_.video->is_connected() || ports_.video_packets->is_connected();
   audio_.connected = ports_.audio->is_connected() || ports_.audio_packets->is_connected();
   video_.ended = ports_.video->ended() || ports_.video_packets->ended();
   audio_.ended = ports_.audio->ended() || ports_.audio_packets->ended();
+}
+
+Result<void> FileWriterCore::aggregate(const AggregateInterval& /*interval*/,
+                                       std::span<AggregatorInput<AnyFrame>> inputs) {
+  STREAMLIB_RETURN_IF_ERROR(check_inputs());
+  std::array<std::uint64_t, 2> stalls{};
+  for (AggregatorInput<AnyFrame>& in : inputs) {
+    const std::size_t index = port_index(*in.port);
+    std::deque<std::int64_t>& starts = waiting_starts_[index];
+    starts.erase(starts.begin(),
+                 starts.begin() + static_cast<std::ptrdiff_t>(std::min(starts.size(), in.messages.size())));
+    stalls[index % 2] += this->stalls(in.index);
+    if (closed_) continue;
+    for (const AnyFrame& m : in.messages) STREAMLIB_RETURN_IF_ERROR(take(*in.port, m));
+  }
+  for (std::size_t i = 0; i < stalls.size(); ++i) stalls_[i].store(stalls[i], std::memory_order_relaxed);
+  if (closed_) return {};
+  refresh_inputs();
+  STREAMLIB_RETURN_IF_ERROR(start_file(false));
+  STREAMLIB_RETURN_IF_ERROR(write_pending());
+  if (limit_reached()) end_stream();  // on_end() drains the encoders and writes the trailer
   return {};
 }
 
@@ -196,15 +259,6 @@ Result<void> FileWriterCore::write_pending() {
   return {};
 }
 
-Result<void> FileWriterCore::process() {
-  if (closed_) return {};
-  STREAMLIB_RETURN_IF_ERROR(take_inputs());
-  STREAMLIB_RETURN_IF_ERROR(start_file(false));
-  STREAMLIB_RETURN_IF_ERROR(write_pending());
-  if (limit_reached()) end_stream();  // finish() drains the encoders and writes the trailer
-  return {};
-}
-
 std::int64_t FileWriterCore::limit_ns() const { return static_cast<std::int64_t>(config().duration_s * 1e9 + 0.5); }
 
 bool FileWriterCore::past_limit(Stream& s, std::int64_t timestamp_ns) {
@@ -248,7 +302,7 @@ Result<void> FileWriterCore::close(bool drain) {
   closed_ = true;
   Result<void> result;
   if (drain) {
-    result = take_inputs();
+    refresh_inputs();
     // Drain the encoders: their last packets (x264's look-ahead, the last partial AAC frame).
     if (result && video_.video_encoder && video_.video_encoder->is_open()) {
       if (auto r = video_.video_encoder->flush(scratch_); !r) result = make_error(named(r.error()));
@@ -269,7 +323,7 @@ Result<void> FileWriterCore::close(bool drain) {
   return result;
 }
 
-Result<void> FileWriterCore::finish() { return close(true); }
+Result<void> FileWriterCore::on_end() { return close(true); }
 
 Result<void> FileWriterCore::on_config_change(const FileWriterConfig& next) {
   const FileWriterConfig& now = config();
@@ -309,7 +363,9 @@ Result<void> FileWriterCore::on_config_change(const FileWriterConfig& next) {
 }
 
 void FileWriterCore::teardown() {
-  // Removed live (no finish()): close the file with what it has.
+  // Removed live (no finish()): write what the links and the aggregator still hold, then close
+  // the file (on_end(), or here if an interval failed).
+  if (!closed_ && muxer_) (void)finish();
   (void)close(true);
   muxer_.reset();
   video_.video_encoder.reset();
@@ -333,11 +389,14 @@ void FileWriterCore::count_discontinuities(Stream& s, std::uint64_t n) {
 nlohmann::json FileWriterCore::metrics() const {
   const std::int64_t media_ns = media_ns_.load(std::memory_order_relaxed);
   const std::int64_t wall_ns = wall_ns_.load(std::memory_order_relaxed);
-  nlohmann::json m = {{"packets", written_.load(std::memory_order_relaxed)},
-                      {"dropped", dropped_.load(std::memory_order_relaxed)},
-                      {"bytes", bytes_.load(std::memory_order_relaxed)},
-                      {"time_s", static_cast<double>(media_ns) / 1e9},
-                      {"timestamp_discontinuities", discontinuities_.load(std::memory_order_relaxed)}};
+  nlohmann::json m = {
+      {"packets", written_.load(std::memory_order_relaxed)},
+      {"dropped", dropped_.load(std::memory_order_relaxed)},
+      {"bytes", bytes_.load(std::memory_order_relaxed)},
+      {"time_s", static_cast<double>(media_ns) / 1e9},
+      {"timestamp_discontinuities", discontinuities_.load(std::memory_order_relaxed)},
+      {"input_stalls",
+       {{"video", stalls_[0].load(std::memory_order_relaxed)}, {"audio", stalls_[1].load(std::memory_order_relaxed)}}}};
   if (wall_ns > 0) m["speed"] = static_cast<double>(media_ns) / static_cast<double>(wall_ns);
   conversions_.add_to(m);
   return m;

@@ -13,12 +13,20 @@
 // converted for the codec are counted in `pixel_format_conversions` and each conversion is named
 // once in a warning.
 //
-// Timing: every input is taken as it comes and the muxer interleaves the packets by time (it
-// holds the early ones of one stream until the others catch up), so no producer ever waits on
-// the writer for another input's sake. `sync_timeout_ms` > 0 reads the inputs together instead
-// (InputsReady::kSynchronized, going on without an input silent that long, and with a full
-// input as soon as it is full, so one producer feeding both inputs — a FileSource — never
-// waits on the writer for the other's sake). The file
+// Timing: the writer is an Aggregator (streamlib/aggregator.h) over its four inputs, on the
+// media timeline: a frame or packet spans [timestamp, timestamp + duration) (packets by their
+// decode time), cut into 10 ms intervals (a gap of over a second with nothing on any input —
+// a source's clock jumped — is crossed in one). With `sync_timeout_ms` = 0 (the default) an
+// interval never waits: every input is taken as it comes and the muxer interleaves the packets
+// by time (it holds the early ones of one stream until the others catch up), so no producer
+// ever waits on the writer for another input's sake. With `sync_timeout_ms` > 0 the inputs are
+// read together: an interval waits until every linked input that has not ended has sent data
+// through its end; an input silent that long is stalled — counted in the processor's
+// input_stalls and in the `input_stalls` metric per track, its first stall reported as a
+// warning event naming its link — and the writer goes on without it until it sends again (what
+// it sends then is written, late, by the muxer's interleaving); a full input goes on at once,
+// so one producer feeding both inputs — a FileSource — never waits on the writer for the
+// other's sake. An input that ends is not waited for. The file
 // starts once every connected input has told its codec (its first packet, or a raw input's
 // encoder opened at its first frame, or its end); an input that has not when the others' packets
 // have waited `start_timeout_ms` (on the runtime's clock) is left out of the file, and what it
@@ -64,6 +72,7 @@
 // a graph whose start fails — leaves an existing file byte for byte as it was.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <deque>
@@ -74,6 +83,7 @@
 #include "ffmpeg/format_conversions.h"
 #include "ffmpeg_common/encoder.h"
 #include "ffmpeg_common/muxer.h"
+#include "streamlib/aggregator.h"
 #include "streamlib/config_values.h"
 #include "streamlib/frames/audio_frame.h"
 #include "streamlib/frames/encoded_packet.h"
@@ -160,20 +170,29 @@ namespace internal {
 
 // What FileWriter and Mp4Writer do; they differ only in the name they register under (two
 // classes, so that `&Mp4Writer::video` names a member of Mp4Writer itself).
-class FileWriterCore : public Processor<FileWriterConfig> {
+class FileWriterCore : public Aggregator<FileWriterConfig, AnyFrame> {
  public:
-  ExecutionConfig execution_config() const override;
   Result<void> setup(RuntimeContext& ctx) override;
-  Result<void> process() override;
-  Result<void> finish() override;
   void teardown() override;
   // The encoder fields (preset, tune, crf, bitrate, keyframe_interval, audio_bitrate) change live
   // (ffmpeg::VideoEncoder/AudioEncoder::reconfigure: no frame lost, refused if the stream's
   // headers would change). Every other field is refused, naming it: a rebuild would reopen (and
   // truncate) the file mid-recording. Remove the writer (which closes its file) and add a new one.
   Result<void> on_config_change(const FileWriterConfig& next) override;
-  // {"packets", "dropped", "bytes", "time_s", "speed"} (see the file comment)
+  // {"packets", "dropped", "bytes", "time_s", "speed", "timestamp_discontinuities",
+  // "input_stalls": {"video", "audio"}} (see the file comment)
   nlohmann::json metrics() const override;
+
+  // --- Aggregator (see the file comment) ---
+  AggregateSpan span(const AnyFrame& message) const override;
+  std::int64_t interval_length() const override;
+  bool waits_for_inputs() const override { return config().sync_timeout_ms > 0; }
+  Reactive synchronization() const override;
+  Result<void> on_arrival(const InputPortBase& input, const AnyFrame& message) override;
+  // The interval's frames encoded and packets queued, then written once the file has started.
+  Result<void> aggregate(const AggregateInterval& interval, std::span<AggregatorInput<AnyFrame>> inputs) override;
+  // Drains the encoders and writes the trailer.
+  Result<void> on_end() override;
 
  protected:
   struct Ports {
@@ -200,7 +219,11 @@ class FileWriterCore : public Processor<FileWriterConfig> {
     std::vector<EncodedPacket> held;            // starting past it, maybe referred to
   };
 
-  Result<void> take_inputs();
+  Result<void> check_inputs() const;
+  Result<void> take(const InputPortBase& port, const AnyFrame& message);
+  void refresh_inputs();
+  // The port's place in ports_ (0..3), for the per-input bookkeeping.
+  std::size_t port_index(const InputPortBase& port) const;
   Result<void> start_file(bool force);
   Result<void> write_pending();
   Result<void> close(bool drain);
@@ -225,6 +248,10 @@ class FileWriterCore : public Processor<FileWriterConfig> {
   std::optional<std::int64_t> origin_ns_;     // the first timestamp seen, for `duration_s`
   std::optional<std::int64_t> first_pts_ns_;  // of the packets written
   std::int64_t setup_ns_ = 0;                 // on the runtime's clock
+  // Per input (ports_ order), the starts of the messages taken but not yet handed to
+  // aggregate(): where the next interval may jump to across a gap.
+  std::array<std::deque<std::int64_t>, 4> waiting_starts_;
+  std::array<std::atomic<std::uint64_t>, 2> stalls_{};  // per track (video, audio), for metrics()
   std::atomic<std::uint64_t> written_{0};
   std::atomic<std::uint64_t> dropped_{0};
   std::atomic<std::uint64_t> discontinuities_{0};

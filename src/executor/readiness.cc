@@ -2,6 +2,15 @@
 
 namespace streamlib::internal {
 
+Result<void> check_inputs_ready(const ExecutionConfig& execution) {
+  const auto* r = std::get_if<Reactive>(&execution.mode);
+  if (r == nullptr || r->inputs != InputsReady::kSynchronized || r->gate) return {};
+  return make_error(ErrorCode::kInvalidArgument,
+                    "InputsReady::kSynchronized is the mode of an Aggregator (streamlib/aggregator.h), which aligns "
+                    "its inputs by timestamp itself, and this processor is not one: derive from Aggregator, or "
+                    "declare InputsReady::kAll (every input has data; the same timeout and go_on_when_full)");
+}
+
 std::uint64_t InputReadiness::token(const std::vector<InputPortBase*>& inputs) {
   std::uint64_t t = 0;
   for (InputPortBase* in : inputs) t += in->progress_token();

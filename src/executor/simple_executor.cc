@@ -1,5 +1,7 @@
 #include "executor/simple_executor.h"
 
+#include "streamlib/internal/readiness.h"
+
 #include <algorithm>
 #include <optional>
 #include <unordered_map>
@@ -174,6 +176,11 @@ void SimpleExecutor::spawn_processors(const std::vector<ProcessorId>& ids, const
       instance = make_error(ErrorCode::kProcessorFailed, "constructing a {} threw: {}", node->type, e.what());
     } catch (...) {
       instance = make_error(ErrorCode::kProcessorFailed, "constructing a {} threw", node->type);
+    }
+    if (instance) {
+      if (auto checked = check_inputs_ready((*instance)->execution_config()); !checked) {
+        instance = make_error(checked.error().with_context(node->type));
+      }
     }
     if (!instance) {
       report.failures.push_back({id, {}, instance.error().with_context(fmt::format("processor '{}'", id))});

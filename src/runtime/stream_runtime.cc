@@ -16,6 +16,7 @@
 #include "runtime/event_bus.h"
 #include "runtime/finish_tracker.h"
 #include "runtime/signals.h"
+#include "streamlib/internal/readiness.h"
 
 namespace streamlib {
 
@@ -199,6 +200,11 @@ class RuntimeImpl {
     }
     auto node = factory->make_node(ProcessorId(id), type, config);
     if (!node) return make_error(node.error().with_context(fmt::format("processor '{}' ({})", id, d->type_name)));
+    if (d->prototype) {  // as declared; a mode that depends on the config is checked when it starts
+      if (auto r = internal::check_inputs_ready(d->prototype->execution_config()); !r) {
+        return make_error(r.error().with_context(fmt::format("processor '{}' ({})", id, d->type_name)));
+      }
+    }
     const ProcessorId pid(id);
     STREAMLIB_RETURN_IF_ERROR(edit([&](Graph& g) { return g.add_processor(std::move(*node)); }));
     dirty.processors.insert(pid);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "streamlib/runtime/stream_runtime.h"
+#include "streamlib/testing/processor_harness.h"
 #include "testing/aggregator_test_processors.h"
 #include "testing/test_processors.h"
 
@@ -14,10 +15,43 @@ namespace {
 
 using ::testing::ElementsAre;
 using testing::eventually;
+using ::testing::HasSubstr;
 using testing::Interleave;
 using testing::Script;
 using testing::ScriptedSink;
 using testing::ScriptedSource;
+
+// Declares InputsReady::kSynchronized without being an Aggregator.
+class NotAnAggregator : public Processor<EmptyConfig> {
+ public:
+  STREAMLIB_PROCESSOR(NotAnAggregator, "kSynchronized without the Aggregator base",
+                      Reactive{.inputs = InputsReady::kSynchronized, .timeout = std::chrono::milliseconds(100)});
+  LinkInput<DataFrame> a{this, "a"};
+  LinkInput<DataFrame> b{this, "b"};
+  Result<void> process() override {
+    (void)a.read();
+    (void)b.read();
+    return {};
+  }
+};
+
+TEST(RuntimeAggregator, KSynchronizedOnAProcessorThatIsNotAnAggregatorIsRefusedWhenAddedNamingIt) {
+  StreamRuntime rt;
+  Script::reset("other");
+  ASSERT_TRUE(rt.add_processor<ScriptedSink>({}, "other"));
+  auto added = rt.add_processor<NotAnAggregator>({}, "odd");
+  ASSERT_FALSE(added);
+  EXPECT_THAT(added.error().message(), HasSubstr("odd"));
+  EXPECT_THAT(added.error().message(), HasSubstr("NotAnAggregator"));
+  EXPECT_THAT(added.error().message(), HasSubstr("kSynchronized is the mode of an Aggregator"));
+  EXPECT_FALSE(rt.graph().find_processor(ProcessorId("odd")));  // the graph is untouched
+  EXPECT_TRUE(rt.graph().find_processor(ProcessorId("other")));
+
+  ProcessorHarness<NotAnAggregator> h;
+  auto started = h.start();
+  ASSERT_FALSE(started);
+  EXPECT_THAT(started.error().message(), HasSubstr("kSynchronized is the mode of an Aggregator"));
+}
 
 TEST(RuntimeAggregator, AUsersAggregatorMergesInOrderStallsTheSilentInputOnceAndFinishesAfterBothEnd) {
   for (const char* id : {"agg_a", "agg_b", "agg_sink"}) Script::reset(id);

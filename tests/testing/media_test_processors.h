@@ -118,15 +118,16 @@ STREAMLIB_CONFIG(SyncConfig, timeout_ms, go_on_when_full);
 
 // Two inputs paired by timestamp (a muxer's shape): takes a and b together when both have a
 // message; after the live timeout with one input silent, goes on with the other alone.
+// InputsReady::kAll: kSynchronized is an Aggregator's mode (streamlib/aggregator.h).
 class SyncPair : public Processor<SyncConfig> {
  public:
   STREAMLIB_PROCESSOR(SyncPair, "Test processor pairing two inputs by timestamp",
-                      Reactive{.inputs = InputsReady::kSynchronized, .timeout = std::chrono::milliseconds(200)});
+                      Reactive{.inputs = InputsReady::kAll, .timeout = std::chrono::milliseconds(200)});
   LinkInput<DataFrame> a{this, "a"};
   LinkInput<DataFrame> b{this, "b"};
   LinkOutput<DataFrame> out{this, "out"};
   ExecutionConfig execution_config() const override {
-    return {Reactive{.inputs = InputsReady::kSynchronized,
+    return {Reactive{.inputs = InputsReady::kAll,
                      .timeout = std::chrono::milliseconds(config().timeout_ms),
                      .go_on_when_full = config().go_on_when_full},
             ThreadPriority::kNormal};

@@ -35,6 +35,12 @@ struct ReadinessGate {
   std::uint64_t stalls = 0;                // inputs it went on without (once per stall)
 };
 
+// InputsReady::kSynchronized belongs to an Aggregator, which aligns its inputs itself (its
+// policy carries its ReadinessGate); declared by any other processor it is refused — by the
+// runtime when the processor is added, by ProcessorHarness at start() — rather than quietly
+// meaning kAll.
+Result<void> check_inputs_ready(const ExecutionConfig& execution);
+
 class InputReadiness {
  public:
   enum class Verdict {

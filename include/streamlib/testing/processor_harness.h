@@ -58,6 +58,7 @@ class ProcessorHarness final : private RuntimeContext {
   // setup(), then start_streaming(); outputs are connected to the harness.
   Result<void> start() {
     if (started_) return {};
+    STREAMLIB_RETURN_IF_ERROR(internal::check_inputs_ready(processor_->execution_config()));
     for (OutputPortBase* out : processor_->outputs()) connect_output(*out);
     STREAMLIB_RETURN_IF_ERROR(guard("setup", [&] { return processor_->setup(*this); }));
     started_ = true;

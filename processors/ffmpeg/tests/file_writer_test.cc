@@ -193,6 +193,87 @@ TEST(FileWriter, SynchronizedInputsGoOnWithoutAStalledOneAfterTheTimeout) {
   EXPECT_EQ(probe_stream(probe, "audio")["codec_name"], "aac");
 }
 
+// FileWriter is an Aggregator: 30 fps video and 1024-sample audio at 48 kHz read together, the
+// audio stalling for a while (live: the writer goes on after sync_timeout_ms, counting the stall
+// once and reporting it once) and then ending a second before the video, which the writer keeps
+// writing; the file holds both streams whole, its packets in decode-time order across them.
+TEST(FileWriter, TwoRatesOneInputStallingOneEndingEarlyAreWrittenInOrderWithTheStallCountedOnce) {
+  const std::string path = out_path("aggregated.mkv");
+  ProcessorHarness<FileWriter> h({.path = path, .preset = "ultrafast", .sync_timeout_ms = 200});
+  ASSERT_TRUE(h.start());
+  const auto video = test_frames(90, 160, 120);  // 3 s
+  ProcessorHarness<AudioTestSource> src({.frames_per_buffer = 1024, .duration = 2.0, .live = false});
+  ASSERT_TRUE(src.start());
+  run_to_end(src);
+  const auto audio = src.take<AudioFrame>("audio");  // 2 s, 94 blocks
+  ASSERT_GE(audio.size(), 93u);
+  std::size_t v = 0;
+  std::size_t a = 0;
+  // Both inputs by time up to `until` (audio only while `audio_until`).
+  auto feed_until = [&](std::int64_t until_ns, std::int64_t audio_until_ns) {
+    while (true) {
+      const bool more_v = v < video.size() && video[v].timestamp_ns() < until_ns;
+      const bool more_a = a < audio.size() && audio[a].timestamp_ns() < std::min(until_ns, audio_until_ns);
+      if (!more_v && !more_a) break;
+      if (more_v && (!more_a || video[v].timestamp_ns() <= audio[a].timestamp_ns())) {
+        ASSERT_TRUE(h.push("video", video[v++]));
+      } else {
+        ASSERT_TRUE(h.push("audio", audio[a++]));
+      }
+      ASSERT_TRUE(h.run());
+    }
+  };
+  // Both inputs linked before the first run (a harness links an input at its first push).
+  ASSERT_TRUE(h.push("video", video[v++]));
+  ASSERT_TRUE(h.push("audio", audio[a++]));
+  const std::int64_t t0 = video[0].timestamp_ns();
+  feed_until(t0 + 500'000'000, t0 + 500'000'000);
+  const auto packets_at = [&] { return h.processor().metrics()["packets"].get<std::uint64_t>(); };
+  // The audio goes silent; the video goes on to 1 s: the writer waits for the audio.
+  feed_until(t0 + 1'000'000'000, t0 + 500'000'000);
+  EXPECT_EQ(h.input_stalls(), 0u);
+  EXPECT_TRUE(h.warnings().empty());
+  const std::uint64_t before = packets_at();
+  h.advance(std::chrono::milliseconds(250));
+  ASSERT_TRUE(h.run());
+  EXPECT_EQ(h.input_stalls(), 1u);  // went on without it...
+  EXPECT_GT(packets_at(), before);  // ...writing the video it held
+  ASSERT_EQ(h.warnings().size(), 1u);
+  EXPECT_THAT(h.warnings()[0], HasSubstr("input `audio` stalled: nothing for 200 ms"));
+  // The audio comes back (its late half second written too), then ends at 2 s; the video goes
+  // on alone to 3 s.
+  feed_until(t0 + 3'100'000'000, t0 + 3'100'000'000);
+  ASSERT_EQ(a, audio.size());
+  ASSERT_EQ(v, video.size());
+  ASSERT_TRUE(h.end_input("audio"));
+  ASSERT_TRUE(h.run());
+  ASSERT_TRUE(h.end_input("video"));
+  ASSERT_TRUE(h.run());
+  ASSERT_TRUE(h.finished());
+  EXPECT_EQ(h.input_stalls(), 1u);  // the audio ending is not a stall
+  EXPECT_EQ(h.warnings().size(), 1u);
+  const auto stalls = h.processor().metrics()["input_stalls"];
+  EXPECT_EQ(stalls["video"], 0u);
+  EXPECT_EQ(stalls["audio"], 1u);
+
+  const auto probe = ffprobe(path, "-count_frames -show_packets");
+  EXPECT_EQ(probe_int(probe_stream(probe, "video"), "nb_read_frames"), 90);
+  const auto a_stream = probe_stream(probe, "audio");
+  ASSERT_FALSE(a_stream.is_null());
+  EXPECT_EQ(a_stream["codec_name"], "aac");
+  // Every sample of the 2 s of audio, the late half second included (AAC frames of 1024).
+  EXPECT_GE(probe_int(a_stream, "nb_read_frames"), static_cast<std::int64_t>(audio.size()));
+  double last = -1e9;
+  std::size_t n = 0;
+  for (const auto& p : probe["packets"]) {
+    const double dts = probe_number(p, "dts_time");
+    EXPECT_GE(dts, last - 0.001) << "packet " << n << " (" << p["codec_type"] << ") goes back in decode time";
+    last = std::max(last, dts);
+    ++n;
+  }
+  EXPECT_GE(n, 90u + audio.size());
+}
+
 // duration_s: the writer ends its file by itself at that media time; nothing ends its inputs.
 TEST(FileWriter, DurationCutsRawInputToTheFrameAndEndsTheFileByItself) {
   const std::string path = out_path("one_second.mp4");
