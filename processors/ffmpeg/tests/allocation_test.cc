@@ -119,10 +119,13 @@ std::string y4m_input(int frames) {
 }
 
 // Runs a started file graph from frame 100 to frame 400 of what `processor`'s `metric` counts,
-// expects at most a few allocations over those 300 frames, then lets the file end and checks it.
+// expects no allocation per frame over those 300 frames, then lets the file end and checks it.
 // Per frame would be 300 or more: a heap holder for each frame VideoEncoder read in place was
 // one each (323 over 300 frames until this test found it), and std::deque FIFOs (the reader's
-// packets, the encoder's frame durations) a block every few dozen frames.
+// packets, the encoder's frame durations) a block every few dozen frames. What may remain is
+// not per frame: FileWriter's packet FIFO (a std::deque: a block every 64 packets, about 5
+// here) and pools making a block when the frames in flight reach a new high; hence the bound of
+// one allocation per 10 frames, far below one per frame and steady on a loaded machine.
 void expect_no_allocation_per_frame(StreamRuntime& rt, const char* processor, const char* metric,
                                     const std::string& out, int frames) {
   const std::uint64_t from = wait_for_frames(rt, 100, processor, metric);
@@ -131,7 +134,7 @@ void expect_no_allocation_per_frame(StreamRuntime& rt, const char* processor, co
   const std::uint64_t allocations = g_allocations.load() - allocations_before;
   ASSERT_GE(to - from, 300u) << "the pipeline stalled";
   ::testing::Test::RecordProperty("allocations", static_cast<int>(allocations));
-  EXPECT_LE(allocations, 10u) << allocations << " C++ allocations over " << (to - from) << " frames";
+  EXPECT_LE(allocations, (to - from) / 10) << allocations << " C++ allocations over " << (to - from) << " frames";
   ASSERT_TRUE(rt.wait_until_finished(std::chrono::seconds(120)));
   ASSERT_TRUE(rt.stop());
   const nlohmann::json probe = ffmpeg::testing::ffprobe(out);
