@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# A live 1080p30 recording's CPU share in StreamLib, ffmpeg and GStreamer, measured in the same
-# run: a test source paced in real time (SMPTE bars, 1920x1080, 30 fps, I420) to H.264
-# (libx264, preset ultrafast, CRF 23) in an MP4, for LIVE_BENCH_SECONDS seconds.
+# A live recording's CPU share in StreamLib, ffmpeg and GStreamer, measured in the same run: a
+# test source paced in real time (SMPTE bars, 30 fps, I420) to H.264 (libx264, preset
+# ultrafast, CRF 23) in an MP4, for LIVE_BENCH_SECONDS seconds, at each of LIVE_BENCH_SIZES
+# (default 1920x1080 and 640x360).
 #
 #   bash bench/live_recording.sh [STREAMLIB_BINARY]     # default build/release/tools/streamlib/streamlib
 #
-# Pipelines:
+# Pipelines (at each size; named e.g. streamlib_640x360):
 #   streamlib   streamlib run: VideoTestSource (live, bars) -> VideoEncoder -> FileWriter.video_packets
 #   ffmpeg      ffmpeg -re -f lavfi -i smptebars ... -c:v libx264 -preset ultrafast out.mp4
 #   gstreamer   gst-launch-1.0 videotestsrc is-live=true pattern=smpte ! x264enc speed-preset=ultrafast
@@ -15,13 +16,15 @@
 # its own still bars (StreamLib's with its frame counter off, so all three pictures are still)
 # rather than a file: reading a 1080p file would measure the decoder. Every run is timed with /usr/bin/time; runs are interleaved (A B C A B C ...);
 # ffprobe must count the expected frames in each output, or the benchmark fails (exit 1).
-# Prints a markdown table of medians (min-max), writes results.json in the work dir and appends
-# the comparisons (bench live_recording, metric cpu_share_pct, peers ffmpeg and gstreamer) to
-# build/bench/results.jsonl.
+# Prints a markdown table of medians (min-max) and, per size, StreamLib's CPU against ffmpeg's as
+# the median of the per-round ratios (a round runs the tools back to back); writes results.json
+# in the work dir and appends the comparisons (bench live_recording, metric cpu_share_pct, peers
+# ffmpeg and gstreamer, with the size) to build/bench/results.jsonl.
 #
 # Environment:
 #   LIVE_BENCH_SECONDS   length of each recording (default 10)
 #   LIVE_BENCH_RUNS      timed runs of each pipeline (default 3)
+#   LIVE_BENCH_SIZES     picture sizes, each WIDTHxHEIGHT (default "1920x1080 640x360")
 #   LIVE_BENCH_DIR       work dir (default build/bench/live_recording)
 #   LIVE_BENCH_RESULTS_JSONL  where the comparison lines go (default build/bench/results.jsonl;
 #                        empty: nowhere)
@@ -31,6 +34,7 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 streamlib="${1:-$root/build/release/tools/streamlib/streamlib}"
 seconds="${LIVE_BENCH_SECONDS:-10}"
 runs="${LIVE_BENCH_RUNS:-3}"
+sizes="${LIVE_BENCH_SIZES:-1920x1080 640x360}"
 work="${LIVE_BENCH_DIR:-$root/build/bench/live_recording}"
 frames=$((seconds * 30))
 
@@ -45,15 +49,20 @@ work="$(cd "$work" && pwd)"
 cd "$work"
 rm -f runs.csv results.json out_*.mp4 run_*.log time_*.txt
 
-cat >graph.json <<EOF
+declare -A commands
+names=()
+for size in $sizes; do
+  [[ $size =~ ^([0-9]+)x([0-9]+)$ ]] || { echo "live_recording: LIVE_BENCH_SIZES: '$size' is not WIDTHxHEIGHT" >&2; exit 1; }
+  width=${BASH_REMATCH[1]} height=${BASH_REMATCH[2]}
+  cat >"graph_$size.json" <<EOF
 {
   "processors": [
     {"id": "camera", "type": "VideoTestSource",
-     "config": {"width": 1920, "height": 1080, "fps": 30, "pattern": "bars", "format": "i420",
+     "config": {"width": $width, "height": $height, "fps": 30, "pattern": "bars", "format": "i420",
                 "live": true, "counter": false, "frames": $frames}},
     {"id": "encoder", "type": "VideoEncoder",
      "config": {"codec": "h264", "preset": "ultrafast", "crf": 23}},
-    {"id": "recorder", "type": "FileWriter", "config": {"path": "$work/out_streamlib.mp4"}}
+    {"id": "recorder", "type": "FileWriter", "config": {"path": "$work/out_streamlib_$size.mp4"}}
   ],
   "links": [
     {"from": "camera.video", "to": "encoder.in"},
@@ -61,16 +70,15 @@ cat >graph.json <<EOF
   ]
 }
 EOF
-"$streamlib" validate graph.json >/dev/null
-
-declare -A commands
-commands[streamlib]="$(printf '%q' "$streamlib") run graph.json --quiet"
-commands[ffmpeg]="ffmpeg -y -v error -re -f lavfi -i smptebars=size=1920x1080:rate=30 -frames:v $frames \
--pix_fmt yuv420p -c:v libx264 -preset ultrafast -crf 23 out_ffmpeg.mp4"
-commands[gstreamer]="gst-launch-1.0 -q -e videotestsrc is-live=true pattern=smpte num-buffers=$frames ! \
-video/x-raw,width=1920,height=1080,framerate=30/1,format=I420 ! x264enc speed-preset=ultrafast pass=qual \
-quantizer=23 ! mp4mux ! filesink location=out_gstreamer.mp4"
-names=(streamlib ffmpeg gstreamer)
+  "$streamlib" validate "graph_$size.json" >/dev/null
+  commands[streamlib_$size]="$(printf '%q' "$streamlib") run graph_$size.json --quiet"
+  commands[ffmpeg_$size]="ffmpeg -y -v error -re -f lavfi -i smptebars=size=$size:rate=30 -frames:v $frames \
+-pix_fmt yuv420p -c:v libx264 -preset ultrafast -crf 23 out_ffmpeg_$size.mp4"
+  commands[gstreamer_$size]="gst-launch-1.0 -q -e videotestsrc is-live=true pattern=smpte num-buffers=$frames ! \
+video/x-raw,width=$width,height=$height,framerate=30/1,format=I420 ! x264enc speed-preset=ultrafast pass=qual \
+quantizer=23 ! mp4mux ! filesink location=out_gstreamer_$size.mp4"
+  names+=("streamlib_$size" "ffmpeg_$size" "gstreamer_$size")
+done
 
 echo "pipeline,run,wall_s,user_s,sys_s,max_rss_kb,frames" >runs.csv
 failed=0
@@ -106,7 +114,7 @@ for ((r = 1; r <= runs; r++)); do
 done
 load_end="$(cut -d' ' -f1 /proc/loadavg)"
 
-NPROC="$(nproc)" CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
+NAMES="${names[*]}" SIZES="$sizes" NPROC="$(nproc)" CPU="$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')" \
   SECONDS_LEN="$seconds" RUNS="$runs" LOAD_START="$load_start" LOAD_END="$load_end" \
   RESULTS_JSONL="${LIVE_BENCH_RESULTS_JSONL-$root/build/bench/results.jsonl}" \
   COMMANDS="$(for n in "${names[@]}"; do printf '%s\t%s\n' "$n" "${commands[$n]}"; done)" python3 - <<'PY'
@@ -114,7 +122,8 @@ import csv, json, os, statistics
 
 rows = list(csv.DictReader(open("runs.csv")))
 commands = dict(line.split("\t", 1) for line in os.environ["COMMANDS"].splitlines() if line)
-names = ["streamlib", "ffmpeg", "gstreamer"]
+names = os.environ["NAMES"].split()
+sizes = os.environ["SIZES"].split()
 
 def summary(values):
     return {"median": statistics.median(values), "min": min(values), "max": max(values)} if values else None
@@ -133,27 +142,38 @@ for name in names:
     }
 machine = {"nproc": int(os.environ["NPROC"]), "cpu": os.environ["CPU"],
            "load1_start": float(os.environ["LOAD_START"]), "load1_end": float(os.environ["LOAD_END"])}
-json.dump({"seconds": int(os.environ["SECONDS_LEN"]), "size": "1920x1080", "fps": 30, "machine": machine,
-           "results": results}, open("results.json", "w"), indent=2)
+# StreamLib's CPU against ffmpeg's, round by round (the two ran back to back), per size.
+paired = {}
+for size in sizes:
+    a, b = f"streamlib_{size}", f"ffmpeg_{size}"
+    cpu = {(r["pipeline"], r["run"]): float(r["user_s"]) + float(r["sys_s"]) for r in rows}
+    ratios = [cpu[(a, run)] / cpu[(b, run)] for (p, run) in cpu if p == a and (b, run) in cpu]
+    if ratios:
+        paired[size] = {"rounds": len(ratios), "cpu_ratio": statistics.median(ratios)}
+json.dump({"seconds": int(os.environ["SECONDS_LEN"]), "sizes": sizes, "fps": 30, "machine": machine,
+           "results": results, "paired_cpu_vs_ffmpeg": paired}, open("results.json", "w"), indent=2)
 
 jsonl = os.environ.get("RESULTS_JSONL")
-mine = results["streamlib"]
-if jsonl and mine["cpu_share_pct"]:
+if jsonl:
     with open(jsonl, "a") as f:
-        for peer in ("ffmpeg", "gstreamer"):
-            theirs = results[peer]
-            if not theirs["cpu_share_pct"]:
+        for size in sizes:
+            mine = results[f"streamlib_{size}"]
+            if not mine["cpu_share_pct"]:
                 continue
-            for metric in ("cpu_share_pct", "max_rss_mb"):
-                f.write(json.dumps({"bench": "live_recording", "metric": metric,
-                                    "streamlib": mine[metric]["median"], "peer": peer,
-                                    "peer_value": theirs[metric]["median"], "higher_is_better": False}) + "\n")
+            for peer in ("ffmpeg", "gstreamer"):
+                theirs = results[f"{peer}_{size}"]
+                if not theirs["cpu_share_pct"]:
+                    continue
+                for metric in ("cpu_share_pct", "max_rss_mb"):
+                    f.write(json.dumps({"bench": "live_recording", "size": size, "metric": metric,
+                                        "streamlib": mine[metric]["median"], "peer": peer,
+                                        "peer_value": theirs[metric]["median"], "higher_is_better": False}) + "\n")
 
 def cell(s, fmt):
     return f"{fmt.format(s['median'])} ({fmt.format(s['min'])}–{fmt.format(s['max'])})" if s else "—"
 
 print()
-print(f"Live 1080p30 recording, {os.environ['SECONDS_LEN']} s, H.264 ultrafast CRF 23; median (min–max) of "
+print(f"Live 30 fps recording, {os.environ['SECONDS_LEN']} s, H.264 ultrafast CRF 23; median (min–max) of "
       f"{os.environ['RUNS']} runs; {machine['nproc']} CPUs, 1-min load {machine['load1_start']} → {machine['load1_end']}")
 print()
 print("| pipeline | wall s | CPU s (user+sys) | CPU share % of one core | peak RSS MB |")
@@ -162,9 +182,14 @@ for name in names:
     r = results[name]
     print(f"| {name} | {cell(r['wall_s'], '{:.2f}')} | {cell(r['cpu_s'], '{:.2f}')} | "
           f"{cell(r['cpu_share_pct'], '{:.1f}')} | {cell(r['max_rss_mb'], '{:.0f}')} |")
-if mine["cpu_share_pct"] and results["ffmpeg"]["cpu_share_pct"]:
-    a, b = mine["cpu_share_pct"]["median"], results["ffmpeg"]["cpu_share_pct"]["median"]
-    print(f"\nStreamLib / ffmpeg CPU share: {a / b:.2f}x")
+print()
+for size in sizes:
+    mine, theirs = results[f"streamlib_{size}"], results[f"ffmpeg_{size}"]
+    if mine["cpu_share_pct"] and theirs["cpu_share_pct"]:
+        a, b = mine["cpu_share_pct"]["median"], theirs["cpu_share_pct"]["median"]
+        p = paired.get(size)
+        per_round = f", median of {p['rounds']} paired rounds {p['cpu_ratio']:.2f}x" if p else ""
+        print(f"{size}: StreamLib / ffmpeg CPU share: {a / b:.2f}x (medians){per_round}")
 PY
 
 if ((failed)); then

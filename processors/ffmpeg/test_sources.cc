@@ -51,6 +51,30 @@ CounterBand counter_band(int width, int height) {
   return {width / VideoTestSource::kCounterBits, std::max(8, (height / 12) & ~1)};
 }
 
+constexpr Rgb kBallBackground{24, 32, 48};
+constexpr Rgb kBallColour{240, 220, 40};
+
+// Where the ball is in frame n: its centre and radius. It bounces: a triangle wave over the free
+// range, 5 px/frame across and 3 px/frame down.
+struct Ball {
+  int cx, cy, r;
+  // Half the width of its row at `y` (rows within r of cy).
+  int half_width(int y) const {
+    const int dy = y - cy;
+    return static_cast<int>(std::sqrt(static_cast<double>(r * r - dy * dy)));
+  }
+};
+Ball ball_at(std::uint64_t n, int w, int h) {
+  const int r = std::max(4, std::min(w, h) / 10);
+  auto bounce = [](std::uint64_t t, int range) {
+    if (range <= 0) return 0;
+    const auto period = static_cast<std::uint64_t>(2 * range);
+    const auto p = static_cast<int>(t % period);
+    return p <= range ? p : 2 * range - p;
+  };
+  return {r + bounce(n * 5, w - 2 * r), r + bounce(n * 3, h - 2 * r), r};
+}
+
 }  // namespace
 
 // --- VideoTestSource ---------------------------------------------------------------------------
@@ -106,10 +130,11 @@ Result<void> VideoTestSource::process() {
   return {};
 }
 
-Result<VideoFrame> VideoTestSource::draw(std::uint64_t n, std::int64_t timestamp_ns, std::int64_t duration_ns) {
+Result<VideoFrame> VideoTestSource::draw(std::uint64_t n, std::int64_t timestamp_ns, std::int64_t duration_ns,
+                                         Layer layer) {
   const VideoTestSourceConfig& c = config();
   WritableVideoFrame w = pool_.acquire(c.width, c.height, PixelFormat::kRgba);
-  render(w, n);
+  render(w, n, layer);
   w.set_timestamp_ns(timestamp_ns);
   w.set_duration_ns(duration_ns);
   w.set_frame_number(n);
@@ -165,13 +190,18 @@ PlaneRow plane_row(PixelFormat f, int plane, int width) {
 
 Result<WritableVideoFrame> VideoTestSource::from_still(std::uint64_t n) {
   const VideoTestSourceConfig& c = config();
+  const bool ball = c.pattern == VideoPattern::kBall;
   if (!still_) {
-    STREAMLIB_ASSIGN_OR_RETURN(VideoFrame zeros, draw(0, 0, 0));
+    STREAMLIB_ASSIGN_OR_RETURN(VideoFrame zeros, draw(0, 0, 0, Layer::kBackground));
     VideoFrame ones;
     if (c.counter) {
-      STREAMLIB_ASSIGN_OR_RETURN(ones, draw((std::uint64_t{1} << kCounterBits) - 1, 0, 0));
+      STREAMLIB_ASSIGN_OR_RETURN(ones, draw((std::uint64_t{1} << kCounterBits) - 1, 0, 0, Layer::kBackground));
     }
-    still_ = Still{std::move(zeros), std::move(ones)};
+    VideoFrame colour;
+    if (ball) {
+      STREAMLIB_ASSIGN_OR_RETURN(colour, draw(0, 0, 0, Layer::kBallColour));
+    }
+    still_ = Still{std::move(zeros), std::move(ones), std::move(colour)};
   }
   const VideoFrame& zeros = still_->zeros;
   WritableVideoFrame w = still_pool_.acquire(c.width, c.height, zeros.format());
@@ -188,22 +218,42 @@ Result<WritableVideoFrame> VideoTestSource::from_still(std::uint64_t n) {
     } else {
       for (std::size_t y = 0; y < rows; ++y) std::memcpy(dst + y * dst_stride, src + y * src_stride, row.bytes);
     }
-    if (!c.counter) continue;
-    // The counter's 1 bits from the all-ones picture: whole pixel groups of each block, over
-    // the band's rows in this plane (fewer in a subsampled chroma plane).
-    const std::uint8_t* one = still_->ones.plane(p).data();
-    const auto one_stride = static_cast<std::size_t>(still_->ones.stride(p));
-    const std::size_t band_rows = static_cast<std::size_t>(band.height) * rows / static_cast<std::size_t>(c.height);
+    // The byte offset in this plane's rows of picture column x, down to a whole pixel group.
     auto column = [&](int x) {
       const std::size_t b = static_cast<std::size_t>(x) * row.bytes / static_cast<std::size_t>(c.width);
       return b - b % row.group;
     };
+    if (ball) {
+      // The ball's rows from the ball-coloured picture; a row of a subsampled plane takes the
+      // span of the first picture row it covers.
+      const Ball b = ball_at(n, c.width, c.height);
+      const std::uint8_t* colour = still_->ball.plane(p).data();
+      const auto colour_stride = static_cast<std::size_t>(still_->ball.stride(p));
+      for (std::size_t yp = 0; yp < rows; ++yp) {
+        const int y = static_cast<int>(yp * static_cast<std::size_t>(c.height) / rows);
+        if (y < b.cy - b.r || y > b.cy + b.r) continue;
+        const int half = b.half_width(y);
+        const std::size_t from = column(std::max(0, b.cx - half));
+        const std::size_t to = column(std::min(c.width, b.cx + half + 1));
+        if (to > from) std::memcpy(dst + yp * dst_stride + from, colour + yp * colour_stride + from, to - from);
+      }
+    }
+    if (!c.counter) continue;
+    // The counter's 1 bits from the all-ones picture (and, where the ball may have covered
+    // them, its 0 bits from the all-zeros one): whole pixel groups of each block, over the
+    // band's rows in this plane (fewer in a subsampled chroma plane).
+    const std::uint8_t* one = still_->ones.plane(p).data();
+    const auto one_stride = static_cast<std::size_t>(still_->ones.stride(p));
+    const std::size_t band_rows = static_cast<std::size_t>(band.height) * rows / static_cast<std::size_t>(c.height);
     for (int bit = 0; bit < kCounterBits; ++bit) {
-      if (((n >> (kCounterBits - 1 - bit)) & 1U) == 0) continue;
+      const bool set = ((n >> (kCounterBits - 1 - bit)) & 1U) != 0;
+      if (!set && !ball) continue;
+      const std::uint8_t* from_picture = set ? one : src;
+      const std::size_t from_stride = set ? one_stride : src_stride;
       const std::size_t from = column(bit * band.block_width);
       const std::size_t to = column((bit + 1) * band.block_width);
       for (std::size_t y = 0; y < band_rows; ++y) {
-        std::memcpy(dst + y * dst_stride + from, one + y * one_stride + from, to - from);
+        std::memcpy(dst + y * dst_stride + from, from_picture + y * from_stride + from, to - from);
       }
     }
   }
@@ -215,7 +265,7 @@ Result<void> VideoTestSource::emit(std::uint64_t n, std::int64_t timestamp_ns) {
   const VideoTestSourceConfig& c = config();
   const std::int64_t duration = frame_time_ns(n + 1, c.fps.num, c.fps.den) - frame_time_ns(n, c.fps.num, c.fps.den);
   VideoFrame frame;
-  if (c.pattern == VideoPattern::kBars) {
+  if (c.pattern == VideoPattern::kBars || c.pattern == VideoPattern::kBall) {
     STREAMLIB_ASSIGN_OR_RETURN(WritableVideoFrame w, from_still(n));
     w.set_timestamp_ns(timestamp_ns);
     w.set_duration_ns(duration);
@@ -231,7 +281,7 @@ Result<void> VideoTestSource::emit(std::uint64_t n, std::int64_t timestamp_ns) {
   return {};
 }
 
-void VideoTestSource::render(WritableVideoFrame& f, std::uint64_t n) const {
+void VideoTestSource::render(WritableVideoFrame& f, std::uint64_t n, Layer layer) const {
   const int w = f.width();
   const int h = f.height();
   // One row of RGBA, kept between frames: the steady state allocates nothing per frame.
@@ -263,23 +313,14 @@ void VideoTestSource::render(WritableVideoFrame& f, std::uint64_t n) const {
       break;
     }
     case VideoPattern::kBall: {
-      fill_span(row.data(), 0, w, {24, 32, 48});
+      fill_span(row.data(), 0, w, layer == Layer::kBallColour ? kBallColour : kBallBackground);
       fill_rows(f, 0, h, row.data());
-      const int r = std::max(4, std::min(w, h) / 10);
-      // Bounce: a triangle wave over the free range, 5 px/frame across and 3 px/frame down.
-      auto bounce = [](std::uint64_t t, int range) {
-        if (range <= 0) return 0;
-        const auto period = static_cast<std::uint64_t>(2 * range);
-        const auto p = static_cast<int>(t % period);
-        return p <= range ? p : 2 * range - p;
-      };
-      const int cx = r + bounce(n * 5, w - 2 * r);
-      const int cy = r + bounce(n * 3, h - 2 * r);
-      for (int y = std::max(0, cy - r); y < std::min(h, cy + r + 1); ++y) {
-        const int dy = y - cy;
-        const int half = static_cast<int>(std::sqrt(static_cast<double>(r * r - dy * dy)));
-        fill_span(plane.data() + static_cast<std::size_t>(y) * stride, std::max(0, cx - half),
-                  std::min(w, cx + half + 1), {240, 220, 40});
+      if (layer != Layer::kWhole) break;
+      const Ball b = ball_at(n, w, h);
+      for (int y = std::max(0, b.cy - b.r); y < std::min(h, b.cy + b.r + 1); ++y) {
+        const int half = b.half_width(y);
+        fill_span(plane.data() + static_cast<std::size_t>(y) * stride, std::max(0, b.cx - half),
+                  std::min(w, b.cx + half + 1), kBallColour);
       }
       break;
     }
@@ -298,7 +339,7 @@ void VideoTestSource::render(WritableVideoFrame& f, std::uint64_t n) const {
       break;
     }
   }
-  if (config().counter) {
+  if (config().counter && layer != Layer::kBallColour) {
     const CounterBand band = counter_band(w, h);
     for (int bit = 0; bit < kCounterBits; ++bit) {
       const bool one = ((n >> (kCounterBits - 1 - bit)) & 1U) != 0;

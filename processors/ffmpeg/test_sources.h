@@ -77,11 +77,16 @@ class VideoTestSource : public Processor<VideoTestSourceConfig> {
 
  private:
   Result<void> emit(std::uint64_t n, std::int64_t timestamp_ns);
-  void render(WritableVideoFrame& frame, std::uint64_t n) const;
+  // What render() draws: the whole picture, or (ball) the background alone or the ball's colour
+  // over the whole picture (without the counter).
+  enum class Layer { kWhole, kBackground, kBallColour };
+  void render(WritableVideoFrame& frame, std::uint64_t n, Layer layer = Layer::kWhole) const;
   // Frame n drawn in RGBA, stamped, and converted to `format`.
-  Result<VideoFrame> draw(std::uint64_t n, std::int64_t timestamp_ns, std::int64_t duration_ns);
-  // Bars do not move: they are drawn and converted once (with the counter all 0 and all 1), and
-  // each frame is a copy of that picture with the counter's blocks taken from one or the other.
+  Result<VideoFrame> draw(std::uint64_t n, std::int64_t timestamp_ns, std::int64_t duration_ns,
+                          Layer layer = Layer::kWhole);
+  // Bars do not move, nor does the ball's background: they are drawn and converted once (with
+  // the counter all 0 and all 1, and for the ball its colour everywhere), and each frame is a
+  // copy of that picture with the ball's rows and the counter's blocks taken from the others.
   Result<WritableVideoFrame> from_still(std::uint64_t n);
 
   VideoFramePool pool_;
@@ -89,6 +94,7 @@ class VideoTestSource : public Processor<VideoTestSourceConfig> {
   struct Still {
     VideoFrame zeros;  // the picture with every counter bit 0
     VideoFrame ones;   // ... and 1 (only with `counter`)
+    VideoFrame ball;   // the ball's colour everywhere (only for the ball)
   };
   std::optional<Still> still_;
   VideoFramePool still_pool_;  // the copies, in `format`

@@ -1,13 +1,15 @@
 #include "ffmpeg_common/encoder.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
-#include <deque>
 #include <limits>
 #include <map>
+#include <mutex>
 #include <new>
 #include <string>
 #include <string_view>
+#include <utility>
 
 extern "C" {
 #include <libavutil/audio_fifo.h>
@@ -154,6 +156,29 @@ std::shared_ptr<const CodecParameters> describe(const AVCodecContext& ctx, Media
   return p;
 }
 
+// pts -> duration (time base units) of the last frames sent, for packets the encoder gives no
+// duration: a fixed ring, so a frame sent allocates nothing.
+class FrameDurations {
+ public:
+  void add(std::int64_t pts, std::int64_t duration) {
+    entries_[next_] = {pts, duration};
+    next_ = (next_ + 1) % entries_.size();
+    count_ = std::min(count_ + 1, entries_.size());
+  }
+  // 0 when `pts` is not among them.
+  std::int64_t find(std::int64_t pts) const {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (entries_[i].first == pts) return entries_[i].second;
+    }
+    return 0;
+  }
+
+ private:
+  std::array<std::pair<std::int64_t, std::int64_t>, 256> entries_{};
+  std::size_t next_ = 0;
+  std::size_t count_ = 0;
+};
+
 // Packets out of `ctx` until it wants input (or is drained), appended to `out`.
 struct PacketDrain {
   AVCodecContext* ctx;
@@ -161,8 +186,11 @@ struct PacketDrain {
   EncodedPacketPool* pool;
   const std::shared_ptr<const CodecParameters>* params;
   std::uint64_t* packet_number;
-  // Video: pts -> duration of the frames sent, for packets the encoder gives no duration.
-  const std::deque<std::pair<std::int64_t, std::int64_t>>* durations = nullptr;
+  // The packet the next receive fills, kept across calls (an encoder wanting input leaves it
+  // empty for the next time): one packet allocated per packet out, not per attempt.
+  PacketPtr* spare;
+  // Video: the durations of the frames sent, for packets the encoder gives none.
+  const FrameDurations* durations = nullptr;
 };
 
 }  // namespace
@@ -202,13 +230,13 @@ namespace {
 
 Result<void> drain(const PacketDrain& d, std::vector<EncodedPacket>& out) {
   while (true) {
-    PacketPtr pkt(av_packet_alloc());
-    if (!pkt) return make_error(ErrorCode::kInternal, "out of memory");
+    if (!*d.spare) d.spare->reset(av_packet_alloc());
+    if (!*d.spare) return make_error(ErrorCode::kInternal, "out of memory");
     clear_last_log_error();
-    const int ret = avcodec_receive_packet(d.ctx, pkt.get());
+    const int ret = avcodec_receive_packet(d.ctx, d.spare->get());
     if (ret == kErrorAgain || ret == kErrorEof) return {};
     if (ret < 0) return make_error(av_error(ret, fmt::format("codec '{}': encoding failed", d.ctx->codec->name)));
-    AVPacket* raw = pkt.release();
+    AVPacket* raw = d.spare->release();
     WritableEncodedPacket w = d.pool->wrap(*d.params, {raw->data, static_cast<std::size_t>(raw->size)}, [raw]() {
       AVPacket* doomed = raw;
       av_packet_free(&doomed);
@@ -216,11 +244,7 @@ Result<void> drain(const PacketDrain& d, std::vector<EncodedPacket>& out) {
     w.set_pts_ns(to_ns(raw->pts, d.time_base));
     w.set_dts_ns(to_ns(raw->dts != kNoTimestamp ? raw->dts : raw->pts, d.time_base));
     std::int64_t duration = raw->duration;
-    if (duration <= 0 && d.durations != nullptr) {
-      for (const auto& [pts, dur] : *d.durations) {
-        if (pts == raw->pts) duration = dur;
-      }
-    }
+    if (duration <= 0 && d.durations != nullptr) duration = d.durations->find(raw->pts);
     w.set_duration_ns(duration > 0 ? to_ns(duration, d.time_base) : 0);
     w.set_keyframe((raw->flags & AV_PKT_FLAG_KEY) != 0);
     // New codec headers at the end (FLAC's STREAMINFO with the sample count and MD5) go to the
@@ -255,16 +279,58 @@ struct Picture {
 // libx264 applies a new AVCodecContext::bit_rate between frames.
 bool in_place_bit_rate(const VideoEncoderOptions& o) { return o.crf < 0 && o.bit_rate > 0; }
 
+// Keeps the VideoFrames an encoder reads in place (VideoEncoder::Impl::prepare) alive while
+// libavcodec holds them: each AVBuffer's opaque is one of these slots, given back when
+// libavcodec lets the buffer go, on whichever thread. Slots are reused, so a steady stream of
+// frames allocates none. Must outlive every buffer it made (declared before the codec context).
+class FrameKeeper {
+ public:
+  struct Slot {
+    VideoFrame frame;
+    FrameKeeper* keeper = nullptr;
+  };
+
+  Slot* hold(const VideoFrame& frame) {
+    std::lock_guard lock(mutex_);
+    if (free_.empty()) {
+      all_.push_back(std::make_unique<Slot>());
+      all_.back()->keeper = this;
+      free_.reserve(all_.size());  // so release() never allocates
+      free_.push_back(all_.back().get());
+    }
+    Slot* slot = free_.back();
+    free_.pop_back();
+    slot->frame = frame;
+    return slot;
+  }
+
+  // An AVBuffer's free callback.
+  static void release(void* opaque, std::uint8_t*) {
+    auto* slot = static_cast<Slot*>(opaque);
+    slot->frame = VideoFrame();
+    std::lock_guard lock(slot->keeper->mutex_);
+    slot->keeper->free_.push_back(slot);
+  }
+
+ private:
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<Slot>> all_;
+  std::vector<Slot*> free_;
+};
+
 }  // namespace
 
 struct VideoEncoder::Impl {
   VideoEncoderOptions options;
   const AVCodec* codec = nullptr;
+  FrameKeeper kept;  // before ctx: destroyed after it, when libavcodec has let every frame go
   CodecContextPtr ctx;
   std::shared_ptr<const CodecParameters> params;
   EncodedPacketPool packet_pool;
   detail::SwsConverter sws;
   FramePtr converted;  // reused target of conversions
+  FramePtr input;      // what prepare() fills for avcodec_send_frame, reused
+  PacketPtr spare_packet;
   bool flushed = false;
   bool force_keyframe = false;
   std::int64_t last_pts = kNoTimestamp;
@@ -272,10 +338,10 @@ struct VideoEncoder::Impl {
   std::int64_t pts_offset = 0;     // added to input times after a discontinuity
   std::uint64_t discontinuities = 0;
   std::uint64_t packet_number = 0;
-  std::deque<std::pair<std::int64_t, std::int64_t>> durations;  // pts -> duration (time base units)
-  Picture picture;                                              // what ctx was opened for
-  std::string conversion;                                       // see pixel_format_conversion()
-  std::uint64_t conversions = 0;                                // frames converted to another pixel format or size
+  FrameDurations durations;
+  Picture picture;                 // what ctx was opened for
+  std::string conversion;          // see pixel_format_conversion()
+  std::uint64_t conversions = 0;   // frames converted to another pixel format or size
   AVPixelFormat conversion_from = AV_PIX_FMT_NONE;
   int conversion_width = 0;
   int conversion_height = 0;
@@ -395,20 +461,21 @@ struct VideoEncoder::Impl {
     return {};
   }
 
-  // The frame as an AVFrame in the encoder's format and size: the frame's own planes when they
-  // already are, else a conversion into `converted`.
-  Result<FramePtr> prepare(const VideoFrame& frame) {
+  // The frame as an AVFrame in the encoder's format and size, in `input` (unreferenced by the
+  // caller after sending): the frame's own planes when they already are, else a conversion
+  // into `converted`.
+  Result<AVFrame*> prepare(const VideoFrame& frame) {
+    if (!input) input.reset(av_frame_alloc());
+    if (!input) return make_error(ErrorCode::kInternal, "out of memory");
+    AVFrame* f = input.get();
     const AVPixelFormat src_fmt = to_av_pixel_format(frame.format());
     if (src_fmt == ctx->pix_fmt && frame.width() == ctx->width && frame.height() == ctx->height) {
-      FramePtr f(av_frame_alloc());
-      if (!f) return make_error(ErrorCode::kInternal, "out of memory");
-      auto* keep = new VideoFrame(frame);
+      FrameKeeper::Slot* keep = kept.hold(frame);
       const std::uint8_t* base = frame.plane(0).data();
-      f->buf[0] = av_buffer_create(
-          const_cast<std::uint8_t*>(base), frame.plane(0).size(),
-          [](void* opaque, std::uint8_t*) { delete static_cast<VideoFrame*>(opaque); }, keep, AV_BUFFER_FLAG_READONLY);
+      f->buf[0] = av_buffer_create(const_cast<std::uint8_t*>(base), frame.plane(0).size(), &FrameKeeper::release, keep,
+                                   AV_BUFFER_FLAG_READONLY);
       if (f->buf[0] == nullptr) {
-        delete keep;
+        FrameKeeper::release(keep, nullptr);
         return make_error(ErrorCode::kInternal, "out of memory");
       }
       for (int p = 0; p < frame.plane_count(); ++p) {
@@ -449,12 +516,13 @@ struct VideoEncoder::Impl {
     STREAMLIB_RETURN_IF_ERROR(sws.convert(detail::view_of(frame), dst, SWS_BICUBIC));
     converted->color_range = ctx->color_range;
     converted->colorspace = ctx->colorspace;
-    FramePtr f(av_frame_clone(converted.get()));
-    if (!f) return make_error(ErrorCode::kInternal, "out of memory");
+    if (int ret = av_frame_ref(f, converted.get()); ret < 0) return make_error(av_error(ret, name()));
     return f;
   }
 
-  PacketDrain drainer() { return {ctx.get(), ctx->time_base, &packet_pool, &params, &packet_number, &durations}; }
+  PacketDrain drainer() {
+    return {ctx.get(), ctx->time_base, &packet_pool, &params, &packet_number, &spare_packet, &durations};
+  }
 };
 
 VideoEncoder::VideoEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -490,7 +558,12 @@ Result<void> VideoEncoder::encode(const VideoFrame& frame, std::vector<EncodedPa
     rotated->rotation_degrees = frame.rotation_degrees();
     s.params = std::move(rotated);
   }
-  STREAMLIB_ASSIGN_OR_RETURN(FramePtr f, s.prepare(frame));
+  STREAMLIB_ASSIGN_OR_RETURN(AVFrame * f, s.prepare(frame));
+  // `input` goes back to empty however this ends (libavcodec took its own reference if any).
+  struct Unref {
+    AVFrame* f;
+    ~Unref() { av_frame_unref(f); }
+  } unref{f};
   const std::int64_t duration =
       frame.duration_ns() > 0
           ? from_ns(frame.duration_ns(), s.ctx->time_base)
@@ -506,14 +579,13 @@ Result<void> VideoEncoder::encode(const VideoFrame& frame, std::vector<EncodedPa
   s.last_pts = pts;
   s.last_duration = duration;
   f->pts = pts;
-  s.durations.emplace_back(pts, duration);
-  if (s.durations.size() > 256) s.durations.pop_front();
+  s.durations.add(pts, duration);
   if (s.force_keyframe) {
     f->pict_type = AV_PICTURE_TYPE_I;
     s.force_keyframe = false;
   }
   clear_last_log_error();
-  if (int ret = avcodec_send_frame(s.ctx.get(), f.get()); ret < 0) {
+  if (int ret = avcodec_send_frame(s.ctx.get(), f); ret < 0) {
     return make_error(av_error(ret, fmt::format("{}: encoding failed", s.name())));
   }
   return drain(s.drainer(), out);
@@ -656,6 +728,7 @@ struct AudioEncoder::Impl {
   int swr_in_channels = 0;
   std::unique_ptr<AVAudioFifo, FifoDeleter> fifo;
   FramePtr converted;  // swresample's output
+  PacketPtr spare_packet;
   int converted_capacity = 0;
   FramePtr chunk;  // one encoder frame
   int frame_size = 0;
@@ -830,7 +903,7 @@ struct AudioEncoder::Impl {
     return {};
   }
 
-  PacketDrain drainer() { return {ctx.get(), ctx->time_base, &packet_pool, &params, &packet_number}; }
+  PacketDrain drainer() { return {ctx.get(), ctx->time_base, &packet_pool, &params, &packet_number, &spare_packet}; }
 };
 
 AudioEncoder::AudioEncoder(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

@@ -137,6 +137,27 @@ struct StreamDecoder {
   bool done() const { return (!ctx || frames_done) && (!packets || packets_done); }
 };
 
+// Demuxed packets waiting to be handed out, oldest first: a vector read from `head` and emptied
+// once read through, so it keeps its capacity (a std::deque used as this FIFO allocates a block
+// every 64 packets).
+struct PacketQueue {
+  std::vector<PacketPtr> items;
+  std::size_t head = 0;
+
+  bool empty() const { return head == items.size(); }
+  std::size_t size() const { return items.size() - head; }
+  void push_back(PacketPtr p) { items.push_back(std::move(p)); }
+  PacketPtr pop_front() {
+    PacketPtr p = std::move(items[head++]);
+    if (head == items.size()) clear();
+    return p;
+  }
+  void clear() {
+    items.clear();
+    head = 0;
+  }
+};
+
 struct MediaReader::Impl {
   MediaReaderOptions options;
   MediaInfo info;
@@ -145,7 +166,7 @@ struct MediaReader::Impl {
   StreamDecoder audio;
   PacketPtr packet{av_packet_alloc()};
   FramePtr frame{av_frame_alloc()};
-  std::deque<PacketPtr> packets_out;  // demuxed packets to hand out (video_packets/audio_packets)
+  PacketQueue packets_out;  // demuxed packets to hand out (video_packets/audio_packets)
   EncodedPacketPool packet_pool;
   VideoFramePool video_pool;
   AudioFramePool audio_pool;
@@ -623,8 +644,7 @@ struct MediaReader::Impl {
   Result<DecodedFrame> read() {
     while (true) {
       while (!packets_out.empty()) {
-        PacketPtr p = std::move(packets_out.front());
-        packets_out.pop_front();
+        PacketPtr p = packets_out.pop_front();
         if (auto got = deliver_packet(std::move(p))) return std::move(*got);
       }
       while (!preroll.empty()) {

@@ -18,6 +18,8 @@
 #include <string>
 #include <vector>
 
+#include <malloc.h>
+
 #include <fmt/format.h>
 
 #include "cli.h"
@@ -227,7 +229,25 @@ int run(const std::vector<std::string>& args) {
 
 }  // namespace streamlib::cli
 
+namespace {
+
+// Keeps freed picture-sized blocks in the heap for the next frame. A demuxer allocates each raw
+// picture's packet with malloc on the reading thread and the frame is freed where its last
+// reader lets go (another processor's thread); with glibc's defaults that free trims the reading
+// thread's arena (madvise MADV_DONTNEED above 2x the largest freed block) and the next pictures
+// fault their pages in again: 81 page faults a frame for 1280x720 Y4M into x264, where ffmpeg,
+// which frees each packet on the thread that reads the next, has none (docs/PERFORMANCE.md §7).
+// Fixed thresholds (which also turn off glibc's sliding ones): blocks under 32 MiB (glibc's
+// highest mmap threshold) come from the heap, and a heap keeps up to 64 MiB free at its top.
+void keep_frame_memory() {
+  mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  mallopt(M_TRIM_THRESHOLD, 64 << 20);
+}
+
+}  // namespace
+
 int main(int argc, char** argv) {
+  keep_frame_memory();
   const std::vector<std::string> args(argv + 1, argv + argc);
   // Nothing on the control plane throws by design; this only turns an unexpected exception
   // (std::bad_alloc, a library bug) into a clear message and exit 1 instead of an abort.
