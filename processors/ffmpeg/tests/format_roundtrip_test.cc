@@ -67,15 +67,15 @@ bool ffmpeg_reference(const std::string& in, const std::string& out) {
   }
 }
 
-struct Run {
+struct Transcoded {
   std::vector<std::string> warnings;
   nlohmann::json source_metrics;
   nlohmann::json writer_metrics;
 };
 
 // FileSource -> FileWriter in a runtime, to the end.
-Run transcode(const std::string& in, const std::string& out, bool audio) {
-  Run run;
+Transcoded transcode(const std::string& in, const std::string& out, bool audio) {
+  Transcoded run;
   StreamRuntime rt;
   std::mutex mutex;
   rt.subscribe([&](const Event& e) {
@@ -86,7 +86,9 @@ Run transcode(const std::string& in, const std::string& out, bool audio) {
   auto source = rt.add_processor<FileSource>({.path = in, .live = false, .audio = audio}, "source").value();
   auto writer = rt.add_processor<FileWriter>({.path = out}, "writer").value();
   EXPECT_TRUE(rt.connect(source.output(&FileSource::video), writer.input(&FileWriter::video), kLossless));
-  if (audio) EXPECT_TRUE(rt.connect(source.output(&FileSource::audio), writer.input(&FileWriter::audio), kLossless));
+  if (audio) {
+    EXPECT_TRUE(rt.connect(source.output(&FileSource::audio), writer.input(&FileWriter::audio), kLossless));
+  }
   EXPECT_TRUE(rt.start());
   EXPECT_TRUE(rt.wait_until_finished(seconds(240)));
   const RuntimeStats stats = rt.stats();
@@ -112,7 +114,7 @@ TEST(FormatRoundTrip, TenBitH264StaysTenBitHigh10LikeFfmpeg) {
   const std::string in = make_input(
       "p10.mkv", "-f lavfi -i testsrc2=size=320x240:rate=25,format=yuv420p10le -t 2 -c:v libx264 -preset ultrafast");
   ASSERT_TRUE(ffmpeg_reference(in, out_path("p10_ffmpeg.mp4")));
-  const Run run = transcode(in, out_path("p10_ours.mp4"), false);
+  const Transcoded run = transcode(in, out_path("p10_ours.mp4"), false);
   const Probe ours = probe(out_path("p10_ours.mp4"));
   const Probe ref = probe(out_path("p10_ffmpeg.mp4"));
   EXPECT_EQ(ref.pix_fmt, "yuv420p10le");
@@ -126,7 +128,7 @@ TEST(FormatRoundTrip, FourFourFourStaysFourFourFourLikeFfmpeg) {
   const std::string in = make_input(
       "i444.mkv", "-f lavfi -i testsrc2=size=320x240:rate=25,format=yuv444p -t 2 -c:v libx264 -preset ultrafast");
   ASSERT_TRUE(ffmpeg_reference(in, out_path("i444_ffmpeg.mp4")));
-  const Run run = transcode(in, out_path("i444_ours.mp4"), false);
+  const Transcoded run = transcode(in, out_path("i444_ours.mp4"), false);
   const Probe ref = probe(out_path("i444_ffmpeg.mp4"));
   EXPECT_EQ(ref.pix_fmt, "yuv444p");
   expect_like_ffmpeg(probe(out_path("i444_ours.mp4")), ref, 25);
@@ -138,7 +140,7 @@ TEST(FormatRoundTrip, AnOddSizedFourFourFourInputIsWrittenWholeLikeFfmpeg) {
   const std::string in = make_input(
       "odd444.mkv", "-f lavfi -i testsrc2=size=641x361:rate=25,format=yuv444p -t 2 -c:v libx264 -preset ultrafast");
   ASSERT_TRUE(ffmpeg_reference(in, out_path("odd444_ffmpeg.mp4")));
-  const Run run = transcode(in, out_path("odd444_ours.mp4"), false);
+  const Transcoded run = transcode(in, out_path("odd444_ours.mp4"), false);
   const Probe ref = probe(out_path("odd444_ffmpeg.mp4"));
   EXPECT_EQ(ref.width, 641);
   expect_like_ffmpeg(probe(out_path("odd444_ours.mp4")), ref, 25);
@@ -153,7 +155,7 @@ TEST(FormatRoundTrip, AnOddSizedFourTwoZeroInputWhichFfmpegRefusesIsWrittenWhole
   ASSERT_EQ(input.pix_fmt, "yuv420p");
   ASSERT_EQ(input.width, 641);
   EXPECT_FALSE(ffmpeg_reference(in, out_path("odd420_ffmpeg.mp4")));
-  const Run run = transcode(in, out_path("odd420_ours.mp4"), false);
+  const Transcoded run = transcode(in, out_path("odd420_ours.mp4"), false);
   const Probe ours = probe(out_path("odd420_ours.mp4"));
   EXPECT_EQ(ours.pix_fmt, "yuv444p");
   EXPECT_EQ(ours.width, 641);
