@@ -10,7 +10,7 @@
 // unless set: a 10-bit or 4:4:4 frame is encoded as it is when the codec takes it, else in the
 // codec's nearest format as the ffmpeg CLI picks; see ffmpeg_common/encoder.h). A frame converted
 // to the encoder's format or size is counted in the `pixel_format_conversions` metric, and each
-// new conversion is named once in a warning (and in `pixel_format_conversion`). An unknown codec,
+// new conversion is named once (see format_conversions.h; and in `pixel_format_conversion`). An unknown codec,
 // preset, tune or `options` key, or an option value FFmpeg refuses, is refused with the config
 // (validate(): at `streamlib validate`, before anything runs); an option the encoder rejects only
 // when it opens (a bad `x264-params`) fails at the first frame. Each error names the processor,

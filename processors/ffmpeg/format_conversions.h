@@ -4,8 +4,9 @@
 //   conversions_.update(*encoder_, [&](std::string m) { context().warn(std::move(m), in.link_id()); });
 //   conversions_.add_to(metrics);   // "pixel_format_conversions": n, "pixel_format_conversion": "..."
 //
-// Each new conversion (another input format or size) is named once in a warning; every frame
-// converted is counted.
+// Each new conversion (another input format or size) is named once: in a warning when YUV media
+// loses depth or chroma or the size changes, in an info log line for the routine RGB/grey/YUYV ->
+// yuv420p of drawn pictures and cameras. Every frame converted is counted.
 #pragma once
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "ffmpeg_common/encoder.h"
+#include "streamlib/log.h"
 
 namespace streamlib::internal {
 
@@ -35,10 +37,17 @@ class FormatConversions {
       if (name == name_) return;
       name_ = name;
     }
-    warn(
-        fmt::format("{}: video frames are converted {} for {} (its pixel format for this input; counted in "
-                    "pixel_format_conversions)",
-                    what, name, encoder.encoder_name()));
+    std::string message = fmt::format(
+        "{}: video frames are converted {} for {} (its pixel format for this input; counted in "
+        "pixel_format_conversions)",
+        what, name, encoder.encoder_name());
+    // A drawn (RGB, grey) or camera (YUYV) picture into yuv420p is what every recording of one
+    // does: an info line. Depth or chroma lost from YUV media, or a changed size: a warning.
+    if (encoder.pixel_format_conversion_routine()) {
+      log::write(log::Level::kInfo, "streamlib", message);
+    } else {
+      warn(std::move(message));
+    }
   }
 
   // Metrics thread.

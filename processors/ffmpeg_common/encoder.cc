@@ -339,12 +339,13 @@ struct VideoEncoder::Impl {
   std::uint64_t discontinuities = 0;
   std::uint64_t packet_number = 0;
   FrameDurations durations;
-  Picture picture;                 // what ctx was opened for
-  std::string conversion;          // see pixel_format_conversion()
-  std::uint64_t conversions = 0;   // frames converted to another pixel format or size
+  Picture picture;                // what ctx was opened for
+  std::string conversion;         // see pixel_format_conversion()
+  std::uint64_t conversions = 0;  // frames converted to another pixel format or size
   AVPixelFormat conversion_from = AV_PIX_FMT_NONE;
   int conversion_width = 0;
   int conversion_height = 0;
+  bool conversion_routine = false;  // see pixel_format_conversion_routine()
 
   std::string name() const { return fmt::format("codec '{}'", codec->name); }
 
@@ -498,6 +499,8 @@ struct VideoEncoder::Impl {
         conversion_height = frame.height();
         conversion = fmt::format("{} {}x{} -> {} {}x{}", pixel_format_name(src_fmt), frame.width(), frame.height(),
                                  pixel_format_name(ctx->pix_fmt), ctx->width, ctx->height);
+        conversion_routine = (!detail::is_yuv(src_fmt) || src_fmt == AV_PIX_FMT_YUYV422) &&
+                             frame.width() == ctx->width && frame.height() == ctx->height;
       }
       ++conversions;
     }
@@ -706,6 +709,7 @@ std::string VideoEncoder::encoder_name() const { return impl_->codec->name; }
 const VideoEncoderOptions& VideoEncoder::options() const { return impl_->options; }
 std::uint64_t VideoEncoder::pixel_format_conversions() const { return impl_->conversions; }
 const std::string& VideoEncoder::pixel_format_conversion() const { return impl_->conversion; }
+bool VideoEncoder::pixel_format_conversion_routine() const { return impl_->conversion_routine; }
 
 // --- Audio ----------------------------------------------------------------------------------------
 

@@ -139,6 +139,10 @@ class VideoEncoder {
   // ("" if none).
   std::uint64_t pixel_format_conversions() const;
   const std::string& pixel_format_conversion() const;
+  // True when that conversion is the routine one: an RGB, grey or YUYV picture at its own size
+  // into the codec's format (nothing of the media's depth or chroma is lost); false when a YUV
+  // picture loses depth or chroma, or the size changes (worth a warning).
+  bool pixel_format_conversion_routine() const;
 
  private:
   struct Impl;
