@@ -72,6 +72,11 @@ class ThreadContext {
   // between two links of a fan-out push, are safe points for them. Cheap: one relaxed load.
   bool has_port_commands() const noexcept { return port_commands_.load(std::memory_order_relaxed) != 0; }
   virtual void run_port_commands() = 0;
+  // Around a wait that may last (a push blocked on a full `block` link): a pool worker hands
+  // its place on to another worker for the duration, so a blocked producer never starves the
+  // processors it waits for.
+  virtual void blocking_begin() noexcept {}
+  virtual void blocking_end() noexcept {}
   // The processor whose thread this is, for log lines (log.h); ProcessorCore's processor_id()
   // is it. Empty for a context that is not a processor's.
   virtual const ProcessorId& processor_id() const {
@@ -617,6 +622,7 @@ class LinkChannel final : public LinkChannelBase {
       // on its own measure of room (while it still reads an older ring it wakes on every
       // message), and its notify() may come before this thread sleeps. Had we slept on with
       // the flag gone, no later pop would wake us: the loop re-checks and re-arms it.
+      if (ctx != nullptr) ctx->blocking_begin();
       producer_notifier_->wait(
           [&] {
             return space_waiting_.load(std::memory_order_relaxed) == 0 || half_free() ||
@@ -624,6 +630,7 @@ class LinkChannel final : public LinkChannelBase {
                    (ctx != nullptr && (ctx->stopping() || ctx->change_waiting() || ctx->has_port_commands()));
           },
           deadline);
+      if (ctx != nullptr) ctx->blocking_end();
       space_waiting_.store(0, std::memory_order_relaxed);
     }
   }

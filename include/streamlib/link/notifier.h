@@ -42,6 +42,26 @@ inline void light_fence() noexcept {
 
 }  // namespace internal
 
+// Where a notify goes besides a sleeping thread: the pool executor's handle on a processor,
+// which a notify marks scheduled (and queues on a worker) on its 0 -> 1 change only. Later
+// notifies before the processor runs cost one relaxed load.
+class WakeTarget {
+ public:
+  static constexpr std::uint32_t kScheduled = 1;  // queued, or to run again after this run
+  static constexpr std::uint32_t kRunning = 2;    // a worker is running the processor
+
+  // Any thread, after a fence that orders the caller's store (see Notifier::notify()).
+  void wake() noexcept {
+    if ((schedule_state_.load(std::memory_order_relaxed) & kScheduled) == 0) schedule();
+  }
+
+ protected:
+  ~WakeTarget() = default;
+  // Sets kScheduled; queues the processor if it was neither scheduled nor running.
+  virtual void schedule() noexcept = 0;
+  std::atomic<std::uint32_t> schedule_state_{0};
+};
+
 class Notifier {
  public:
   using Clock = std::chrono::steady_clock;
@@ -62,8 +82,13 @@ class Notifier {
     } else {
       std::atomic_thread_fence(std::memory_order_seq_cst);
     }
+    if (target_ != nullptr) target_->wake();
     if (state_.load(std::memory_order_relaxed) == kWaiting) wake_slow();
   }
+
+  // Sends every later notify() to `target` as well. Set once, before the notifier is shared
+  // (the pool executor does it when it makes the processor); `target` outlives the notifier.
+  void set_wake_target(WakeTarget* target) noexcept { target_ = target; }
 
   // True while the consumer is asleep (used to decide when a latency sample is worth taking).
   bool consumer_waiting() const noexcept { return state_.load(std::memory_order_relaxed) == kWaiting; }
@@ -121,6 +146,7 @@ class Notifier {
   void sleep(std::optional<Clock::time_point> deadline) noexcept;
 
   std::atomic<std::uint32_t> state_{kIdle};
+  WakeTarget* target_ = nullptr;
   // Set and cleared by the consumer only (see wait()); producers read it.
   std::atomic<bool> light_producers_{false};
   std::uint32_t spin_ = 0;  // consumer thread only

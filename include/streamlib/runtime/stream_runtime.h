@@ -38,6 +38,7 @@
 
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -56,8 +57,21 @@
 
 namespace streamlib {
 
+// How processors get CPU time (docs/ARCHITECTURE.md, "Scheduling").
+enum class ExecutorKind {
+  kThreads,  // a thread per processor
+  kPool,     // a few workers run every processor that needs no thread of its own
+};
+STREAMLIB_ENUM_NAMES(ExecutorKind, {ExecutorKind::kThreads, "threads"}, {ExecutorKind::kPool, "pool"});
+
 struct RuntimeOptions {
   CommitMode commit_mode = CommitMode::kAuto;
+  // Which executor runs the graph. Unset: the environment's STREAMLIB_EXECUTOR ("threads" or
+  // "pool") if set, else threads.
+  std::optional<ExecutorKind> executor;
+  // The pool's workers; 0 is one per core. Processors that need a thread of their own (device
+  // driven, or ExecutionConfig::own_thread) have one besides.
+  unsigned workers = 0;
   // How long stop() waits for all processors to finish; one still inside process() after
   // that is reported (kError event) and abandoned, and stop() returns.
   std::chrono::milliseconds stop_timeout{2000};
