@@ -202,7 +202,8 @@ STREAMLIB_CONFIG_DOCS(
 // portrait picture), the pixels not copied.
 class Display : public Processor<DisplayConfig> {
  public:
-  STREAMLIB_PROCESSOR(Display, "Shows video in a window", Reactive{});
+  // SDL video stays on the thread that made the window: a thread of its own under any executor.
+  STREAMLIB_PROCESSOR(Display, "Shows video in a window", Reactive{}, ThreadPriority::kNormal, /*own_thread=*/true);
   LinkInput<VideoFrame> video{this, "video", "frames to show"};
 
   Result<void> setup(RuntimeContext& ctx) override;

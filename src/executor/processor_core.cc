@@ -158,13 +158,13 @@ void ProcessorCore::request_stop(bool drain) {
 }
 
 bool ProcessorCore::join_until(std::chrono::steady_clock::time_point deadline) {
-  if (!thread_.joinable()) return true;
+  if (!pool_ && !thread_.joinable()) return true;
   {
     std::unique_lock lock(exit_mutex_);
     exit_cv_.wait_until(lock, deadline, [&] { return exited_.load(); });
   }
   if (!exited_.load()) return false;
-  thread_.join();
+  if (thread_.joinable()) thread_.join();
   return true;
 }
 
@@ -338,7 +338,7 @@ void ProcessorCore::refresh_execution() {
     const auto soonest = std::chrono::steady_clock::now() + c->interval;
     if (rt_.next_due > soonest) rt_.next_due = soonest;
   }
-  if (rt_.execution.priority != rt_.applied_priority && rt_.setup_ok) apply_priority();
+  if (rt_.execution.priority != rt_.applied_priority && rt_.setup_ok && !pool_) apply_priority();
 }
 
 Result<void> ProcessorCore::set_paused(bool paused) {
@@ -485,53 +485,140 @@ void ProcessorCore::thread_main() {
     std::string name = node_.id.str().substr(0, 15);  // the kernel's limit
     pthread_setname_np(pthread_self(), name.c_str());
   }
+  run_setup();
+  for (;;) {
+    const Turn t = turn();
+    if (t.kind == Turn::Kind::kExit) break;
+    if (t.kind == Turn::Kind::kWait) notifier_->wait([&] { return woken(t); }, t.deadline);
+  }
+  run_exit();
+  t_thread_context = nullptr;
+}
+
+void ProcessorCore::start_pooled(std::shared_ptr<WorkerPool> pool) {
+  // The notifier and its wake target live and die together: a link may hold the notifier
+  // after this core is gone, and a notify then reaches a slot whose task is expired.
+  struct PooledNotifier {
+    Notifier notifier;
+    std::shared_ptr<PoolSlot> slot;
+  };
+  auto holder = std::make_shared<PooledNotifier>();
+  holder->slot = std::make_shared<PoolSlot>(weak_from_this(), pool);
+  holder->notifier.set_wake_target(holder->slot.get());
+  slot_ = holder->slot;
+  notifier_ = std::shared_ptr<Notifier>(holder, &holder->notifier);
+  pool_ = std::move(pool);
+  notifier_->notify();  // the first run sets it up
+}
+
+void ProcessorCore::run_on_worker(WorkerPool& pool) {
+  slot_->begin_run();
+  std::atomic_thread_fence(std::memory_order_seq_cst);  // a notify before this is seen below
+  ThreadContext* const outer = t_thread_context;
+  t_thread_context = this;
+  if (!set_up_) {
+    set_up_ = true;
+    run_setup();
+  }
+  // A processor that asks for more than normal priority gets it for its turns: the worker
+  // takes it on and gives it back after (a refusal is reported once, as on its own thread).
+  bool raised = false;
+  if (rt_.setup_ok && rt_.execution.priority != ThreadPriority::kNormal) {
+    if (rt_.applied_priority != rt_.execution.priority) {
+      apply_priority();
+    } else {
+      (void)apply_thread_priority(rt_.execution.priority);
+    }
+    raised = true;
+  } else {
+    rt_.applied_priority = ThreadPriority::kNormal;
+  }
+  // Turns until it waits, with a budget so that a processor with endless work (a Continuous
+  // one at interval 0, a deep backlog) takes turns with the rest; a consumer it just made
+  // ready (the worker's inline successor) runs first.
+  constexpr int kBudget = 64;
+  bool more = false;
+  for (int budget = kBudget;;) {
+    const Turn t = turn();
+    if (t.kind == Turn::Kind::kExit) {
+      run_exit();
+      slot_->retire();
+      if (raised) reset_thread_priority();
+      t_thread_context = outer;
+      return;
+    }
+    if (t.kind == Turn::Kind::kWait && !woken(t)) {
+      if (t.deadline) pool.wake_at(slot_, *t.deadline);
+      break;
+    }
+    if (--budget == 0 || WorkerPool::successor_waiting()) {
+      more = true;
+      break;
+    }
+  }
+  if (raised) reset_thread_priority();
+  t_thread_context = outer;
+  if (slot_->end_run(more)) pool.requeue(shared_from_this());
+}
+
+void ProcessorCore::run_setup() {
   rt_.manual = std::holds_alternative<Manual>(rt_.execution.mode);
   // Setup first, at the priority the thread was created with, so threads that setup() starts do
-  // not inherit SCHED_FIFO; then the processor's own priority.
+  // not inherit SCHED_FIFO; then the processor's own priority (a thread of its own only: a pool
+  // worker keeps the pool's).
   {
     std::unique_lock cycle(cycle_mutex_);
     (void)call_setup();
   }
-  if (rt_.setup_ok) apply_priority();
+  if (rt_.setup_ok && !pool_) apply_priority();
   setup_done_->complete();
+}
 
-  for (;;) {
-    {
-      // A Manual processor's device cycles run only while the runtime does nothing with it.
-      std::unique_lock cycle(cycle_mutex_, std::defer_lock);
-      if (rt_.manual) cycle.lock();
-      if (has_commands_.load(std::memory_order_relaxed)) run_commands();
-      if (rt_.stop) break;
-      const bool was_released = rt_.released;
-      if (released() && !was_released && !rt_.finished) update_streaming();
-      if (!rt_.released || rt_.paused || rt_.errored || !rt_.setup_ok || rt_.finished) {
-        if (cycle.owns_lock()) cycle.unlock();
-        notifier_->wait([&] {
-          return has_commands_.load(std::memory_order_relaxed) ||
-                 (!rt_.released && released_.load(std::memory_order_relaxed));
-        });
-        continue;
-      }
-      if (rt_.manual) {
-        // The lock is held through process() (if requested) and the checks after it.
-        if (process_requested_.exchange(false, std::memory_order_relaxed)) {
-          call_process();
-          after_process();
-          continue;
-        }
-        after_process();  // a failed cycle, an end of stream a cycle saw
-        if (rt_.errored || rt_.finished) continue;
-      }
+ProcessorCore::Turn ProcessorCore::turn() {
+  {
+    // A Manual processor's device cycles run only while the runtime does nothing with it.
+    std::unique_lock cycle(cycle_mutex_, std::defer_lock);
+    if (rt_.manual) cycle.lock();
+    if (has_commands_.load(std::memory_order_relaxed)) run_commands();
+    if (rt_.stop) return {Turn::Kind::kExit};
+    const bool was_released = rt_.released;
+    if (released() && !was_released && !rt_.finished) update_streaming();
+    if (!rt_.released || rt_.paused || rt_.errored || !rt_.setup_ok || rt_.finished) {
+      return {Turn::Kind::kWait, Turn::Until::kRelease};
     }
-    if (const auto* c = std::get_if<Continuous>(&rt_.execution.mode)) {
-      run_continuous(*c);
-    } else if (const auto* r = std::get_if<Reactive>(&rt_.execution.mode)) {
-      run_reactive(*r);
-    } else {
-      run_manual();
+    if (rt_.manual) {
+      // The lock is held through process() (if requested) and the checks after it.
+      if (process_requested_.exchange(false, std::memory_order_relaxed)) {
+        call_process();
+        after_process();
+        return {};
+      }
+      after_process();  // a failed cycle, an end of stream a cycle saw
+      if (rt_.errored || rt_.finished) return {};
     }
   }
+  if (const auto* c = std::get_if<Continuous>(&rt_.execution.mode)) return run_continuous(*c);
+  if (const auto* r = std::get_if<Reactive>(&rt_.execution.mode)) return run_reactive(*r);
+  return run_manual();
+}
 
+bool ProcessorCore::woken(const Turn& t) const {
+  if (has_commands_.load(std::memory_order_relaxed)) return true;
+  switch (t.until) {
+    case Turn::Until::kRelease:
+      return !rt_.released && released_.load(std::memory_order_relaxed);
+    case Turn::Until::kCommands:
+      return false;
+    case Turn::Until::kInputs:
+      return InputReadiness::token(rt_.instance->inputs()) != t.token;
+    case Turn::Until::kRequest:
+      return process_requested_.load(std::memory_order_relaxed) || eos_seen_.load(std::memory_order_relaxed) ||
+             cycle_failed_.load(std::memory_order_relaxed);
+  }
+  return true;
+}
+
+void ProcessorCore::run_exit() {
   // Graceful stop: process what is still queued on the inputs (upstream has stopped already),
   // then end the stream — a stop is the end of the stream: encoders drain, writers write their
   // trailer. A paused processor is resumed first, so process() never runs between on_pause()
@@ -572,7 +659,6 @@ void ProcessorCore::thread_main() {
     port_commands_.store(0, std::memory_order_relaxed);
     flush_pending_.store(0, std::memory_order_relaxed);
   }
-  t_thread_context = nullptr;
   {
     std::lock_guard lock(exit_mutex_);
     exited_.store(true, std::memory_order_release);
@@ -581,7 +667,7 @@ void ProcessorCore::thread_main() {
   if (exits_) exits_->exited(node_.id);
 }
 
-void ProcessorCore::run_continuous(const Continuous& c) {
+ProcessorCore::Turn ProcessorCore::run_continuous(const Continuous& c) {
   const auto now = std::chrono::steady_clock::now();
   if (c.interval.count() == 0 || now >= rt_.next_due) {
     call_process();
@@ -591,51 +677,41 @@ void ProcessorCore::run_continuous(const Continuous& c) {
       rt_.next_due += c.interval;
       if (rt_.next_due < now) rt_.next_due = now + c.interval;  // fell behind: skip, don't burst
     }
-    return;
+    return {};
   }
-  notifier_->wait([&] { return has_commands_.load(std::memory_order_relaxed); }, rt_.next_due);
+  return {Turn::Kind::kWait, Turn::Until::kCommands, rt_.next_due};
 }
 
-void ProcessorCore::run_reactive(const Reactive& r) {
+ProcessorCore::Turn ProcessorCore::run_reactive(const Reactive& r) {
   const std::vector<InputPortBase*>& inputs = rt_.instance->inputs();
   // Taken before deciding: an arrival (or an end) after this point changes the token, so the
-  // wait below returns at once instead of sleeping on a message decide() did not see.
+  // wait returns at once instead of sleeping on a message decide() did not see.
   const std::uint64_t seen = InputReadiness::token(inputs);
   const InputReadiness::Decision d = rt_.readiness.decide(inputs, r, monotonic_now_ns());
   switch (d.verdict) {
     case InputReadiness::Verdict::kFinished:
       finish_stream();
-      return;
+      return {};
     case InputReadiness::Verdict::kReady: {
       const std::uint64_t before = InputReadiness::token(inputs);
       call_process();
       rt_.readiness.called(before, InputReadiness::token(rt_.instance->inputs()));
       input_stalls_.store(rt_.readiness.stalls(), std::memory_order_relaxed);
       after_process();
-      return;
+      return {};
     }
     case InputReadiness::Verdict::kWait:
       break;
   }
-  // Sleep until something readiness depends on changes (an arrival, an end, a link change),
-  // a command arrives, or the live timeout of a waiting input runs out.
-  std::optional<std::chrono::steady_clock::time_point> deadline;
-  if (d.deadline_ns) {
-    deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(*d.deadline_ns));
-  }
-  notifier_->wait(
-      [&] {
-        return has_commands_.load(std::memory_order_relaxed) || InputReadiness::token(rt_.instance->inputs()) != seen;
-      },
-      deadline);
+  // Wait until something readiness depends on changes (an arrival, an end, a link change), a
+  // command arrives, or the live timeout of a waiting input runs out.
+  Turn t{Turn::Kind::kWait, Turn::Until::kInputs};
+  t.token = seen;
+  if (d.deadline_ns) t.deadline = std::chrono::steady_clock::time_point(std::chrono::nanoseconds(*d.deadline_ns));
+  return t;
 }
 
-void ProcessorCore::run_manual() {
-  notifier_->wait([&] {
-    return has_commands_.load(std::memory_order_relaxed) || process_requested_.load(std::memory_order_relaxed) ||
-           eos_seen_.load(std::memory_order_relaxed) || cycle_failed_.load(std::memory_order_relaxed);
-  });
-}
+ProcessorCore::Turn ProcessorCore::run_manual() { return {Turn::Kind::kWait, Turn::Until::kRequest}; }
 
 void ProcessorCore::run_one(Queued& q) {
   if (!q.done->begin()) return;  // cancelled: the control thread gave up on it

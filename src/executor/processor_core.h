@@ -1,7 +1,14 @@
-// ProcessorCore: one running processor — its thread, instance, wake-up notifier and command
-// queue. Shared (shared_ptr) by the control thread and the processor's own thread, so a
-// processor abandoned by stop() (stuck in process()) keeps everything it touches alive until
-// its thread finally returns.
+// ProcessorCore: one running processor's lifecycle — its instance, states, wake-up notifier and
+// command queue — with no thread of its own. Two drivers run it:
+//   - its own thread (start()): thread_main() loops over turn(), sleeping on the notifier
+//     between turns — the thread executor, and in the pool executor the processors that need
+//     a thread (device driven, or ExecutionConfig::own_thread);
+//   - a WorkerPool (start_pooled()): a notify queues it, a worker calls run_on_worker(), which
+//     runs turns until there is nothing to do.
+// Either way the same functions run: run_setup(), turn() (commands at their safe points, then
+// at most one process() call as the execution mode says), run_exit() (drain, finish,
+// teardown). Shared (shared_ptr) by the control thread and whoever runs it, so a processor
+// abandoned by stop() (stuck in process()) keeps everything it touches alive until it returns.
 //
 // The control thread never touches the instance or its ports while the thread runs. It posts
 // commands (closures) that the thread runs at a safe point and waits for their completion with
@@ -34,6 +41,7 @@
 #include <vector>
 
 #include "executor/spare_threads.h"
+#include "executor/worker_pool.h"
 #include "runtime/event_bus.h"
 #include "streamlib/graph/processor_node.h"
 #include "streamlib/internal/readiness.h"
@@ -109,6 +117,7 @@ struct ReconfigureOutcome {
 
 class ProcessorCore final : public RuntimeContext,
                             public ThreadContext,
+                            public PoolTask,
                             public std::enable_shared_from_this<ProcessorCore> {
  public:
   using Command = std::function<Result<void>(ProcessorCore&)>;
@@ -123,6 +132,13 @@ class ProcessorCore final : public RuntimeContext,
   // Starts the thread (a spare one if `spares` has one): setup(), thread priority, then
   // commands only until release().
   void start(SpareThreads* spares = nullptr);
+  // Or runs it on `pool`'s workers: setup() on the first, then a turn whenever it is notified.
+  void start_pooled(std::shared_ptr<WorkerPool> pool);
+  // The processor cannot share a worker: it is device driven (Manual) or asks for its own
+  // thread. Before start.
+  bool needs_own_thread() const {
+    return rt_.execution.own_thread || std::holds_alternative<Manual>(rt_.execution.mode);
+  }
   // Completes when setup() has returned (successfully or not).
   const std::shared_ptr<Completion>& setup_done() const { return setup_done_; }
   // Lets a set-up processor run (after its links are wired). Does not wait for the thread: its
@@ -194,6 +210,16 @@ class ProcessorCore final : public RuntimeContext,
   bool stopping() const noexcept override { return stop_requested_.load(std::memory_order_relaxed); }
   bool change_waiting() const noexcept override { return flush_pending_.load(std::memory_order_relaxed) != 0; }
   void run_port_commands() override;
+  void blocking_begin() noexcept override {
+    if (pool_) pool_->blocking_begin();
+  }
+  void blocking_end() noexcept override {
+    if (pool_) pool_->blocking_end();
+  }
+
+  // --- PoolTask (a pool worker) ------------------------------------------------------------
+
+  void run_on_worker(WorkerPool& pool) override;
 
  private:
   struct Queued {
@@ -202,14 +228,37 @@ class ProcessorCore final : public RuntimeContext,
     CommandScope scope;
   };
 
+  // What one turn leaves to wait for before the next.
+  struct Turn {
+    enum class Kind { kAgain, kWait, kExit };
+    enum class Until {
+      kRelease,   // a command, or release()
+      kCommands,  // a command (or the deadline)
+      kInputs,    // a command, or a change of the inputs' progress token
+      kRequest,   // a command, request_process(), a device cycle's end of stream or failure
+    };
+    Kind kind = Kind::kAgain;
+    Until until = Until::kCommands;
+    std::optional<std::chrono::steady_clock::time_point> deadline;
+    std::uint64_t token = 0;
+  };
+
   void thread_main();
+  // setup(), then setup_done_. On whichever thread runs the processor first.
+  void run_setup();
+  // Commands at their safe point, then at most one process() call as the mode says.
+  Turn turn();
+  // Whether what `t` waits for has happened.
+  bool woken(const Turn& t) const;
+  // Graceful stop: drain, finish, teardown; then answers what is left and reports the exit.
+  void run_exit();
   // Processor thread: whether release() has happened (picks it up from the control thread).
   bool released();
   // One turn of the loop for each execution mode (the runtime's side of a Manual processor's
   // callbacks holds cycle_mutex_).
-  void run_continuous(const Continuous& c);
-  void run_reactive(const Reactive& r);
-  void run_manual();
+  Turn run_continuous(const Continuous& c);
+  Turn run_reactive(const Reactive& r);
+  Turn run_manual();
   // After a process() call: a requested end of stream, a failed device cycle.
   void after_process();
   // Starts or stops streaming (start_streaming/stop_streaming) as the state now asks.
@@ -243,6 +292,10 @@ class ProcessorCore final : public RuntimeContext,
   std::shared_ptr<FinishListener> finishes_;
   std::shared_ptr<Notifier> notifier_ = std::make_shared<Notifier>();
   std::shared_ptr<Completion> setup_done_ = std::make_shared<Completion>();
+  // Pooled: the pool, and the notifier's wake target (null when it has its own thread).
+  std::shared_ptr<WorkerPool> pool_;
+  std::shared_ptr<PoolSlot> slot_;
+  bool set_up_ = false;  // pooled: run_setup() has run (whoever runs it)
 
   // --- Processor thread state (the `rt` group: touched only by the processor's thread
   // once start() has run) ---

@@ -188,7 +188,11 @@ void SimpleExecutor::spawn_processors(const std::vector<ProcessorId>& ids, const
     }
     auto core = std::make_shared<ProcessorCore>(*node, std::move(*instance), factory_, events_, paused_, exits_,
                                                 options_.finishes);
-    core->start(&spares_);
+    if (options_.pool && !core->needs_own_thread()) {
+      core->start_pooled(options_.pool);
+    } else {
+      core->start(&spares_);
+    }
     exec_.processors().emplace(id, RunningProcessor{core});
     // The running graph leaves exclusive resources to the desired one, which checks them: within
     // one apply a new node may claim what a node still running gives up at a later step.
@@ -541,6 +545,8 @@ void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
   }
   exec_.clear();
   view_->clear();
+  // The workers go with the graph; one still inside an abandoned processor is left behind.
+  if (options_.pool) options_.pool->shutdown(Clock::now() + std::chrono::milliseconds(100));
 }
 
 }  // namespace streamlib::internal

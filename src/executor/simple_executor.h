@@ -1,4 +1,6 @@
-// SimpleExecutor: one thread per processor (see ProcessorCore).
+// SimpleExecutor: applies deltas to the running graph and stops it; each processor is a
+// ProcessorCore, run by a thread of its own or, given a WorkerPool (the pool executor), by the
+// pool's workers — except those that need a thread (ProcessorCore::needs_own_thread()).
 #pragma once
 
 #include <chrono>
@@ -24,6 +26,8 @@ class SimpleExecutor final : public Executor {
     bool start_paused = false;
     // Told when a processor's stream is over (end of stream).
     std::shared_ptr<FinishListener> finishes;
+    // The pool executor's workers; null: a thread per processor.
+    std::shared_ptr<WorkerPool> pool;
   };
 
   SimpleExecutor(const ProcessorFactory& factory, std::shared_ptr<EventBus> events, std::shared_ptr<StatsView> view,

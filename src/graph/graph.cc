@@ -451,6 +451,7 @@ std::uint64_t Graph::checksum() const {
 }
 
 bool operator==(const Graph& a, const Graph& b) {
+  if (a.executor_ != b.executor_) return false;
   if (a.nodes_.size() != b.nodes_.size() || a.links_.size() != b.links_.size()) return false;
   for (const ProcessorNode& n : a.nodes_) {
     const ProcessorNode* m = b.find_processor(n.id);

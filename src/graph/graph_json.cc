@@ -155,6 +155,40 @@ class ErrorList {
   std::vector<Error> errors_;
 };
 
+// "executor": "pool", or {"kind": "pool", "workers": 4}.
+Result<ExecutorChoice> executor_choice_from_json(const nlohmann::json& json) {
+  ExecutorChoice choice;
+  const nlohmann::json* kind = &json;
+  if (json.is_object()) {
+    STREAMLIB_RETURN_IF_ERROR(check_keys(json, "executor", {"kind", "workers"}));
+    auto k = json.find("kind");
+    if (k == json.end())
+      return make_error(ErrorCode::kInvalidArgument, "executor.kind: missing (\"threads\" or \"pool\")");
+    kind = &*k;
+    if (auto w = json.find("workers"); w != json.end()) {
+      if (!w->is_number_unsigned() || w->get<std::uint64_t>() > 4096) {
+        return make_error(ErrorCode::kInvalidArgument,
+                          "executor.workers: expected a count from 0 (one per core) to 4096, got {}", w->dump());
+      }
+      choice.workers = w->get<unsigned>();
+    }
+  }
+  const std::string path = json.is_object() ? "executor.kind" : "executor";
+  if (!kind->is_string()) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: expected \"threads\" or \"pool\", got {}", path,
+                      internal::json_type_name(*kind));
+  }
+  const std::string text = kind->get<std::string>();
+  if (text == "threads") {
+    choice.kind = ExecutorKind::kThreads;
+  } else if (text == "pool") {
+    choice.kind = ExecutorKind::kPool;
+  } else {
+    return make_error(ErrorCode::kInvalidArgument, "{}: '{}' is not an executor (threads or pool)", path, text);
+  }
+  return choice;
+}
+
 }  // namespace
 
 Result<Graph> Graph::from_json_value(const nlohmann::json& json, const ProcessorFactory& factory) {
@@ -163,8 +197,12 @@ Result<Graph> Graph::from_json_value(const nlohmann::json& json, const Processor
                       "graph: expected an object with \"processors\" and \"links\", got {}",
                       internal::json_type_name(json));
   }
-  STREAMLIB_RETURN_IF_ERROR(check_keys(json, "graph", {"processors", "links"}));
+  STREAMLIB_RETURN_IF_ERROR(check_keys(json, "graph", {"processors", "links", "executor"}));
   Graph graph;
+  if (auto ex = json.find("executor"); ex != json.end()) {
+    STREAMLIB_ASSIGN_OR_RETURN(ExecutorChoice choice, executor_choice_from_json(*ex));
+    graph.set_executor(choice);
+  }
   ErrorList errors;
   std::unordered_map<std::string, std::size_t> first_seen;
   // Ids of processors that are in the file but could not be loaded: links to them are not
@@ -302,7 +340,15 @@ nlohmann::json Graph::to_json_value() const {
     j["to"] = l->target.str();
     out_links.push_back(std::move(j));
   }
-  return nlohmann::json{{"processors", std::move(procs)}, {"links", std::move(out_links)}};
+  nlohmann::json out{{"processors", std::move(procs)}, {"links", std::move(out_links)}};
+  if (executor_) {
+    if (executor_->workers == 0) {
+      out["executor"] = std::string(enum_name(executor_->kind));
+    } else {
+      out["executor"] = {{"kind", std::string(enum_name(executor_->kind))}, {"workers", executor_->workers}};
+    }
+  }
+  return out;
 }
 
 std::string Graph::to_json(int indent) const { return to_json_value().dump(indent); }

@@ -7,6 +7,7 @@
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <cstdlib>
 #include <functional>
 #include <mutex>
 #include <unordered_map>
@@ -306,6 +307,14 @@ class RuntimeImpl {
     });
   }
 
+  // RuntimeOptions::executor, else the graph's, else STREAMLIB_EXECUTOR, else threads.
+  ExecutorKind executor_kind() const {
+    if (options.executor) return *options.executor;
+    if (desired.executor()) return desired.executor()->kind;
+    const char* env = std::getenv("STREAMLIB_EXECUTOR");
+    return env != nullptr && std::string_view(env) == "pool" ? ExecutorKind::kPool : ExecutorKind::kThreads;
+  }
+
   Result<void> start() {
     if (state.load() != RuntimeState::kIdle) {
       return make_error(ErrorCode::kFailedPrecondition, "cannot start: runtime is {}", enum_name(state.load()));
@@ -317,9 +326,15 @@ class RuntimeImpl {
     state.store(RuntimeState::kStarting);
     publish(EventKind::kRuntimeStarting);
     drain_stopped_fd();
-    executor = std::make_unique<SimpleExecutor>(
-        *factory, events, view,
-        SimpleExecutor::Options{options.control_timeout, options.setup_timeout, /*start_paused=*/false, tracker});
+    SimpleExecutor::Options executor_options{options.control_timeout, options.setup_timeout,
+                                             /*start_paused=*/false, tracker};
+    if (executor_kind() == ExecutorKind::kPool) {
+      unsigned workers = options.workers;
+      if (workers == 0 && desired.executor()) workers = desired.executor()->workers;
+      executor_options.pool = std::make_shared<WorkerPool>(workers);
+      executor_options.pool->start();
+    }
+    executor = std::make_unique<SimpleExecutor>(*factory, events, view, std::move(executor_options));
     full_resync = true;
     // A processor whose setup fails stays, in Error: what could start runs (failure isolation),
     // what could not is reported.
@@ -393,7 +408,7 @@ class RuntimeImpl {
   DeltaScope dirty;                                           // GUARDED_BY(control)
   bool full_resync = true;                                    // GUARDED_BY(control)
   CommitMode mode;                                            // GUARDED_BY(control)
-  std::unique_ptr<SimpleExecutor> executor;                   // GUARDED_BY(control); set while running or paused
+  std::unique_ptr<Executor> executor;                         // GUARDED_BY(control); set while running or paused
   std::unordered_map<std::string, std::uint64_t> next_index;  // GUARDED_BY(control)
   std::shared_ptr<StatsView> view = std::make_shared<StatsView>();
   std::shared_ptr<FinishTracker> tracker = std::make_shared<FinishTracker>([this](bool) { finish_changed(); });

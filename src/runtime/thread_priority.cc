@@ -24,6 +24,12 @@ int set_nice(int nice) {
 }
 }  // namespace
 
+void reset_thread_priority() {
+  sched_param param{};
+  (void)pthread_setschedparam(pthread_self(), SCHED_OTHER, &param);
+  (void)set_nice(0);
+}
+
 PriorityResult apply_thread_priority(ThreadPriority priority) {
   switch (priority) {
     case ThreadPriority::kNormal:

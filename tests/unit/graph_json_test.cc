@@ -330,3 +330,44 @@ TEST_F(GraphJsonTest, DotOutputIsAcceptedByGraphviz) {
 
 }  // namespace
 }  // namespace streamlib
+
+namespace streamlib {
+namespace {
+
+TEST(GraphJsonExecutorTest, TheExecutorFieldRoundTripsInBothForms) {
+  auto short_form = Graph::from_json(R"({"executor": "pool", "processors": [], "links": []})");
+  ASSERT_TRUE(short_form) << short_form.error().message();
+  ASSERT_TRUE(short_form->executor());
+  EXPECT_EQ(short_form->executor()->kind, ExecutorKind::kPool);
+  EXPECT_EQ(short_form->executor()->workers, 0u);
+  auto again = Graph::from_json(short_form->to_json());
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, *short_form);
+
+  auto long_form = Graph::from_json(R"({"executor": {"kind": "threads", "workers": 3}})");
+  ASSERT_TRUE(long_form) << long_form.error().message();
+  EXPECT_EQ(long_form->executor(), (ExecutorChoice{ExecutorKind::kThreads, 3}));
+  EXPECT_EQ(Graph::from_json(long_form->to_json())->executor(), long_form->executor());
+  // Graphs that differ only in their executor are not the same graph.
+  EXPECT_FALSE(*long_form == *short_form);
+  EXPECT_FALSE(Graph::from_json("{}")->executor());
+}
+
+TEST(GraphJsonExecutorTest, ABadExecutorIsAnErrorNamingTheField) {
+  auto unknown = Graph::from_json(R"({"executor": "fibers"})");
+  ASSERT_FALSE(unknown);
+  EXPECT_EQ(unknown.error().message(), "executor: 'fibers' is not an executor (threads or pool)");
+  auto no_kind = Graph::from_json(R"({"executor": {"workers": 2}})");
+  ASSERT_FALSE(no_kind);
+  EXPECT_THAT(no_kind.error().message(), ::testing::HasSubstr("executor.kind: missing"));
+  auto bad_workers = Graph::from_json(R"({"executor": {"kind": "pool", "workers": -1}})");
+  ASSERT_FALSE(bad_workers);
+  EXPECT_THAT(bad_workers.error().message(), ::testing::HasSubstr("executor.workers"));
+  auto typo = Graph::from_json(R"({"executor": {"kind": "pool", "worker": 2}})");
+  ASSERT_FALSE(typo);
+  EXPECT_THAT(typo.error().message(), ::testing::HasSubstr("workers"));
+  EXPECT_FALSE(Graph::from_json(R"({"executor": 3})"));
+}
+
+}  // namespace
+}  // namespace streamlib

@@ -1,8 +1,8 @@
 // `streamlib run FILE [--duration S] [--media-duration S] [--watch] [--stats-json OUT] [--quiet]
-// [--log-level LEVEL]`: runs a graph file until its sinks finish, a signal, the wall-clock
-// duration or the media duration; shows what flows; with --watch follows edits of FILE live,
-// each one applied as one delta. What FFmpeg, SDL and ALSA say goes through StreamLib's log
-// (streamlib/log.h) at --log-level, each line naming its processor.
+// [--log-level LEVEL] [--executor threads|pool] [--workers N]`: runs a graph file until its sinks finish, a signal, the
+// wall-clock duration or the media duration; shows what flows; with --watch follows edits of FILE live, each one
+// applied as one delta. What FFmpeg, SDL and ALSA say goes through StreamLib's log (streamlib/log.h) at --log-level,
+// each line naming its processor.
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -225,6 +225,8 @@ struct RunOptions {
   bool quiet = false;
   std::optional<log::Level> log_level;
   std::optional<std::string> stats_json;
+  std::optional<ExecutorKind> executor;  // --executor; else the graph file's, else threads
+  unsigned workers = 0;                  // --workers; 0: the graph file's, else one per core
 };
 
 // The sinks that take a media duration: those whose config has a number `duration_s` (a
@@ -359,7 +361,8 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
   // A graph that cannot start whole does not start: if any setup fails (an absent screen or
   // device), nothing is released, so no writer receives a frame and existing files stay as
   // they were.
-  StreamRuntime rt(RuntimeOptions{.all_or_nothing_start = true});
+  StreamRuntime rt(
+      RuntimeOptions{.all_or_nothing_start = true, .executor = options.executor, .workers = options.workers});
   if (auto ok = rt.apply(*graph); !ok) {
     return library_error(ok.error().with_context(display_name(options.file)));
   }
@@ -472,6 +475,13 @@ Runner configure_run(CLI::App& app) {
   app.add_option_function<std::string>("--stats-json",
                                        [options](const std::string& out) { options->stats_json = out; });
   app.add_flag("-q,--quiet", options->quiet);
+  app.add_option_function<std::string>("--executor",
+                                       [options](const std::string& name) {
+                                         options->executor =
+                                             name == "pool" ? ExecutorKind::kPool : ExecutorKind::kThreads;
+                                       })
+      ->check(CLI::IsMember({"threads", "pool"}));
+  app.add_option("--workers", options->workers)->check(CLI::Range(1U, 4096U));
   return [&app, options] { return run_run(app, *options); };
 }
 
@@ -479,7 +489,8 @@ Runner configure_run(CLI::App& app) {
 
 const Command kRunCommand{
     "run",
-    "FILE [--duration S] [--media-duration S] [--watch] [--stats-json OUT] [--quiet] [--log-level LEVEL]",
+    "FILE [--duration S] [--media-duration S] [--watch] [--stats-json OUT] [--quiet] [--log-level LEVEL] "
+    "[--executor threads|pool] [--workers N]",
     "run a graph file until its sources end, Ctrl-C, or the duration",
     "Loads and validates FILE, starts the pipeline and runs it until every sink has finished\n"
     "(end of stream), SIGINT/SIGTERM, --duration seconds of wall-clock time, or --media-duration\n"
@@ -513,6 +524,10 @@ const Command kRunCommand{
     "                        log is off unless --log-level is given\n"
     "  --log-level LEVEL     error, warning (the default), info or debug: what FFmpeg, SDL, ALSA\n"
     "                        and StreamLib log\n"
+    "  --executor E          threads (a thread per processor) or pool (a worker per core runs\n"
+    "                        every processor that needs no thread of its own); overrides the\n"
+    "                        graph file's \"executor\" (default: threads)\n"
+    "  --workers N           the pool's workers (default: the graph file's, else one per core)\n"
     "\n"
     "Exit codes: 0 the run ended normally; 1 a processor failed while running (the message\n"
     "names it and why); 2 bad input (arguments, the graph file, a processor's config or a\n"

@@ -28,6 +28,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "streamlib/executor/executor_kind.h"
 #include "streamlib/graph/ids.h"
 #include "streamlib/graph/link.h"
 #include "streamlib/graph/link_port_address.h"
@@ -143,7 +144,13 @@ class Graph {
   };
   std::string to_dot(const DotNotes& notes) const;
 
-  // Same processors and links (order does not matter).
+  // The executor this graph asks for (a graph file's "executor"); RuntimeOptions::executor,
+  // when set, wins. Not a processor or link: deltas and checksums leave it out, and it takes
+  // effect at the next start().
+  const std::optional<ExecutorChoice>& executor() const { return executor_; }
+  void set_executor(std::optional<ExecutorChoice> choice) { executor_ = choice; }
+
+  // Same processors and links (order does not matter), and the same executor choice.
   friend bool operator==(const Graph& a, const Graph& b);
 
  private:
@@ -173,6 +180,7 @@ class Graph {
 
   std::vector<ProcessorNode> nodes_;
   std::vector<Adjacency> adjacency_;  // parallel to nodes_
+  std::optional<ExecutorChoice> executor_;
   std::unordered_map<ProcessorId, std::size_t> node_index_;
   std::vector<Link> links_;
   std::vector<LinkEnds> ends_;  // parallel to links_

@@ -50,6 +50,8 @@ class WakeTarget {
   static constexpr std::uint32_t kScheduled = 1;  // queued, or to run again after this run
   static constexpr std::uint32_t kRunning = 2;    // a worker is running the processor
 
+  // Neither queued nor running: the processor waits for work.
+  bool idle() const noexcept { return schedule_state_.load(std::memory_order_relaxed) == 0; }
   // Any thread, after a fence that orders the caller's store (see Notifier::notify()).
   void wake() noexcept {
     if ((schedule_state_.load(std::memory_order_relaxed) & kScheduled) == 0) schedule();
@@ -77,7 +79,8 @@ class Notifier {
   // one, which sleeps after nearly every message, keeps both sides on ordinary full fences so
   // its sleeping disturbs no other thread.
   void notify() noexcept {
-    if (light_producers_.load(std::memory_order_relaxed)) {
+    // A pool's wake target has no heavy half: its side is always a full fence.
+    if (light_producers_.load(std::memory_order_relaxed) && target_ == nullptr) {
       std::atomic_signal_fence(std::memory_order_seq_cst);
     } else {
       std::atomic_thread_fence(std::memory_order_seq_cst);
@@ -90,8 +93,11 @@ class Notifier {
   // (the pool executor does it when it makes the processor); `target` outlives the notifier.
   void set_wake_target(WakeTarget* target) noexcept { target_ = target; }
 
-  // True while the consumer is asleep (used to decide when a latency sample is worth taking).
-  bool consumer_waiting() const noexcept { return state_.load(std::memory_order_relaxed) == kWaiting; }
+  // True while the consumer is asleep, or idle in a pool (used to decide when a latency sample
+  // is worth taking).
+  bool consumer_waiting() const noexcept {
+    return state_.load(std::memory_order_relaxed) == kWaiting || (target_ != nullptr && target_->idle());
+  }
 
   // Consumer thread only. Returns when `has_work()` is true, notify() was called, the
   // deadline passed, or spuriously; callers loop.

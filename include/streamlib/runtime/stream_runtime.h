@@ -45,6 +45,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "streamlib/executor/executor_kind.h"
 #include "streamlib/frames/any_frame.h"
 #include "streamlib/graph/graph.h"
 #include "streamlib/link/link_config.h"
@@ -57,21 +58,8 @@
 
 namespace streamlib {
 
-// How processors get CPU time (docs/ARCHITECTURE.md, "Scheduling").
-enum class ExecutorKind {
-  kThreads,  // a thread per processor
-  kPool,     // a few workers run every processor that needs no thread of its own
-};
-STREAMLIB_ENUM_NAMES(ExecutorKind, {ExecutorKind::kThreads, "threads"}, {ExecutorKind::kPool, "pool"});
-
 struct RuntimeOptions {
   CommitMode commit_mode = CommitMode::kAuto;
-  // Which executor runs the graph. Unset: the environment's STREAMLIB_EXECUTOR ("threads" or
-  // "pool") if set, else threads.
-  std::optional<ExecutorKind> executor;
-  // The pool's workers; 0 is one per core. Processors that need a thread of their own (device
-  // driven, or ExecutionConfig::own_thread) have one besides.
-  unsigned workers = 0;
   // How long stop() waits for all processors to finish; one still inside process() after
   // that is reported (kError event) and abandoned, and stop() returns.
   std::chrono::milliseconds stop_timeout{2000};
@@ -90,6 +78,13 @@ struct RuntimeOptions {
   bool all_or_nothing_start = false;
   // Registry to create processors from; null means ProcessorFactory::global().
   ProcessorFactory* factory = nullptr;
+  // Which executor runs the graph. Unset: the graph's own (Graph::executor(), a graph file's
+  // "executor"), else the environment's STREAMLIB_EXECUTOR ("threads" or "pool"), else threads.
+  // Read by start().
+  std::optional<ExecutorKind> executor;
+  // The pool's workers; 0 is the graph's choice, else one per core. Processors that need a thread of their own (device
+  // driven, or ExecutionConfig::own_thread) have one besides.
+  unsigned workers = 0;
 };
 
 namespace internal {

@@ -1,0 +1,180 @@
+// The pool executor's own promises, through the public API: a chain runs on one worker, the
+// thread count stays at the workers, blocked producers never starve the rest, and stop keeps
+// its deadline beside them. (Every other runtime suite also runs under the pool: the "pool."
+// tests of ctest, STREAMLIB_EXECUTOR=pool.)
+#include <dirent.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+#include "streamlib/streamlib.h"
+#include "testing/runtime_fixture.h"
+#include "testing/test_processors.h"
+
+namespace streamlib::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+// Which thread saw which frame, per stage: a chain's block should cross every stage on one.
+struct ThreadLog {
+  std::mutex mutex;
+  std::map<std::uint64_t, std::set<std::thread::id>> threads_of_frame;  // GUARDED_BY(mutex)
+  void note(std::uint64_t frame) {
+    std::lock_guard lock(mutex);
+    threads_of_frame[frame].insert(std::this_thread::get_id());
+  }
+  static ThreadLog& get() {
+    static ThreadLog log;
+    return log;
+  }
+};
+
+class ThreadNotingRelay : public Processor<EmptyConfig> {
+ public:
+  STREAMLIB_PROCESSOR(ThreadNotingRelay, "Test relay noting the thread each frame crosses it on", Reactive{});
+  LinkInput<DataFrame> in{this, "in"};
+  LinkOutput<DataFrame> out{this, "out"};
+  Result<void> process() override {
+    in.drain([&](DataFrame&& f) {
+      ThreadLog::get().note(f.frame_number());
+      out.push(std::move(f));
+    });
+    return {};
+  }
+};
+
+// The process's threads, by name.
+std::vector<std::string> thread_names() {
+  std::vector<std::string> names;
+  if (DIR* d = opendir("/proc/self/task")) {
+    while (dirent* e = readdir(d)) {
+      if (e->d_name[0] == '.') continue;
+      std::string name;
+      if (FILE* f = std::fopen(fmt::format("/proc/self/task/{}/comm", e->d_name).c_str(), "re")) {
+        char buf[64] = {};
+        if (std::fgets(buf, sizeof buf, f)) name = buf;
+        std::fclose(f);
+      }
+      if (!name.empty() && name.back() == '\n') name.pop_back();
+      names.push_back(name);
+    }
+    closedir(d);
+  }
+  return names;
+}
+int thread_count() { return static_cast<int>(thread_names().size()); }
+
+class PoolExecutorTest : public RuntimeTest {};
+
+TEST_F(PoolExecutorTest, OneBlockCrossesAnEightStageChainOnOneWorker) {
+  StreamRuntime rt({.executor = ExecutorKind::kPool, .workers = 2});
+  // Paced (2 ms apart) so that each block is alone in the chain: its path is the scheduler's
+  // choice, not a collision with the next one.
+  constexpr std::uint64_t kBlocks = 200;
+  ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 2000, .count = kBlocks}, "src"));
+  std::string prev = "src";
+  for (int i = 0; i < 8; ++i) {
+    const std::string id = "stage" + std::to_string(i);
+    ASSERT_TRUE(rt.add_processor<ThreadNotingRelay>({}, id));
+    ASSERT_TRUE(rt.connect(prev + ".out", id + ".in"));
+    prev = id;
+  }
+  ASSERT_TRUE(rt.add_processor<TestSink>({}, "sink"));
+  ASSERT_TRUE(rt.connect(prev + ".out", "sink.in"));
+  ASSERT_TRUE(rt.start());
+  ASSERT_TRUE(eventually([&] { return probe("sink").received_count() == kBlocks; }, std::chrono::seconds(60)));
+  ASSERT_TRUE(rt.stop());
+
+  ThreadLog& log = ThreadLog::get();
+  std::lock_guard lock(log.mutex);
+  ASSERT_EQ(log.threads_of_frame.size(), kBlocks);
+  std::size_t on_one = 0;
+  std::set<std::thread::id> all;
+  for (const auto& [frame, threads] : log.threads_of_frame) {
+    on_one += threads.size() == 1;
+    all.insert(threads.begin(), threads.end());
+  }
+  // A block goes from stage to stage as the worker's inline successor, never through a queue.
+  // (A worker descheduled for longer than the 2 ms pacing can let the next block overlap it.)
+  EXPECT_GE(on_one * 10, kBlocks * 9) << on_one << " of " << kBlocks << " blocks stayed on one thread";
+  // No thread per stage: the stages ran on the pool's workers (plus a spare, at most, if a
+  // worker was found in one task too long on a loaded machine).
+  EXPECT_LE(all.size(), 3u);
+}
+
+TEST_F(PoolExecutorTest, ThreadsStayAtTheWorkersWhateverTheGraphSize) {
+  const int before = thread_count();
+  StreamRuntime rt({.executor = ExecutorKind::kPool, .workers = 2});
+  constexpr int kPairs = 250;
+  for (int i = 0; i < kPairs; ++i) {
+    const std::string n = std::to_string(i);
+    ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 10000}, "src" + n));
+    ASSERT_TRUE(rt.add_processor<TestSink>({}, "sink" + n));
+    ASSERT_TRUE(rt.connect("src" + n + ".out", "sink" + n + ".in"));
+  }
+  ASSERT_TRUE(rt.start());
+  ASSERT_TRUE(eventually([&] {
+    for (int i = 0; i < kPairs; ++i) {
+      if (probe("sink" + std::to_string(i)).received_count() < 3) return false;
+    }
+    return true;
+  }));
+  // Two workers, the timer, and what the runtime keeps whatever the executor (the event
+  // thread, two spare threads for processors that need their own); the thread executor would
+  // have 500 more.
+  EXPECT_LE(thread_count() - before, 2 + 1 + 3) << fmt::format("{}", fmt::join(thread_names(), ", "));
+  ASSERT_TRUE(rt.stop());
+}
+
+TEST_F(PoolExecutorTest, FiftyBlockedProducersDoNotStarveTheOtherProcessorsOfOneWorker) {
+  StreamRuntime rt({.stop_timeout = milliseconds(5000), .executor = ExecutorKind::kPool, .workers = 1});
+  const LinkConfig block{.capacity = 2, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::seconds(60)};
+  constexpr int kBlocked = 50;
+  for (int i = 0; i < kBlocked; ++i) {
+    const std::string n = std::to_string(i);
+    ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 0}, "fast" + n));
+    // Slow: 20 ms a message, so every producer spends its time blocked in a push.
+    ASSERT_TRUE(rt.add_processor<TestSink>({.delay_us = 20000, .batch = 1}, "slow" + n));
+    ASSERT_TRUE(rt.connect("fast" + n + ".out", "slow" + n + ".in", block));
+  }
+  constexpr std::uint64_t kCount = 100;
+  ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 1000, .count = kCount}, "free_src"));
+  ASSERT_TRUE(rt.add_processor<TestSink>({}, "free_sink"));
+  ASSERT_TRUE(rt.connect("free_src.out", "free_sink.in"));
+  ASSERT_TRUE(rt.start());
+  // Everything makes progress: the independent pair delivers all, every slow sink receives.
+  EXPECT_TRUE(eventually([&] { return probe("free_sink").received_count() == kCount; }, std::chrono::seconds(60)));
+  EXPECT_TRUE(eventually(
+      [&] {
+        for (int i = 0; i < kBlocked; ++i) {
+          if (probe("slow" + std::to_string(i)).received_count() < 2) return false;
+        }
+        return true;
+      },
+      std::chrono::seconds(60)));
+  // A live change beside them: a new pair, added and connected in one batch, delivers all.
+  ASSERT_TRUE(rt.set_commit_mode(CommitMode::kManual));
+  ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 1000, .count = 20}, "late_src"));
+  ASSERT_TRUE(rt.add_processor<TestSink>({}, "late_sink"));
+  ASSERT_TRUE(rt.connect("late_src.out", "late_sink.in"));
+  ASSERT_TRUE(rt.commit());
+  EXPECT_TRUE(eventually([&] { return probe("late_sink").received_count() == 20; }, std::chrono::seconds(60)));
+  EXPECT_EQ(rt.stats().find_link(LinkId("free_src.out->free_sink.in"))->dropped, 0u);
+  ASSERT_TRUE(rt.stop());
+}
+
+}  // namespace
+}  // namespace streamlib::testing
