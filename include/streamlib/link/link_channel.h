@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -51,8 +52,18 @@
 #include "streamlib/link/link_stats.h"
 #include "streamlib/link/notifier.h"
 #include "streamlib/link/spsc_ring.h"
+#include "streamlib/result.h"
 
 namespace streamlib::internal {
+
+// A drain()'s callback: fn(T&&) returning void, or Result<void> to stop at the first error.
+// The drain returns the number of messages taken, or (Result<void> callback) that number or the
+// first error.
+template <class F, class T>
+concept DrainFn = std::invocable<F&, T&&> &&
+    (std::is_void_v<std::invoke_result_t<F&, T&&>> || std::is_same_v<std::invoke_result_t<F&, T&&>, Result<void>>);
+template <class F, class T>
+using DrainResult = std::conditional_t<std::is_void_v<std::invoke_result_t<F&, T&&>>, std::size_t, Result<std::size_t>>;
 
 inline std::int64_t monotonic_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -389,25 +400,47 @@ class LinkChannel final : public LinkChannelBase {
   }
 
   // Calls fn(T&&) for each message available (just the newest in latest mode), at most
-  // drain_limit() of them, while keep_going() holds after each.
+  // drain_limit() of them, while keep_going() holds after each. `fn` returns void (the count
+  // is returned) or Result<void> (DrainFn): then the drain stops at the first error and
+  // returns it — the message that failed was taken, the ones after it stay queued.
   template <class F, class KeepGoing>
-  std::size_t drain(F&& fn, KeepGoing&& keep_going) {
-    if (read_mode() == ReadMode::kLatest) {
-      auto v = pop();
-      if (!v) return 0;
-      fn(std::move(*v));
-      return 1;
-    }
-    const std::size_t limit = drain_limit();
+  requires DrainFn<F, T> DrainResult<F, T> drain(F&& fn, KeepGoing&& keep_going) {
+    return drain_steps([&](T&& v) { return fn(std::move(v)); }, keep_going);
+  }
+
+  // drain()'s loop; `step` is fn, and its result is what the drain returns.
+  template <class Step, class KeepGoing>
+  auto drain_steps(Step&& step, KeepGoing&& keep_going) {
+    constexpr bool kFallible = !std::is_void_v<std::invoke_result_t<Step&, T&&>>;
     std::size_t n = 0;
-    Entry entry;
-    while (n < limit && pop_entry(entry)) {
-      delivered(entry);
-      fn(std::move(entry.value));
+    // One message handed to `step`; false if it failed (its error is returned).
+    [[maybe_unused]] Result<void> status;
+    auto take = [&](T&& v) {
       ++n;
-      if (!keep_going()) break;
+      if constexpr (kFallible) {
+        status = step(std::move(v));
+        return status.has_value();
+      } else {
+        step(std::move(v));
+        return true;
+      }
+    };
+    if (read_mode() == ReadMode::kLatest) {
+      if (auto v = pop()) (void)take(std::move(*v));
+    } else {
+      const std::size_t limit = drain_limit();
+      Entry entry;
+      while (n < limit && pop_entry(entry)) {
+        delivered(entry);
+        if (!take(std::move(entry.value)) || !keep_going()) break;
+      }
     }
-    return n;
+    if constexpr (kFallible) {
+      if (!status) return Result<std::size_t>(tl::unexpected<Error>(std::move(status).error()));
+      return Result<std::size_t>(n);
+    } else {
+      return n;
+    }
   }
 
   void consumer_trim() override {
