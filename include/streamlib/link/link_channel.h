@@ -179,8 +179,17 @@ class LinkChannelBase {
   // End of stream, in band: the producer ends the link after its last push; the consumer sees
   // ended() once it has read everything pushed before. Producer thread.
   virtual void end_stream() = 0;
+  // Producer thread: ends the stream because the producer failed. The consumer sees ended()
+  // as after end_stream(), and end_error() says why. Nothing if the stream has ended already.
+  void fail_stream(std::shared_ptr<const Error> error) {
+    if (producer_ended_) return;
+    end_error_ = std::move(error);  // published with the end mark (end_stream's release store)
+    end_stream();
+  }
   // Consumer thread: true once the stream ended and every message before the end was read.
   virtual bool ended() = 0;
+  // Consumer thread: once ended(), why, if the producer failed (fail_stream); else null.
+  const Error* end_error() { return ended() ? end_error_.get() : nullptr; }
 
   // Consumer thread: changes whenever a message arrives, one is taken, the stream ends or a
   // blocked producer starts to wait (what a Reactive processor's readiness watches, so it is
@@ -243,6 +252,9 @@ class LinkChannelBase {
   alignas(kCacheLineSize) std::atomic<std::uint32_t> space_waiting_{0};
   std::atomic<bool> consumer_failed_{false};
   bool producer_detached_ = false;  // producer thread only
+  bool producer_ended_ = false;     // producer thread only
+  // Set by the producer before the end mark, read by the consumer after it.
+  std::shared_ptr<const Error> end_error_;
 
   // Guards the list of rings (the control thread adds and frees them, stats() reads their
   // sizes) and config_. Neither processor thread takes it.
@@ -763,8 +775,7 @@ class LinkChannel final : public LinkChannelBase {
   std::vector<std::unique_ptr<Ring>> rings_;
   // Producer thread only.
   alignas(kCacheLineSize) Ring* pring_ = nullptr;
-  bool handover_ = false;  // older_ is not empty
-  bool producer_ended_ = false;
+  bool handover_ = false;     // older_ is not empty
   std::vector<Ring*> older_;  // sealed rings the consumer may still be reading
   struct {
     std::uint64_t pushed = 0;
