@@ -15,7 +15,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include <fmt/format.h>
 #include <streamlib/streamlib.h>
@@ -53,22 +52,16 @@ Result<void> play(double seconds) {
   }
   fmt::print("playing the mix of 220 Hz, 880 Hz and a chord for {} s (Ctrl-C stops)\n", seconds);
   // The sources end after SECONDS; the mixer and the speaker play out, and the pipeline ends.
-  RuntimeStats last;
-  std::thread timer([&] {
-    (void)rt.wait_until_finished(std::chrono::milliseconds(static_cast<long>(seconds * 1000) + 10000));
-    last = rt.stats();
-    (void)rt.stop();  // wakes wait_for_signal(); harmless if Ctrl-C stopped it first
-  });
-  Result<void> waited = rt.wait_for_signal();
-  timer.join();
-  STREAMLIB_RETURN_IF_ERROR(waited);
+  // Until then, Ctrl-C, or 10 s more (a device that stopped taking sound); a failure is returned.
+  const auto limit = std::chrono::milliseconds(static_cast<long>(seconds * 1000) + 10000);
+  Result<void> ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + limit});
+  const RuntimeStats last = rt.stats();
+  Result<void> stopped = rt.stop();
   for (const ProcessorStats& p : last.processors) {
-    if (p.state == ProcessorState::kError) {
-      return make_error(ErrorCode::kProcessorFailed, "{} failed: {}", p.id, p.last_error);
-    }
     if (p.id.str() == "mix" || p.id.str() == "speaker") fmt::print("{}: {}\n", p.id, p.metrics.dump());
   }
-  return {};
+  STREAMLIB_RETURN_IF_ERROR(ran);
+  return stopped;
 }
 
 }  // namespace

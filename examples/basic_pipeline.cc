@@ -7,7 +7,6 @@
 // order, 1 otherwise.
 #include <chrono>
 #include <cstdio>
-#include <thread>
 
 #include <fmt/format.h>
 #include <streamlib/streamlib.h>
@@ -26,7 +25,8 @@ streamlib::Result<void> run() {
   fmt::print("graph:\n{}\n", rt.graph().to_json());
 
   STREAMLIB_RETURN_IF_ERROR(rt.start());
-  std::this_thread::sleep_for(std::chrono::seconds(1));
+  // A second (or Ctrl-C); a processor's failure is returned.
+  STREAMLIB_RETURN_IF_ERROR(rt.run_until({.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1)}));
   // Snapshot while running (a stopped runtime has no live links to report), then stop.
   const streamlib::RuntimeStats stats = rt.stats();
   STREAMLIB_RETURN_IF_ERROR(rt.stop());

@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -63,23 +62,16 @@ Result<void> run(const std::string& path, double seconds, bool test_source, bool
   fmt::print("recording to {}{} for {} s (Ctrl-C stops)\n", path, window ? " and showing" : "", seconds);
   // A camera never ends its stream: stop after SECONDS. The test picture ends by itself then;
   // wait for that (the encoder may lag behind on a busy machine).
-  const double limit = test_source ? seconds + 60 : seconds;
-  RuntimeStats last;
-  std::thread timer([&] {
-    (void)rt.wait_until_finished(std::chrono::milliseconds(static_cast<long>(limit * 1000)));
-    last = rt.stats();
-    (void)rt.stop();  // the writer finalizes; wakes wait_for_signal()
-  });
-  Result<void> waited = rt.wait_for_signal();
-  timer.join();
-  STREAMLIB_RETURN_IF_ERROR(waited);
+  // Ctrl-C stops gracefully too; a failure is returned.
+  const auto limit = std::chrono::milliseconds(static_cast<long>((test_source ? seconds + 60 : seconds) * 1000));
+  Result<void> ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + limit});
+  const RuntimeStats last = rt.stats();
+  Result<void> stopped = rt.stop();  // the writer finalizes
   for (const ProcessorStats& p : last.processors) {
     fmt::print("  {:<9} {:<16} {:<9} {}\n", p.id, p.type, enum_name(p.state), p.metrics.dump());
-    if (p.state == ProcessorState::kError) {
-      return make_error(ErrorCode::kProcessorFailed, "{} failed: {}", p.id, p.last_error);
-    }
   }
-  return {};
+  STREAMLIB_RETURN_IF_ERROR(ran);
+  return stopped;
 }
 
 }  // namespace

@@ -16,7 +16,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -73,23 +72,17 @@ Result<void> record(const std::string& path, double seconds, bool test_camera, b
   }
   fmt::print("recording to {} for {} s (Ctrl-C stops and finalizes the file)\n", path, seconds);
   // Stop after SECONDS; or, with only test sources, when they end (the encoder may lag).
-  const double limit = test_camera && test_mic ? seconds + 60 : seconds;
-  RuntimeStats last;
-  std::thread timer([&] {
-    (void)rt.wait_until_finished(std::chrono::milliseconds(static_cast<long>(limit * 1000)));
-    last = rt.stats();
-    (void)rt.stop();  // the writer finalizes; wakes wait_for_signal()
-  });
-  Result<void> waited = rt.wait_for_signal();  // Ctrl-C stops gracefully too
-  timer.join();
-  STREAMLIB_RETURN_IF_ERROR(waited);
+  // Ctrl-C stops gracefully too; a failure is returned.
+  const auto limit =
+      std::chrono::milliseconds(static_cast<long>((test_camera && test_mic ? seconds + 60 : seconds) * 1000));
+  Result<void> ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + limit});
+  const RuntimeStats last = rt.stats();
+  Result<void> stopped = rt.stop();  // the writer finalizes
   for (const ProcessorStats& p : last.processors) {
     if (p.id.str() == "recorder") fmt::print("recorder: {}\n", p.metrics.dump());
-    if (p.state == ProcessorState::kError) {
-      return make_error(ErrorCode::kProcessorFailed, "{} failed: {}", p.id, p.last_error);
-    }
   }
-  return {};
+  STREAMLIB_RETURN_IF_ERROR(ran);
+  return stopped;
 }
 
 }  // namespace

@@ -14,7 +14,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include <fmt/format.h>
@@ -54,22 +53,16 @@ Result<void> run(const std::string& device, bool test_source, double seconds) {
   fmt::print("showing {} for {} s (close the window or Ctrl-C to stop)\n", test_source ? "the test picture" : device,
              seconds);
   // Closing the window ends the display's stream, and with it the pipeline.
-  RuntimeStats last;
-  std::thread timer([&] {
-    (void)rt.wait_until_finished(std::chrono::milliseconds(static_cast<long>(seconds * 1000)));
-    last = rt.stats();
-    (void)rt.stop();  // wakes wait_for_signal(); harmless if Ctrl-C stopped it first
-  });
-  Result<void> waited = rt.wait_for_signal();
-  timer.join();
-  STREAMLIB_RETURN_IF_ERROR(waited);
+  // Until then, Ctrl-C, or SECONDS; a failure is returned.
+  const auto limit = std::chrono::milliseconds(static_cast<long>(seconds * 1000));
+  Result<void> ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + limit});
+  const RuntimeStats last = rt.stats();
+  Result<void> stopped = rt.stop();
   for (const ProcessorStats& p : last.processors) {
-    if (p.state == ProcessorState::kError) {
-      return make_error(ErrorCode::kProcessorFailed, "{} failed: {}", p.id, p.last_error);
-    }
     if (p.id.str() == "screen") fmt::print("the window showed {}\n", p.metrics.dump());
   }
-  return {};
+  STREAMLIB_RETURN_IF_ERROR(ran);
+  return stopped;
 }
 
 }  // namespace

@@ -13,7 +13,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <thread>
 
 #include <fmt/format.h>
 #include <streamlib/streamlib.h>
@@ -45,29 +44,24 @@ Result<void> play(double seconds) {
     return started;
   }
   fmt::print("playing a C major chord for {} s (Ctrl-C stops)\n", seconds);
-  RuntimeStats last;
-  std::thread timer([&] {
-    const auto half = std::chrono::milliseconds(static_cast<long>(seconds * 500));
-    if (!rt.wait_until_finished(half) && rt.state() == RuntimeState::kRunning) {
-      if (auto r = rt.update_processor_config(gain, {.gain_db = -12.0f, .ramp_ms = 200.0f}); r) {
-        fmt::print("half-way: gain down to -12 dB\n");
-      }
-      // The rest of the chord, and time for the speaker to play out what it holds.
-      (void)rt.wait_until_finished(half + std::chrono::seconds(10));
+  // Half-way (unless it ended or Ctrl-C came first), the gain goes down; then the rest of the
+  // chord, and time for the speaker to play out what it holds. A failure is returned.
+  const auto half = std::chrono::milliseconds(static_cast<long>(seconds * 500));
+  RunEnd end = RunEnd::kDeadline;
+  Result<void> ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + half}, &end);
+  if (ran && end == RunEnd::kDeadline) {
+    if (auto r = rt.update_processor_config(gain, {.gain_db = -12.0f, .ramp_ms = 200.0f}); r) {
+      fmt::print("half-way: gain down to -12 dB\n");
     }
-    last = rt.stats();
-    (void)rt.stop();  // wakes wait_for_signal(); harmless if Ctrl-C stopped it first
-  });
-  Result<void> waited = rt.wait_for_signal();
-  timer.join();
-  STREAMLIB_RETURN_IF_ERROR(waited);
+    ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + half + std::chrono::seconds(10)});
+  }
+  const RuntimeStats last = rt.stats();
+  Result<void> stopped = rt.stop();
   for (const ProcessorStats& p : last.processors) {
-    if (p.state == ProcessorState::kError) {
-      return make_error(ErrorCode::kProcessorFailed, "{} failed: {}", p.id, p.last_error);
-    }
     if (p.id.str() == "speaker") fmt::print("speaker: {}\n", p.metrics.dump());
   }
-  return {};
+  STREAMLIB_RETURN_IF_ERROR(ran);
+  return stopped;
 }
 
 }  // namespace

@@ -9,11 +9,8 @@
 // SDL_DISKAUDIOFILE=out.raw SDL_DISKAUDIOFILEIN=in.raw (raw float samples). `streamlib plugins`
 // lists the installed plugins, `streamlib plugins URI` one plugin's controls.
 #include <chrono>
-#include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
-#include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 #include <streamlib/streamlib.h>
@@ -45,14 +42,12 @@ streamlib::Result<void> run(double seconds) {
   STREAMLIB_RETURN_IF_ERROR(rt.start());
   fmt::print("playing the microphone through {} for {} s (Ctrl-C stops)\n", kReverb, seconds);
 
-  // Half-way, a bigger room: the controls hot-reload between two blocks.
-  std::mutex mutex;
-  std::condition_variable stopped_cv;
-  bool stopped = false;
-  std::thread timer([&] {
-    std::unique_lock lock(mutex);
-    const auto half = std::chrono::duration<double>(seconds / 2);
-    if (stopped_cv.wait_for(lock, half, [&] { return stopped; })) return;
+  // Half-way (unless Ctrl-C came first), a bigger room: the controls hot-reload between two
+  // blocks. A failure is returned.
+  const auto half = std::chrono::milliseconds(static_cast<long>(seconds * 500));
+  streamlib::RunEnd end = streamlib::RunEnd::kDeadline;
+  streamlib::Result<void> ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + half}, &end);
+  if (ran && end == streamlib::RunEnd::kDeadline) {
     if (auto r =
             rt.update_processor_config(reverb.id(), {{"plugin", kReverb}, {"controls", {{"size", 1.0}, {"mix", 0.6}}}});
         !r) {
@@ -60,18 +55,11 @@ streamlib::Result<void> run(double seconds) {
     } else {
       fmt::print("bigger room: size 1.0\n");
     }
-    if (stopped_cv.wait_for(lock, half, [&] { return stopped; })) return;
-    lock.unlock();
-    (void)rt.stop();  // wakes wait_for_signal() below
-  });
-  streamlib::Result<void> waited = rt.wait_for_signal();  // SIGINT/SIGTERM, or the timer's stop()
-  {
-    std::lock_guard lock(mutex);
-    stopped = true;
+    ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + half});
   }
-  stopped_cv.notify_all();
-  timer.join();
-  return waited;
+  streamlib::Result<void> stopped = rt.stop();
+  STREAMLIB_RETURN_IF_ERROR(ran);
+  return stopped;
 }
 
 }  // namespace

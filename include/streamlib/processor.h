@@ -29,8 +29,9 @@
 //                         it, so threads setup() starts do not inherit it). Acquire resources
 //                         here (open the device, the file, the codec). An error (or exception)
 //                         puts the processor in Error: it gets no process() calls, the error is
-//                         published as an event naming it, and the rest of the graph runs on.
-//                         teardown() is not called for a failed setup.
+//                         published as an event naming it, its outputs end with the error (what
+//                         it fed finishes: InputPortBase::ended_with_error), and the rest of the
+//                         graph runs on. teardown() is not called for a failed setup.
 //   start_streaming()     when the processor is let run (its links are wired) and on resume:
 //                         start the device (a camera's stream, an audio callback). An error
 //                         puts it in Error. stop_streaming() undoes it: on pause, before

@@ -10,38 +10,33 @@ namespace streamlib {
 // --- AudioResampler ------------------------------------------------------------------------
 
 Result<void> AudioResampler::process() {
-  Result<void> status;
-  in.drain([&](AudioFrame&& frame) {
-    if (!status) return;
+  // Stops at the first frame that fails: the frames after it stay queued on the link.
+  auto drained = in.drain([&](AudioFrame&& frame) -> Result<void> {
     if (frame.sample_rate() == config().sample_rate && !resampler_) {
       out.push(std::move(frame));  // already at the rate: passed on untouched
-      return;
+      return {};
     }
     if (resampler_ &&
         (resampler_->config().in_rate != frame.sample_rate() || resampler_->config().channels != frame.channels())) {
-      status = flush();  // the input's shape changed: the old filter's tail, then a new one
-      if (!status) return;
+      // The input's shape changed: the old filter's tail, then a new one.
+      STREAMLIB_RETURN_IF_ERROR(flush());
     }
     if (!resampler_) {
       auto made = dsp::Resampler::create({.in_rate = frame.sample_rate(),
                                           .out_rate = config().sample_rate,
                                           .channels = frame.channels(),
                                           .quality = config().quality});
-      if (!made) {
-        status = make_error(made.error().with_context("AudioResampler"));
-        return;
-      }
+      if (!made) return make_error(made.error().with_context("AudioResampler"));
       resampler_ = std::move(*made);
     }
     auto converted = resampler_->process(frame);
-    if (!converted) {
-      status = make_error(converted.error().with_context("AudioResampler: in"));
-      return;
-    }
+    if (!converted) return make_error(converted.error().with_context("AudioResampler: in"));
     if (*converted) out.push(std::move(**converted));
     gap_frames_.store(resampler_->gap_frames(), std::memory_order_relaxed);
+    return {};
   });
-  return status;
+  if (!drained) return make_error(std::move(drained).error());
+  return {};
 }
 
 Result<void> AudioResampler::flush() {
@@ -65,9 +60,8 @@ nlohmann::json AudioResampler::metrics() const { return {{"gap_frames", gap_fram
 // --- AudioChannelConverter -------------------------------------------------------------------
 
 Result<void> AudioChannelConverter::process() {
-  Result<void> status;
-  in.drain([&](AudioFrame&& frame) {
-    if (!status) return;
+  // Stops at the first frame that fails: the frames after it stay queued on the link.
+  auto drained = in.drain([&](AudioFrame&& frame) -> Result<void> {
     if (converter_ && converter_->in_channels() != frame.channels()) converter_.reset();
     if (!converter_) {
       const auto& c = config();
@@ -78,26 +72,24 @@ Result<void> AudioChannelConverter::process() {
                                                  .upmix = c.upmix,
                                                  .lfe_gain = c.lfe_gain,
                                                  .normalize = c.normalize});
-      if (!made) {
-        status = make_error(made.error().with_context("AudioChannelConverter"));
-        return;
-      }
+      if (!made) return make_error(made.error().with_context("AudioChannelConverter"));
       converter_ = std::move(*made);
     }
     if (frame.channels() == config().channels && config().mode == dsp::ChannelMode::kAuto) {
       out.push(std::move(frame));  // identity: passed on untouched
-      return;
+      return {};
     }
     auto converted = converter_->process(frame);
     if (!converted) {
       // A rate change: the helper checks the rate it was made for; make it again.
       converter_.reset();
-      status = make_error(converted.error().with_context("AudioChannelConverter: in"));
-      return;
+      return make_error(converted.error().with_context("AudioChannelConverter: in"));
     }
     out.push(std::move(*converted));
+    return {};
   });
-  return status;
+  if (!drained) return make_error(std::move(drained).error());
+  return {};
 }
 
 Result<void> AudioChannelConverter::on_config_change(const AudioChannelConverterConfig&) {

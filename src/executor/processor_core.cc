@@ -819,9 +819,12 @@ void ProcessorCore::fail(const std::string& what) {
   }
   // State first: whoever sees the error event then also sees the processor in Error.
   set_state(ProcessorState::kError, what);
-  events_->publish(
-      make_event(EventKind::kError, node_.id, {}, fmt::format("processor '{}' ({}): {}", node_.id, node_.type, what)));
-  if (finishes_) finishes_->processor_finished(node_.id);  // a failed sink will not finish otherwise
+  const Error error(ErrorCode::kProcessorFailed, fmt::format("processor '{}' ({}): {}", node_.id, node_.type, what));
+  events_->publish(make_event(EventKind::kError, node_.id, {}, error.message()));
+  if (finishes_) finishes_->processor_failed(node_.id, error);  // a failed sink will not finish otherwise
+  // Then the end, with the error: what this fed finishes instead of waiting (after the tracker
+  // has the failure, so the end of stream it leads to reports it).
+  for (OutputPortBase* out : rt_.instance->outputs()) out->fail_stream(error);
 }
 
 void ProcessorCore::set_state(ProcessorState s, std::string message) {

@@ -82,6 +82,8 @@ class FinishListener {
   virtual ~FinishListener() = default;
   // Its stream is over: finish() ran, or it failed.
   virtual void processor_finished(const ProcessorId& id) = 0;
+  // It failed (called before its outputs end with `error`): its stream is over too.
+  virtual void processor_failed(const ProcessorId& id, const Error& /*error*/) { processor_finished(id); }
   // A failed processor came back (a config change rebuilt it).
   virtual void processor_unfinished(const ProcessorId& id) = 0;
 };

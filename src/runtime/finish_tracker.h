@@ -1,11 +1,16 @@
 // FinishTracker: knows when every sink of the running graph has finished (its stream ended, or
 // it failed), so the runtime can say so — an event, a state, a call that waits for it — as
-// gst-launch does at end of stream.
+// gst-launch does at end of stream; and which processors have failed, so the end can say that
+// too. A failure is recorded before the failed processor's outputs end (ProcessorCore::fail), so
+// whoever sees the end of stream it leads to also sees it here.
 #pragma once
 
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <unordered_set>
+#include <utility>
+#include <vector>
 
 #include "executor/processor_core.h"
 #include "streamlib/graph/graph.h"
@@ -19,12 +24,16 @@ class FinishTracker final : public FinishListener {
 
   // Processor threads: a processor's stream is over (finished, or failed).
   void processor_finished(const ProcessorId& id) override;
+  void processor_failed(const ProcessorId& id, const Error& error) override;
+  // Also forgets its failure.
   void processor_unfinished(const ProcessorId& id) override;
   // Control thread, after every change: the running graph (which processors are sinks, which
   // exist at all).
   void set_graph(const Graph& running);
   void clear();
   bool all_done() const;
+  // The earliest failure of a processor that is still failed and still in the graph.
+  std::optional<Error> first_failure() const;
 
  private:
   void update_locked(std::unique_lock<std::mutex>& lock);
@@ -34,7 +43,9 @@ class FinishTracker final : public FinishListener {
   std::unordered_set<ProcessorId> sinks_;     // GUARDED_BY(mutex_)
   std::unordered_set<ProcessorId> present_;   // GUARDED_BY(mutex_)
   std::unordered_set<ProcessorId> finished_;  // GUARDED_BY(mutex_)
-  bool done_ = false;                         // GUARDED_BY(mutex_)
+  // In the order they happened.
+  std::vector<std::pair<ProcessorId, Error>> failures_;  // GUARDED_BY(mutex_)
+  bool done_ = false;                                    // GUARDED_BY(mutex_)
 };
 
 }  // namespace streamlib::internal

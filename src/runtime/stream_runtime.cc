@@ -4,12 +4,15 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cctype>
 #include <condition_variable>
+#include <csignal>
 #include <cstdlib>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 
 #include "executor/simple_executor.h"
@@ -51,7 +54,8 @@ class RuntimeImpl {
       : options(o),
         factory(o.factory ? o.factory : &ProcessorFactory::global()),
         mode(o.commit_mode),
-        stopped_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
+        stopped_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)),
+        wake_fd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) {}
 
   ~RuntimeImpl() {
     {
@@ -60,6 +64,7 @@ class RuntimeImpl {
     }
     events->shutdown();
     if (stopped_fd >= 0) close(stopped_fd);
+    if (wake_fd >= 0) close(wake_fd);
   }
 
   bool live() const {
@@ -73,7 +78,9 @@ class RuntimeImpl {
     if (tracker->all_done()) {
       RuntimeState expected = RuntimeState::kRunning;
       if (state.compare_exchange_strong(expected, RuntimeState::kFinished)) {
-        publish(EventKind::kEndOfStream, {}, {}, "every sink has finished");
+        const std::optional<Error> failure = tracker->first_failure();
+        publish(EventKind::kEndOfStream, {}, {},
+                failure ? "every sink has finished; " + failure->message() : "every sink has finished");
         notify_waiters();
       }
     } else {
@@ -82,9 +89,12 @@ class RuntimeImpl {
     }
   }
 
+  // The end of stream came, or the runtime stopped.
   void notify_waiters() {
     { std::lock_guard lock(wait_mutex); }
     wait_cv.notify_all();
+    const std::uint64_t one = 1;
+    [[maybe_unused]] ssize_t n = write(wake_fd, &one, sizeof one);
   }
 
   void publish(EventKind kind, const ProcessorId& processor = {}, const LinkId& link = {}, std::string message = {}) {
@@ -417,6 +427,7 @@ class RuntimeImpl {
   std::atomic<RuntimeState> state{RuntimeState::kIdle};
   std::shared_ptr<EventBus> events = std::make_shared<EventBus>();
   int stopped_fd;  // readable once the runtime has stopped (for wait_for_signal)
+  int wake_fd;     // readable after notify_waiters() (for run_until)
 };
 
 }  // namespace internal
@@ -544,6 +555,61 @@ Result<void> StreamRuntime::wait_until_finished(std::chrono::milliseconds timeou
   if (impl_->state.load() != RuntimeState::kFinished) {
     return make_error(ErrorCode::kFailedPrecondition, "the runtime is not running (stopped before the end)");
   }
+  if (std::optional<Error> failure = impl_->tracker->first_failure()) return make_error(std::move(*failure));
+  return {};
+}
+
+Result<void> StreamRuntime::run_until(const RunUntil& until, RunEnd* end_out) {
+  if (!impl_->live()) return make_error(ErrorCode::kFailedPrecondition, "run_until: the runtime is not running");
+  using Clock = std::chrono::steady_clock;
+  std::optional<internal::SignalWatch> watch;
+  if (until.signals) watch.emplace();
+  auto drain = [](int fd) {
+    std::uint64_t v;
+    while (read(fd, &v, sizeof v) > 0) {
+    }
+  };
+  drain(impl_->wake_fd);  // wakes meant for an earlier call
+  pollfd fds[2] = {{impl_->wake_fd, POLLIN, 0}, {watch ? watch->fd() : -1, POLLIN, 0}};
+  const auto poll_interval = std::max(until.poll_interval, std::chrono::milliseconds(1));
+  Clock::time_point next_poll = Clock::now() + poll_interval;
+  RunEnd end = RunEnd::kStopped;
+  for (;;) {
+    if (watch && watch->fired()) {
+      drain(watch->fd());
+      end = internal::SignalWatch::last_signal() == SIGTERM ? RunEnd::kTerminated : RunEnd::kInterrupted;
+      break;
+    }
+    if (!impl_->live()) {
+      end = RunEnd::kStopped;
+      break;
+    }
+    if (until.end_of_stream && impl_->state.load() == RuntimeState::kFinished) {
+      end = RunEnd::kEndOfStream;
+      break;
+    }
+    const Clock::time_point now = Clock::now();
+    if (until.deadline && now >= *until.deadline) {
+      end = RunEnd::kDeadline;
+      break;
+    }
+    if (until.keep_going && now >= next_poll) {
+      if (!until.keep_going()) {
+        end = RunEnd::kCaller;
+        break;
+      }
+      next_poll = Clock::now() + poll_interval;
+    }
+    // Wake on the end of stream, a stop, a signal, the deadline, the next poll, or after
+    // 100 ms to look again (another watch may have drained the signal descriptor).
+    Clock::time_point wake = now + std::chrono::milliseconds(100);
+    if (until.deadline) wake = std::min(wake, *until.deadline);
+    if (until.keep_going) wake = std::min(wake, next_poll);
+    const auto ms = std::chrono::ceil<std::chrono::milliseconds>(wake - now).count();
+    (void)poll(fds, watch ? 2 : 1, static_cast<int>(std::max<std::int64_t>(ms, 0)));
+  }
+  if (end_out != nullptr) *end_out = end;
+  if (std::optional<Error> failure = impl_->tracker->first_failure()) return make_error(std::move(*failure));
   return {};
 }
 

@@ -38,6 +38,8 @@ struct Probe {
   std::vector<std::string> received_tags;  // GUARDED_BY(mutex): schema of each frame
   std::thread::id process_thread;          // GUARDED_BY(mutex)
   std::thread::id config_thread;           // GUARDED_BY(mutex)
+  std::atomic<std::uint64_t> finishes{0};
+  std::string end_error;  // GUARDED_BY(mutex): what ended the input, seen in finish() (ended_with_error)
 
   std::vector<std::uint64_t> snapshot() {
     std::lock_guard lock(mutex);
@@ -186,12 +188,46 @@ class TestSink : public Processor<TestSinkConfig> {
     probe_->config_thread = std::this_thread::get_id();
     return {};
   }
+  // Records whether its input ended with an upstream failure.
+  Result<void> finish() override {
+    add(probe_->finishes);
+    if (const Error* e = in.ended_with_error()) {
+      std::lock_guard lock(probe_->mutex);
+      probe_->end_error = e->message();
+    }
+    return {};
+  }
   void teardown() override { add(probe_->teardowns); }
   void on_pause() override { add(probe_->pauses); }
   void on_resume() override { add(probe_->resumes); }
 
  private:
   std::shared_ptr<Probe> probe_;
+};
+
+struct FailingRelayConfig {
+  std::uint64_t fail_at = 0;  // >0: process() fails on this frame number
+};
+STREAMLIB_CONFIG(FailingRelayConfig, fail_at);
+
+// Forwards DataFrames through a fallible drain: fails on frame `fail_at`, leaving the frames
+// after it on its input.
+class FailingRelay : public Processor<FailingRelayConfig> {
+ public:
+  STREAMLIB_PROCESSOR(FailingRelay, "Test relay that fails on one frame", Reactive{});
+  LinkInput<DataFrame> in{this, "in"};
+  LinkOutput<DataFrame> out{this, "out"};
+
+  Result<void> process() override {
+    STREAMLIB_RETURN_IF_ERROR(in.drain([&](DataFrame&& f) -> Result<void> {
+      if (config().fail_at && f.frame_number() == config().fail_at) {
+        return make_error(ErrorCode::kProcessorFailed, "frame {} is cursed", f.frame_number());
+      }
+      out.push(std::move(f));
+      return {};
+    }));
+    return {};
+  }
 };
 
 struct TagConfig {

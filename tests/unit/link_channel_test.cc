@@ -110,6 +110,81 @@ TEST(LinkChannelTest, SequentialDrainDeliversEverythingInOrder) {
   EXPECT_THAT(got, ElementsAre(0u, 1u, 2u, 3u, 4u, 5u));
 }
 
+// Stops the drain at frame `fail_on` with an error naming it; records what it was given.
+auto failing_at(std::uint64_t fail_on, std::vector<std::uint64_t>& got) {
+  return [fail_on, &got](DataFrame&& f) -> Result<void> {
+    got.push_back(f.frame_number());
+    if (f.frame_number() == fail_on) return make_error(ErrorCode::kInvalidArgument, "frame {} is bad", fail_on);
+    return {};
+  };
+}
+
+TEST(LinkChannelTest, AFallibleDrainThatNeverFailsReturnsTheCount) {
+  auto ch = make_channel({.capacity = 8});
+  Reader reader;
+  ASSERT_TRUE(reader.in.attach(LinkId("a.out->b.in"), ch));
+  for (std::uint64_t i = 0; i < 5; ++i) ch->push(frame(i));
+  std::vector<std::uint64_t> got;
+  Result<std::size_t> n = reader.in.drain(failing_at(99, got));
+  ASSERT_TRUE(n) << n.error().message();
+  EXPECT_EQ(*n, 5u);
+  EXPECT_THAT(got, ElementsAre(0u, 1u, 2u, 3u, 4u));
+}
+
+TEST(LinkChannelTest, AFallibleDrainStopsAtTheFirstErrorAndLeavesTheRestQueued) {
+  auto ch = make_channel({.capacity = 8});
+  Reader reader;
+  ASSERT_TRUE(reader.in.attach(LinkId("a.out->b.in"), ch));
+  for (std::uint64_t i = 0; i < 6; ++i) ch->push(frame(i));
+  std::vector<std::uint64_t> got;
+  Result<std::size_t> n = reader.in.drain(failing_at(2, got));
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().code(), ErrorCode::kInvalidArgument);
+  EXPECT_EQ(n.error().message(), "frame 2 is bad");
+  // The failed frame was taken; nothing after it was handed to the callback.
+  EXPECT_THAT(got, ElementsAre(0u, 1u, 2u));
+  EXPECT_EQ(ch->stats().delivered, 3u);
+  // The rest waits for the next call, in order.
+  got.clear();
+  EXPECT_EQ(reader.in.drain([&](DataFrame&& f) { got.push_back(f.frame_number()); }), 3u);
+  EXPECT_THAT(got, ElementsAre(3u, 4u, 5u));
+}
+
+TEST(LinkChannelTest, TheTypedChannelDrainTakesAFallibleCallbackToo) {
+  auto ch = make_channel({.capacity = 8});
+  for (std::uint64_t i = 0; i < 4; ++i) ch->push(frame(i));
+  std::vector<std::uint64_t> got;
+  Result<std::size_t> n = ch->drain(failing_at(0, got), [] { return true; });
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().message(), "frame 0 is bad");
+  EXPECT_THAT(got, ElementsAre(0u));
+  EXPECT_THAT(pop_all(*ch), ElementsAre(1u, 2u, 3u));
+}
+
+// The same through an input that takes any built-in frame.
+class AnyReader : public Processor<EmptyConfig> {
+ public:
+  STREAMLIB_PROCESSOR(AnyReader, "test reader of any frame", Reactive{});
+  LinkInput<AnyFrame> in{this, "in"};
+  Result<void> process() override { return {}; }
+};
+
+TEST(LinkChannelTest, AFallibleDrainOfAnAnyFrameInputStopsAtTheFirstErrorToo) {
+  auto ch = make_channel({.capacity = 8});
+  AnyReader reader;
+  ASSERT_TRUE(reader.in.attach(LinkId("a.out->b.in"), ch));
+  for (std::uint64_t i = 0; i < 4; ++i) ch->push(frame(i));
+  int calls = 0;
+  Result<std::size_t> n = reader.in.drain([&](AnyFrame&&) -> Result<void> {
+    if (++calls == 2) return make_error(ErrorCode::kIo, "second frame failed");
+    return {};
+  });
+  ASSERT_FALSE(n);
+  EXPECT_EQ(n.error().message(), "second frame failed");
+  EXPECT_EQ(calls, 2);
+  EXPECT_THAT(pop_all(*ch), ElementsAre(2u, 3u));
+}
+
 TEST(LinkChannelTest, DrainReturnsEvenWhileTheProducerKeepsUp) {
   // A drain() that chased a fast producer would never return, and its processor would never
   // reach a safe point for a live change.

@@ -7,14 +7,11 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <chrono>
-#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
-#include <set>
 #include <string>
 #include <thread>
 
@@ -29,34 +26,6 @@
 namespace streamlib::cli {
 
 namespace {
-
-std::atomic<int> g_signal{0};
-
-extern "C" void on_stop_signal(int signo) { g_signal.store(signo, std::memory_order_relaxed); }
-
-// SIGINT/SIGTERM set a flag the run loop polls; the previous handlers come back afterwards.
-class StopSignals {
- public:
-  StopSignals() {
-    g_signal.store(0);
-    struct sigaction action {};
-    action.sa_handler = on_stop_signal;
-    sigemptyset(&action.sa_mask);
-    sigaction(SIGINT, &action, &old_int_);
-    sigaction(SIGTERM, &action, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-  int fired() const { return g_signal.load(std::memory_order_relaxed); }
-
- private:
-  struct sigaction old_int_ {};
-  struct sigaction old_term_ {};
-};
 
 // What identifies one saved version of a file: editors that write a new file and rename it
 // change the inode; those that write in place change the modification time or size.
@@ -189,27 +158,6 @@ std::string live_view(const IntervalStats& s, double elapsed, std::optional<doub
                        format_latency(l.latency_p99_ns, l.latency_samples));
   }
   return out;
-}
-
-// Without --watch nothing brings a failed processor back (a new config is its only way), and
-// what it fed waits for an end of stream that will not come. True when every processor has
-// finished, failed, or is fed (directly or through others) by one that failed: nothing is left
-// that can end by itself, or go on without the failed one.
-bool only_failures_left(const RuntimeStats& stats, const Graph& graph) {
-  std::set<std::string> stuck;
-  for (const ProcessorStats& p : stats.processors) {
-    if (p.state == ProcessorState::kError) stuck.insert(p.id.str());
-  }
-  if (stuck.empty()) return false;
-  for (bool grew = true; grew;) {
-    grew = false;
-    for (const Link& link : graph.links()) {
-      if (stuck.contains(link.source.processor.str()) && stuck.insert(link.target.processor.str()).second) grew = true;
-    }
-  }
-  return std::all_of(stats.processors.begin(), stats.processors.end(), [&](const ProcessorStats& p) {
-    return p.state == ProcessorState::kFinished || stuck.contains(p.id.str());
-  });
 }
 
 void print(std::FILE* stream, const std::string& text) {
@@ -357,7 +305,6 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
     }
   }
 
-  std::atomic<bool> failure_seen{false};  // before `rt`, whose event thread sets it
   // A graph that cannot start whole does not start: if any setup fails (an absent screen or
   // device), nothing is released, so no writer receives a frame and existing files stay as
   // they were.
@@ -366,8 +313,7 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
   if (auto ok = rt.apply(*graph); !ok) {
     return library_error(ok.error().with_context(display_name(options.file)));
   }
-  rt.subscribe([&failure_seen](const Event& e) {
-    if (e.kind == EventKind::kError) failure_seen.store(true, std::memory_order_relaxed);
+  rt.subscribe([](const Event& e) {
     // A processor's warning (a stream re-based, a format converted) goes to the log as one line
     // naming the processor and the link it is about.
     if (e.kind == EventKind::kWarning) {
@@ -375,7 +321,6 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
                  e.link.empty() ? e.message : fmt::format("{}: {}", e.link, e.message));
     }
   });
-  StopSignals signals;
   if (auto ok = rt.start(); !ok) {
     (void)rt.stop();
     // What start() reports is a processor that could not be set up — a missing or unreadable
@@ -408,26 +353,13 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
     print(stdout, terminal && !final ? "\x1b[H\x1b[2J" + view : view + "\n");
   };
 
-  while (true) {
-    if (const int signo = signals.fired(); signo != 0) {
-      reason = signo == SIGINT ? "interrupted (SIGINT)" : "terminated (SIGTERM)";
-      break;
-    }
-    if (rt.state() == RuntimeState::kFinished) {
-      reason = "end of stream";
-      break;
-    }
-    if (!options.watch && failure_seen.load(std::memory_order_relaxed) && only_failures_left(rt.stats(), rt.graph())) {
-      reason = "a processor failed, and nothing left can end by itself";
-      break;
-    }
-    if (options.duration && elapsed() >= *options.duration) {
-      reason = fmt::format("duration {}s reached", *options.duration);
-      break;
-    }
+  // Until every sink has finished (a failed processor ends what it fed, so a failure that leaves
+  // nothing streaming ends the run too), SIGINT/SIGTERM or --duration; the rest is looked at
+  // every 50 ms.
+  auto keep_going = [&] {
     if (options.media_duration && media_duration_reached(rt.stats(), rt.graph())) {
       reason = fmt::format("media duration {}s reached", *options.media_duration);
-      break;
+      return false;
     }
     if (options.watch) {
       const FileVersion now = file_version(options.file);
@@ -442,7 +374,33 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
       report(false);
       next_report += 1.0;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    return true;
+  };
+  RunUntil until{.keep_going = keep_going, .poll_interval = std::chrono::milliseconds(50)};
+  if (options.duration) {
+    until.deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                              std::chrono::duration<double>(*options.duration));
+  }
+  RunEnd end = RunEnd::kStopped;
+  (void)rt.run_until(until, &end);  // a failure is reported below, with every other one
+  switch (end) {
+    case RunEnd::kEndOfStream:
+      reason = "end of stream";
+      break;
+    case RunEnd::kInterrupted:
+      reason = "interrupted (SIGINT)";
+      break;
+    case RunEnd::kTerminated:
+      reason = "terminated (SIGTERM)";
+      break;
+    case RunEnd::kDeadline:
+      reason = fmt::format("duration {}s reached", *options.duration);
+      break;
+    case RunEnd::kCaller:  // `reason` says which
+      break;
+    case RunEnd::kStopped:
+      reason = "stopped";
+      break;
   }
 
   // The last interval, taken before stop() (a stopped runtime has no processors to show).
@@ -494,9 +452,10 @@ const Command kRunCommand{
     "run a graph file until its sources end, Ctrl-C, or the duration",
     "Loads and validates FILE, starts the pipeline and runs it until every sink has finished\n"
     "(end of stream), SIGINT/SIGTERM, --duration seconds of wall-clock time, or --media-duration\n"
-    "seconds of media; then stops it gracefully, so every writer finalizes its file. Without\n"
-    "--watch it also stops once a processor has failed and nothing left can end by itself (all\n"
-    "the rest has finished or waits on the failed one).\n"
+    "seconds of media; then stops it gracefully, so every writer finalizes its file (a second\n"
+    "SIGINT/SIGTERM during that stop ends the program at once). A processor that fails ends\n"
+    "what it fed (their streams are over, writers finalize), so a failure that leaves nothing\n"
+    "streaming ends the run by itself, with exit code 1.\n"
     "\n"
     "About once a second it shows each processor's state, calls per second, busy share (of one\n"
     "core) and metrics, and each link's messages per second, fill (depth/capacity), drops and\n"

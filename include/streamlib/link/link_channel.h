@@ -40,6 +40,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <utility>
 #include <vector>
@@ -51,8 +52,18 @@
 #include "streamlib/link/link_stats.h"
 #include "streamlib/link/notifier.h"
 #include "streamlib/link/spsc_ring.h"
+#include "streamlib/result.h"
 
 namespace streamlib::internal {
+
+// A drain()'s callback: fn(T&&) returning void, or Result<void> to stop at the first error.
+// The drain returns the number of messages taken, or (Result<void> callback) that number or the
+// first error.
+template <class F, class T>
+concept DrainFn = std::invocable<F&, T&&> &&
+    (std::is_void_v<std::invoke_result_t<F&, T&&>> || std::is_same_v<std::invoke_result_t<F&, T&&>, Result<void>>);
+template <class F, class T>
+using DrainResult = std::conditional_t<std::is_void_v<std::invoke_result_t<F&, T&&>>, std::size_t, Result<std::size_t>>;
 
 inline std::int64_t monotonic_ns() noexcept {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
@@ -168,8 +179,17 @@ class LinkChannelBase {
   // End of stream, in band: the producer ends the link after its last push; the consumer sees
   // ended() once it has read everything pushed before. Producer thread.
   virtual void end_stream() = 0;
+  // Producer thread: ends the stream because the producer failed. The consumer sees ended()
+  // as after end_stream(), and end_error() says why. Nothing if the stream has ended already.
+  void fail_stream(std::shared_ptr<const Error> error) {
+    if (producer_ended_) return;
+    end_error_ = std::move(error);  // published with the end mark (end_stream's release store)
+    end_stream();
+  }
   // Consumer thread: true once the stream ended and every message before the end was read.
   virtual bool ended() = 0;
+  // Consumer thread: once ended(), why, if the producer failed (fail_stream); else null.
+  const Error* end_error() { return ended() ? end_error_.get() : nullptr; }
 
   // Consumer thread: changes whenever a message arrives, one is taken, the stream ends or a
   // blocked producer starts to wait (what a Reactive processor's readiness watches, so it is
@@ -232,6 +252,9 @@ class LinkChannelBase {
   alignas(kCacheLineSize) std::atomic<std::uint32_t> space_waiting_{0};
   std::atomic<bool> consumer_failed_{false};
   bool producer_detached_ = false;  // producer thread only
+  bool producer_ended_ = false;     // producer thread only
+  // Set by the producer before the end mark, read by the consumer after it.
+  std::shared_ptr<const Error> end_error_;
 
   // Guards the list of rings (the control thread adds and frees them, stats() reads their
   // sizes) and config_. Neither processor thread takes it.
@@ -389,25 +412,47 @@ class LinkChannel final : public LinkChannelBase {
   }
 
   // Calls fn(T&&) for each message available (just the newest in latest mode), at most
-  // drain_limit() of them, while keep_going() holds after each.
+  // drain_limit() of them, while keep_going() holds after each. `fn` returns void (the count
+  // is returned) or Result<void> (DrainFn): then the drain stops at the first error and
+  // returns it — the message that failed was taken, the ones after it stay queued.
   template <class F, class KeepGoing>
-  std::size_t drain(F&& fn, KeepGoing&& keep_going) {
-    if (read_mode() == ReadMode::kLatest) {
-      auto v = pop();
-      if (!v) return 0;
-      fn(std::move(*v));
-      return 1;
-    }
-    const std::size_t limit = drain_limit();
+  requires DrainFn<F, T> DrainResult<F, T> drain(F&& fn, KeepGoing&& keep_going) {
+    return drain_steps([&](T&& v) { return fn(std::move(v)); }, keep_going);
+  }
+
+  // drain()'s loop; `step` is fn, and its result is what the drain returns.
+  template <class Step, class KeepGoing>
+  auto drain_steps(Step&& step, KeepGoing&& keep_going) {
+    constexpr bool kFallible = !std::is_void_v<std::invoke_result_t<Step&, T&&>>;
     std::size_t n = 0;
-    Entry entry;
-    while (n < limit && pop_entry(entry)) {
-      delivered(entry);
-      fn(std::move(entry.value));
+    // One message handed to `step`; false if it failed (its error is returned).
+    [[maybe_unused]] Result<void> status;
+    auto take = [&](T&& v) {
       ++n;
-      if (!keep_going()) break;
+      if constexpr (kFallible) {
+        status = step(std::move(v));
+        return status.has_value();
+      } else {
+        step(std::move(v));
+        return true;
+      }
+    };
+    if (read_mode() == ReadMode::kLatest) {
+      if (auto v = pop()) (void)take(std::move(*v));
+    } else {
+      const std::size_t limit = drain_limit();
+      Entry entry;
+      while (n < limit && pop_entry(entry)) {
+        delivered(entry);
+        if (!take(std::move(entry.value)) || !keep_going()) break;
+      }
     }
-    return n;
+    if constexpr (kFallible) {
+      if (!status) return Result<std::size_t>(tl::unexpected<Error>(std::move(status).error()));
+      return Result<std::size_t>(n);
+    } else {
+      return n;
+    }
   }
 
   void consumer_trim() override {
@@ -730,8 +775,7 @@ class LinkChannel final : public LinkChannelBase {
   std::vector<std::unique_ptr<Ring>> rings_;
   // Producer thread only.
   alignas(kCacheLineSize) Ring* pring_ = nullptr;
-  bool handover_ = false;  // older_ is not empty
-  bool producer_ended_ = false;
+  bool handover_ = false;     // older_ is not empty
   std::vector<Ring*> older_;  // sealed rings the consumer may still be reading
   struct {
     std::uint64_t pushed = 0;

@@ -19,6 +19,7 @@
 #include <memory>
 #include <optional>
 #include <string_view>
+#include <type_traits>
 #include <typeinfo>
 #include <vector>
 
@@ -90,26 +91,28 @@ class LinkInput final : public InputPortBase {
   // producer that keeps up cannot keep the call going forever); returns how many. If the link
   // is detached while fn runs (fn pushed, the push blocked, and a link command ran meanwhile),
   // the drain stops after that message.
+  //
+  // A fallible fn returns Result<void>: the drain stops at its first error and returns it
+  // (Result<std::size_t>: the count, or that error). The message that failed has been taken;
+  // those after it stay queued for the next call.
+  //
+  //   auto drained = in.drain([&](AudioFrame&& f) -> Result<void> {
+  //     STREAMLIB_ASSIGN_OR_RETURN(AudioFrame done, filter(f));
+  //     out.push(std::move(done));
+  //     return {};
+  //   });
+  //   if (!drained) return make_error(std::move(drained).error());
   template <class F>
-  std::size_t drain(F&& fn) {
-    if (!channel_) return 0;
+  requires internal::DrainFn<F, T> internal::DrainResult<F, T> drain(F&& fn) {
+    using R = internal::DrainResult<F, T>;
+    if (!channel_) return R(0);
     const std::uint64_t generation = generation_;
     draining_ = true;
-    std::size_t n = 0;
-    if constexpr (std::is_same_v<T, AnyFrame>) {
-      const std::size_t limit = channel_->any_drain_limit();
-      while (n < limit && generation_ == generation) {
-        auto v = read();
-        if (!v) break;
-        fn(std::move(*v));
-        ++n;
-      }
-    } else {
-      n = typed_->drain(fn, [&] { return generation_ == generation; });
-    }
+    auto keep_going = [&] { return generation_ == generation; };
+    R r = drain_channel(fn, keep_going);
     draining_ = false;
     retired_.reset();
-    return n;
+    return r;
   }
 
   Result<void> attach(const LinkId& id, std::shared_ptr<internal::LinkChannelBase> channel) override {
@@ -136,6 +139,29 @@ class LinkInput final : public InputPortBase {
   }
 
  private:
+  template <class F, class KeepGoing>
+  internal::DrainResult<F, T> drain_channel(F& fn, KeepGoing& keep_going) {
+    if constexpr (std::is_same_v<T, AnyFrame>) {
+      // The channel does not know AnyFrame: one read() at a time, as drain_steps() does.
+      constexpr bool kFallible = !std::is_void_v<std::invoke_result_t<F&, AnyFrame&&>>;
+      const std::size_t limit = channel_->any_drain_limit();
+      std::size_t n = 0;
+      while (n < limit && keep_going()) {
+        auto v = read();
+        if (!v) break;
+        ++n;
+        if constexpr (kFallible) {
+          if (Result<void> r = fn(std::move(*v)); !r) return tl::unexpected<Error>(std::move(r).error());
+        } else {
+          fn(std::move(*v));
+        }
+      }
+      return n;
+    } else {
+      return typed_->drain(fn, keep_going);
+    }
+  }
+
   // Same object as channel_ (which owns it), already cast.
   internal::LinkChannel<T>* typed_ = nullptr;
 

@@ -118,7 +118,7 @@ class LinkOutput final : public OutputPortBase {
       }
     }
     auto typed = std::static_pointer_cast<internal::LinkChannel<T>>(std::move(channel));
-    if (ended_) typed->end_stream();  // a link attached after the end starts ended
+    if (ended_) end_link(*typed);  // a link attached after the end starts ended
     if (!connections_.front().channel && !connections_.front().closed) {
       connections_.front() = Connection{id, std::move(typed)};  // replace the plug
     } else if (pushing_) {
@@ -135,7 +135,7 @@ class LinkOutput final : public OutputPortBase {
   void end_stream() override {
     ended_ = true;
     for (auto& c : connections_) {
-      if (c.channel && !c.closed) c.channel->end_stream();
+      if (c.channel && !c.closed) end_link(*c.channel);
     }
   }
 
@@ -165,6 +165,15 @@ class LinkOutput final : public OutputPortBase {
   }
 
  private:
+  // Ends one link the way this output ended: normally, or with the error fail_stream() gave.
+  void end_link(internal::LinkChannel<T>& channel) {
+    if (end_error_) {
+      channel.fail_stream(end_error_);
+    } else {
+      channel.end_stream();
+    }
+  }
+
   using Time = internal::MediaTime<T>;
 
   // Media time is continuous across live changes. After the runtime reconfigured, rebuilt or

@@ -55,6 +55,10 @@ class InputPortBase : public PortBase {
   // Processor thread. True once the link's stream ended and everything before the end was
   // read. An input with no link (the plug) has not ended: a live edit is not an end of stream.
   bool ended() { return channel_ && channel_->ended(); }
+  // Processor thread: once ended(), the error that ended the stream if its producer failed
+  // (OutputPortBase::fail_stream: the producer went to Error); null for a normal end or
+  // before it. The end is the same either way: the stream is over.
+  const Error* ended_with_error() { return channel_ ? channel_->end_error() : nullptr; }
   // Processor thread: the next message's timestamp, if one is queued (see Reactive).
   std::optional<std::int64_t> head_timestamp_ns() { return channel_ ? channel_->head_timestamp_ns() : std::nullopt; }
   // Processor thread: the link is at its capacity (see InputsReady::kAll).
@@ -123,7 +127,18 @@ class OutputPortBase : public PortBase {
   // Processor thread: ends the stream on every link, after what was pushed before; later
   // pushes are discarded, and a link attached later starts ended.
   virtual void end_stream() = 0;
+  // Processor thread: ends the stream because the processor failed — what the runtime does
+  // when a processor goes to Error, so that what it fed finishes instead of waiting. As
+  // end_stream(), and each consumer reads `error` from InputPortBase::ended_with_error().
+  // Nothing if the stream has ended already.
+  void fail_stream(Error error) {
+    if (ended_) return;
+    end_error_ = std::make_shared<const Error>(std::move(error));
+    end_stream();
+  }
   bool ended() const { return ended_; }
+  // Why the stream ended, if fail_stream() ended it; else null.
+  const Error* end_error() const { return end_error_.get(); }
   // Processor thread (the runtime, at a safe point). The processor was reconfigured, rebuilt
   // (`previous` is the port of the instance it replaces) or resumed: the next message must
   // continue the media time already sent, and if the processor's clock restarted, this port
@@ -144,6 +159,7 @@ class OutputPortBase : public PortBase {
   ProcessorBase* owner_;
   std::atomic<std::uint64_t> plug_discards_{0};  // written by the processor thread only
   bool ended_ = false;
+  std::shared_ptr<const Error> end_error_;          // set by fail_stream()
   OutputTimeline timeline_;                         // producer thread only
   std::atomic<std::uint64_t> timeline_rebases_{0};  // written by the processor thread only
 };

@@ -14,6 +14,7 @@
 //   rt.set_commit_mode(CommitMode::kManual); /* many changes */ rt.commit();
 //   rt.apply(desired_graph);                 // reconcile to a whole new graph: one delta
 //   rt.graph().to_json(); rt.stats(); rt.subscribe(callback);
+//   rt.run_until({.deadline = t});           // end of stream, SIGINT/SIGTERM or t; then stop()
 //   rt.wait_for_signal();                    // SIGINT/SIGTERM stop gracefully
 //
 // Every mutation works in Idle, Running and Paused. It is checked against the graph first; a
@@ -37,6 +38,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -86,6 +88,38 @@ struct RuntimeOptions {
   // driven, or ExecutionConfig::own_thread) have one besides.
   unsigned workers = 0;
 };
+
+// What StreamRuntime::run_until() waits for; whichever comes first ends it.
+//
+//   rt.run_until({});                                          // end of stream or Ctrl-C
+//   rt.run_until({.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10)});
+//   rt.run_until({.end_of_stream = false});                    // a live graph: Ctrl-C only
+struct RunUntil {
+  // Every sink has finished (RuntimeState::kFinished).
+  bool end_of_stream = true;
+  // SIGINT or SIGTERM. Caught only during the call: the handlers in place before it are
+  // restored when it returns, so a signal after it does what it did before.
+  bool signals = true;
+  // The steady clock reaches it.
+  std::optional<std::chrono::steady_clock::time_point> deadline;
+  // Called on the calling thread about every `poll_interval` while it waits (a live view, a
+  // file to watch, a condition of the caller's); returning false ends the call.
+  std::function<bool()> keep_going;
+  std::chrono::milliseconds poll_interval{100};
+};
+
+// Why run_until() returned.
+enum class RunEnd {
+  kEndOfStream,  // every sink finished
+  kInterrupted,  // SIGINT
+  kTerminated,   // SIGTERM
+  kDeadline,     // RunUntil::deadline passed
+  kCaller,       // RunUntil::keep_going returned false
+  kStopped,      // another thread stopped the runtime
+};
+STREAMLIB_ENUM_NAMES(RunEnd, {RunEnd::kEndOfStream, "end_of_stream"}, {RunEnd::kInterrupted, "interrupted"},
+                     {RunEnd::kTerminated, "terminated"}, {RunEnd::kDeadline, "deadline"}, {RunEnd::kCaller, "caller"},
+                     {RunEnd::kStopped, "stopped"});
 
 namespace internal {
 class RuntimeImpl;
@@ -198,9 +232,26 @@ class StreamRuntime {
   Result<void> restart();
   // Running (or Paused) -> Finished when every sink's stream has ended (or the sink failed):
   // the state, a kEndOfStream event, and this call, which waits for it (a file transcode
-  // waits here, then stop()s). An error if it has not happened within `timeout`, or the runtime
-  // stopped first.
+  // waits here, then stop()s). A processor that fails ends its outputs' streams with its error
+  // (OutputPortBase::fail_stream), so what it fed finishes too; the end then returns the
+  // earliest failure still standing (kProcessorFailed, naming the processor), and the event
+  // says it. An error too if the end has not come within `timeout`, or the runtime stopped first.
   Result<void> wait_until_finished(std::chrono::milliseconds timeout);
+  // Runs until the end of stream, SIGINT/SIGTERM or a deadline, as `until` chooses — whichever
+  // comes first — on the calling thread; `end`, if given, says which. Returns the earliest
+  // failure of a processor still in Error when it ends, whatever ended it: at the end of stream
+  // (a failure ends what the failed processor fed, so it may be what brought the end), at a
+  // signal, at the deadline, or when keep_going said so; success if nothing failed, and always
+  // when another thread stopped the runtime (a stop forgets failures). A failure does not end
+  // the call by itself while other sinks still stream. It does not stop the runtime: call
+  // stop() afterwards (after a last stats(), if wanted). An error, at once, if the runtime is
+  // not running. Replaces a timer thread plus wait_for_signal():
+  //
+  //   STREAMLIB_RETURN_IF_ERROR(rt.start());
+  //   auto ran = rt.run_until({.deadline = std::chrono::steady_clock::now() + 30s});
+  //   auto stopped = rt.stop();                 // sinks finalize their files
+  //   if (!ran) return ran;                     // "processor 'dec' (VideoDecoder): ..."
+  Result<void> run_until(const RunUntil& until, RunEnd* end = nullptr);
   RuntimeState state() const;
 
   // --- Observation ------------------------------------------------------------------------
@@ -212,7 +263,8 @@ class StreamRuntime {
   bool unsubscribe(SubscriptionId id);
 
   // Blocks until SIGINT or SIGTERM arrives (then stops the runtime gracefully, so sinks
-  // finalize their files) or until the runtime is stopped by another thread.
+  // finalize their files) or until the runtime is stopped by another thread. See run_until()
+  // for the end of stream and a deadline too.
   Result<void> wait_for_signal();
 
  private:
