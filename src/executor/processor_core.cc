@@ -764,12 +764,14 @@ bool ProcessorCore::inputs_have_data() const {
 
 void ProcessorCore::call_process() {
   Result<void> r;
+  in_process_.store(true, std::memory_order_relaxed);
   try {
     r = rt_.instance->process();
   } catch (...) {
     r = make_error(ErrorCode::kProcessorFailed, "process() threw: {}", what_was_thrown(std::current_exception()));
   }
   process_calls_.store(process_calls_.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  in_process_.store(false, std::memory_order_relaxed);
   if (!r) fail(r.error().message());
 }
 

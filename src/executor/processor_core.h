@@ -164,6 +164,8 @@ class ProcessorCore final : public RuntimeContext,
   ProcessorState state() const { return state_.load(std::memory_order_acquire); }
   // process() calls so far: stop() measures progress with it.
   std::uint64_t process_calls() const { return process_calls_.load(std::memory_order_relaxed); }
+  // Inside a process() call now (with process_calls(): the same call as before, or another).
+  bool in_process() const { return in_process_.load(std::memory_order_relaxed); }
   ProcessorStats stats() const;
   std::string last_error() const;
   // The thread's time on a CPU and waiting in the run queue for one, in ns, from the kernel's
@@ -343,6 +345,7 @@ class ProcessorCore final : public RuntimeContext,
 
   // Counters and reports (written by the processor thread, read by stats()).
   std::atomic<std::uint64_t> process_calls_{0};
+  std::atomic<bool> in_process_{false};
   mutable std::mutex report_mutex_;
   std::string last_error_;  // GUARDED_BY(report_mutex_)
   std::atomic<ErrorCode> setup_error_code_{ErrorCode::kProcessorFailed};

@@ -476,12 +476,23 @@ void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
   for (const auto& [id, wl] : exec_.links()) {
     if (upstream.count(wl.link.source.processor)) ++upstream[wl.link.target.processor];
   }
+  // Who is inside a process() call as the stop begins: one still in that same call when it is
+  // asked has stood still since the start, and its timeout runs from there — a consumer stuck
+  // behind (or in front of) a stuck producer is not given a second full timeout after it.
+  const Clock::time_point began = Clock::now();
+  std::unordered_map<ProcessorId, std::uint64_t> in_call_at_start;
+  for (const auto& [id, rp] : exec_.processors()) {
+    if (rp.core->in_process()) in_call_at_start.emplace(id, rp.core->process_calls());
+  }
   std::unordered_map<ProcessorId, Stopping> stopping;
   auto ask = [&](const ProcessorId& id) {
     RunningProcessor* rp = exec_.find_processor(id);
     if (rp == nullptr) return;
     rp->core->request_stop(/*drain=*/true);
-    stopping[id] = Stopping{progress_of(id, *rp->core), Clock::now()};
+    const auto at_start = in_call_at_start.find(id);
+    const bool same_call =
+        at_start != in_call_at_start.end() && rp->core->in_process() && rp->core->process_calls() == at_start->second;
+    stopping[id] = Stopping{progress_of(id, *rp->core), same_call ? began : Clock::now()};
   };
   for (const auto& [id, n] : upstream) {
     if (n == 0) ask(id);

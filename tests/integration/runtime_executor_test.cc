@@ -178,3 +178,44 @@ TEST_F(PoolExecutorTest, FiftyBlockedProducersDoNotStarveTheOtherProcessorsOfOne
 
 }  // namespace
 }  // namespace streamlib::testing
+
+namespace streamlib::testing {
+namespace {
+
+// Under both executors (this suite runs again as pool.*): a producer blocked on a full `block`
+// link into a consumer stuck in process() for 30 s. Both stand still from the start of stop(),
+// so both are abandoned by its timeout, not one timeout after the other.
+TEST_F(RuntimeTest, StopKeepsItsDeadlineBesideAProducerBlockedOnAStuckConsumer) {
+  StuckSink::gate().reset();
+  constexpr auto kStopTimeout = milliseconds(2000);
+  {
+    StreamRuntime rt({.stop_timeout = kStopTimeout});
+    ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 100}, "src"));
+    ASSERT_TRUE(rt.add_processor<TestRelay>({}, "relay"));
+    ASSERT_TRUE(rt.add_processor<StuckSink>({}, "stuck"));
+    ASSERT_TRUE(rt.connect("src.out", "relay.in"));
+    ASSERT_TRUE(rt.connect("relay.out", "stuck.in",
+                           {.capacity = 4, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::seconds(60)}));
+    ASSERT_TRUE(rt.start());
+    ASSERT_TRUE(eventually([&] {
+      std::lock_guard lock(StuckSink::gate().mutex);
+      return StuckSink::gate().entered;
+    }));
+    ASSERT_TRUE(eventually([&] {
+      auto l = rt.stats().find_link(LinkId("relay.out->stuck.in"));
+      return l && l->depth >= 4;
+    }));
+    const auto t0 = Clock::now();
+    (void)rt.stop();  // reports the abandoned processors
+    const auto took = std::chrono::duration_cast<milliseconds>(Clock::now() - t0);
+    // The timeout, the 200 ms look at a thread's schedstat that tells a starved thread from a
+    // stuck one, and the stop loop's own steps.
+    EXPECT_LT(took.count(), (kStopTimeout + milliseconds(1000)).count());
+    EXPECT_EQ(rt.state(), RuntimeState::kIdle);
+  }
+  StuckSink::gate().release();  // the abandoned call returns; nothing waits for it
+  EXPECT_TRUE(StuckSink::gate().wait_returned(std::chrono::seconds(5)));
+}
+
+}  // namespace
+}  // namespace streamlib::testing
