@@ -5,7 +5,11 @@
 # bench/video_pipeline.sh: one video transcode in the `streamlib` CLI, ffmpeg and GStreamer
 # (build/bench/video_pipeline/results.json).
 #
-#   bash bench/run_benchmarks.sh            # what `make bench` runs; about 5 minutes
+#   bash bench/run_benchmarks.sh            # what `make bench` runs; about 10 minutes, plus
+#                                           # scale_bench's 10,000-thread case (can be minutes)
+#
+# Every StreamLib case that runs a StreamRuntime runs once per executor (threads, then pool),
+# beside the same peer; scale_bench (1k / 10k / 100k processors, both executors) runs last.
 #
 # Environment:
 #   BENCH_BUILD_JOBS   parallel compile jobs (default: nproc)
@@ -18,7 +22,10 @@
 #                      (VIDEO_BENCH_* / LIVE_BENCH_* are passed on to them)
 #   AUDIO_CHAIN_BLOCKS, AUDIO_CHAIN_LIVE_SECONDS
 #                      audio_chain_bench: blocks per fast run (default 100000) and the length of
-#                      its real-time run (default 30 s)
+#                      its real-time runs, one per executor (default 30 s each)
+#   SCALE_BENCH_TIMEOUT_S
+#                      scale_bench: how long a graph may take to get its first message through
+#                      every chain (default 900)
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +35,8 @@ out_dir="build/bench"
 jobs="${BENCH_BUILD_JOBS:-$(nproc)}"
 max_load="${BENCH_MAX_LOAD:-1.0}"
 quiet_wait="${BENCH_QUIET_WAIT:-180}"
-programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench branch_add_bench audio_chain_bench)
+programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench branch_add_bench audio_chain_bench
+  scale_bench)
 
 mkdir -p "$out_dir"
 cmake --preset release >"$out_dir/configure.log" 2>&1 || { cat "$out_dir/configure.log" >&2; exit 1; }
