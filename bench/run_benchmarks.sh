@@ -12,6 +12,9 @@
 # beside the same peer; scale_bench (1k / 10k / 100k processors, both executors) runs last.
 #
 # Environment:
+#   BENCH_PRESET       the CMake preset to build and run (default release; `ci` reuses a
+#                      RelWithDebInfo tree already built, e.g. while a release build would
+#                      compete with other work — say so beside its figures)
 #   BENCH_BUILD_JOBS   parallel compile jobs (default: nproc)
 #   BENCH_MAX_LOAD     wait before each benchmark until the 1-minute load average is below
 #                      this (default 1.0): figures taken on a busy machine mean little
@@ -30,7 +33,8 @@ set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-build_dir="build/release"
+preset="${BENCH_PRESET:-release}"
+build_dir="build/$preset"
 out_dir="build/bench"
 jobs="${BENCH_BUILD_JOBS:-$(nproc)}"
 max_load="${BENCH_MAX_LOAD:-1.0}"
@@ -39,8 +43,10 @@ programs=(graph_bench link_throughput_bench hop_latency_bench delta_apply_bench 
   scale_bench)
 
 mkdir -p "$out_dir"
-cmake --preset release >"$out_dir/configure.log" 2>&1 || { cat "$out_dir/configure.log" >&2; exit 1; }
-cmake --build "$build_dir" --target benchmarks streamlib_cli -j "$jobs"
+cmake --preset "$preset" >"$out_dir/configure.log" 2>&1 || { cat "$out_dir/configure.log" >&2; exit 1; }
+targets=(benchmarks)
+if [[ "${BENCH_SKIP_VIDEO:-0}" != 1 ]]; then targets+=(streamlib_cli); fi
+cmake --build "$build_dir" --target "${targets[@]}" -j "$jobs"
 rm -f "$out_dir"/*.json "$out_dir/results.jsonl"
 
 load1() { cut -d' ' -f1 /proc/loadavg; }
@@ -73,6 +79,7 @@ done
   printf '{"nproc": %s, ' "$(nproc)"
   printf '"cpu": "%s", ' "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//; s/"/\\"/g')"
   printf '"kernel": "%s", ' "$(uname -r)"
+  printf '"preset": "%s", ' "$preset"
   printf '"load": {'
   sep=""
   for program in "${programs[@]}"; do

@@ -406,7 +406,7 @@ def main():
         pass
     if machine:
         print(f"machine: {machine.get('cpu', '?')}, nproc {machine.get('nproc', '?')}, "
-              f"kernel {machine.get('kernel', '?')}")
+              f"kernel {machine.get('kernel', '?')}, preset {machine.get('preset', 'release')}")
         for name, load_avg in machine.get("load", {}).items():
             print(f"  1-min load before {name}: {load_avg}")
     header = f"{'bench':44} {'metric':24} {'streamlib':>12} {'peer':21} {'peer_value':>12} {'ratio':>8}  aim"
