@@ -28,6 +28,10 @@
 // 100,000 threads. The 10,000-processor threads case runs last: starting 10,000 threads can
 // take minutes on a small machine (the kernel's futex hash; docs/PERFORMANCE.md).
 //
+// The figures are the process's: a case that follows a 10,000-thread one in the same process
+// inherits its heap and a slower kernel (bench/run_benchmarks.sh runs each case in a process of
+// its own; by hand: --benchmark_filter='^BM_Scale/pool/10000/').
+//
 // Environment: SCALE_BENCH_TIMEOUT_S (default 900): how long to wait for the first messages.
 #include <benchmark/benchmark.h>
 #include <sys/resource.h>
