@@ -9,7 +9,9 @@
 //               lv2 components), every link at its default (AudioFrame: capacity 32, `block`).
 //               Timed from start() until wait_until_finished() returns: the source ends its
 //               stream after N blocks and the runtime is finished when the sink has it all.
-//               One thread per processor: 10 threads on this machine's 2 CPUs.
+//               Once per executor (BM_StreamLib_GainChain/threads/8, /pool/8; bench_common.h):
+//               one thread per processor, 10 threads on this machine's 2 CPUs, or the pool's
+//               workers (one per core).
 //   GStreamer   gst_parse_launch("audiotestsrc samplesperbuffer=64 num-buffers=N !
 //               audio/x-raw,format=F32LE,rate=48000,channels=2,layout=interleaved !
 //               volume volume=0.891251 ! ... (8) ! fakesink sync=false"), in this process,
@@ -26,9 +28,11 @@
 // and would do no work. eg-amp is a mono plugin, so each Lv2Effect runs two instances (one per
 // channel) and the plain loop does the same through lv2::Effect.
 //
-// Per-stage overhead (bench/summarize.py): (us per block of the chain - us per block of the
-// plain loop) / 8. The 0-stage runs (source -> sink alone) are diagnostics: with them the slope
-// (8-stage - 0-stage) / 8 is the cost of one stage with the source and sink taken out.
+// Per-stage overhead: (ns per block of the chain - ns per block of the plain loop) / 8, reported
+// by each 8-stage chain run as overhead_ns_per_stage (the plain loops run first in the same
+// process; bench/summarize.py computes the same in us from the two runs' figures). The 0-stage runs (source -> sink
+// alone) are diagnostics: with them the slope (8-stage - 0-stage) / 8 is the cost of one stage with the source and sink
+// taken out.
 //
 // Live (BM_StreamLib_GainChainLive): the same 8 x Gain chain with AudioTestSource `live: true`
 // for AUDIO_CHAIN_LIVE_SECONDS (default 30) into LiveSink, a bench-local sink that discards
@@ -43,7 +47,8 @@
 // Environment: AUDIO_CHAIN_BLOCKS (default 100000 blocks per fast run, 133 s of audio),
 // AUDIO_CHAIN_LIVE_SECONDS (default 30).
 //
-// Counters: blocks_per_s, us_per_block, cpu_us_per_block (process CPU time, all threads, from
+// Counters: blocks_per_s, us_per_block, overhead_ns_per_stage (StreamLib, 8 stages), threads
+// (StreamLib: the process's thread count just after start()), cpu_us_per_block (process CPU time, all threads, from
 // getrusage), ctx_switches_per_block (voluntary + involuntary, all threads), start_ms (the
 // start() / set_state call); StreamLib also blocks_per_call (blocks one stage's process() takes
 // per call, averaged over the stages). Live: blocks, late_blocks, late_episodes (runs of
@@ -130,6 +135,10 @@ void report_run(benchmark::State& state, double blocks, double seconds, const Us
 
 enum class StageKind { kGain, kLv2Amp };
 
+// ns per block of the plain loop's span form (BM_PlainLoop_*/8/0) by stage kind, set by those
+// runs (registered first) and read by the chain runs for overhead_ns_per_stage; 0 until run.
+double g_plain_loop_ns[2] = {0, 0};
+
 // What the live run's sink saw: arrival - due time per block (written on the sink's thread,
 // read after stop()).
 std::vector<std::int64_t> g_lateness_ns;
@@ -185,12 +194,12 @@ streamlib::AudioTestSourceConfig source_config(bool live, double seconds) {
           .live = live};
 }
 
-void run_streamlib_chain(benchmark::State& state, StageKind kind) {
+void run_streamlib_chain(benchmark::State& state, StageKind kind, streamlib::ExecutorKind executor) {
   const int stages = static_cast<int>(state.range(0));
   const std::int64_t blocks = blocks_per_run();
   const double seconds_of_audio = static_cast<double>(blocks * kFrames) / kRate;
   for (auto _ : state) {
-    StreamRuntime rt;
+    StreamRuntime rt(with_executor(executor));
     if (auto r = build_chain(rt, kind, stages, source_config(false, seconds_of_audio), false); !r) {
       return state.SkipWithError(r.error().message().c_str());
     }
@@ -198,6 +207,7 @@ void run_streamlib_chain(benchmark::State& state, StageKind kind) {
     const std::int64_t t0 = now_ns();
     if (auto r = rt.start(); !r) return state.SkipWithError(r.error().message().c_str());
     const std::int64_t t_started = now_ns();
+    const double threads = thread_count();
     auto finished = rt.wait_until_finished(std::chrono::minutes(10));
     const std::int64_t t1 = now_ns();
     const Usage u1 = Usage::now();
@@ -217,12 +227,22 @@ void run_streamlib_chain(benchmark::State& state, StageKind kind) {
     report_run(state, static_cast<double>(blocks), static_cast<double>(t1 - t0) * 1e-9, u0, u1,
                static_cast<double>(t_started - t0) * 1e-6);
     state.counters["stages"] = stages;
+    state.counters["threads"] = threads;
     if (stages > 0) state.counters["blocks_per_call"] = static_cast<double>(blocks) * stages / std::max(1.0, calls);
+    const double loop_ns = g_plain_loop_ns[static_cast<int>(kind)];
+    if (stages > 0 && loop_ns > 0) {
+      const double chain_ns = static_cast<double>(t1 - t0) / static_cast<double>(blocks);
+      state.counters["overhead_ns_per_stage"] = (chain_ns - loop_ns) / stages;
+    }
   }
 }
 
-void BM_StreamLib_GainChain(benchmark::State& state) { run_streamlib_chain(state, StageKind::kGain); }
-void BM_StreamLib_Lv2AmpChain(benchmark::State& state) { run_streamlib_chain(state, StageKind::kLv2Amp); }
+void BM_StreamLib_GainChain(benchmark::State& state, streamlib::ExecutorKind executor) {
+  run_streamlib_chain(state, StageKind::kGain, executor);
+}
+void BM_StreamLib_Lv2AmpChain(benchmark::State& state, streamlib::ExecutorKind executor) {
+  run_streamlib_chain(state, StageKind::kLv2Amp, executor);
+}
 
 // The same 8 x Gain chain, live, for AUDIO_CHAIN_LIVE_SECONDS: how many blocks reach the sink
 // more than one block period after they were due.
@@ -267,13 +287,13 @@ std::int64_t due_ns(std::int64_t start, std::int64_t k) { return start + k * kFr
 // more than one block period after they were due. Beside it, in the same seconds, a bare thread
 // (the "raw timer") sleeps with clock_nanosleep to each block's due time and records how late
 // it wakes: what the machine alone does to one thread woken once per block.
-void BM_StreamLib_GainChainLive(benchmark::State& state) {
+void BM_StreamLib_GainChainLive(benchmark::State& state, streamlib::ExecutorKind executor) {
   const std::int64_t seconds = live_seconds();
   const std::int64_t expected = seconds * kRate / kFrames;
   for (auto _ : state) {
     g_lateness_ns.clear();
     g_lateness_ns.reserve(static_cast<std::size_t>(expected) + 16);
-    StreamRuntime rt;
+    StreamRuntime rt(with_executor(executor));
     if (auto r = build_chain(rt, StageKind::kGain, kStages, source_config(true, static_cast<double>(seconds)), true);
         !r) {
       return state.SkipWithError(r.error().message().c_str());
@@ -363,6 +383,7 @@ void run_plain_loop(benchmark::State& state, Make make) {
   std::vector<streamlib::AudioFramePool> pools(static_cast<std::size_t>(stages));
   const streamlib::AudioFrame first = sine_frame(source_pool);
   std::string error;
+  const std::int64_t t0 = now_ns();
   for (auto _ : state) {
     if (!frames) {
       const float* in = src.data();
@@ -395,8 +416,14 @@ void run_plain_loop(benchmark::State& state, Make make) {
     }
     benchmark::ClobberMemory();
   }
+  const std::int64_t t1 = now_ns();
   if (!error.empty()) return state.SkipWithError(error.c_str());
   state.counters["stages"] = stages;
+  // Google Benchmark calls this with growing iteration counts; the last (longest) call stays.
+  if (!frames && stages == kStages && state.iterations() > 0) {
+    const StageKind kind = std::is_same_v<Stage, streamlib::dsp::Gain> ? StageKind::kGain : StageKind::kLv2Amp;
+    g_plain_loop_ns[static_cast<int>(kind)] = static_cast<double>(t1 - t0) / static_cast<double>(state.iterations());
+  }
 }
 
 void BM_PlainLoop_Gain(benchmark::State& state) {
@@ -492,10 +519,15 @@ void loop_args(benchmark::internal::Benchmark* b) {
 
 BENCHMARK(BM_PlainLoop_Gain)->Apply(loop_args);
 BENCHMARK(BM_PlainLoop_Lv2Amp)->Apply(loop_args);
-BENCHMARK(BM_StreamLib_GainChain)->Apply(chain_args);
+void lv2_args(benchmark::internal::Benchmark* b) { repeated(b->Arg(kStages), 3); }
+void live_args(benchmark::internal::Benchmark* b) { b->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond); }
+BENCHMARK_CAPTURE(BM_StreamLib_GainChain, threads, streamlib::ExecutorKind::kThreads)->Apply(chain_args);
+BENCHMARK_CAPTURE(BM_StreamLib_GainChain, pool, streamlib::ExecutorKind::kPool)->Apply(chain_args);
 BENCHMARK(BM_GStreamer_VolumeChain)->Apply(chain_args);
-BENCHMARK(BM_StreamLib_Lv2AmpChain)->Arg(kStages)->Apply([](benchmark::internal::Benchmark* b) { repeated(b, 3); });
-BENCHMARK(BM_StreamLib_GainChainLive)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
+BENCHMARK_CAPTURE(BM_StreamLib_Lv2AmpChain, threads, streamlib::ExecutorKind::kThreads)->Apply(lv2_args);
+BENCHMARK_CAPTURE(BM_StreamLib_Lv2AmpChain, pool, streamlib::ExecutorKind::kPool)->Apply(lv2_args);
+BENCHMARK_CAPTURE(BM_StreamLib_GainChainLive, threads, streamlib::ExecutorKind::kThreads)->Apply(live_args);
+BENCHMARK_CAPTURE(BM_StreamLib_GainChainLive, pool, streamlib::ExecutorKind::kPool)->Apply(live_args);
 
 }  // namespace
 }  // namespace streamlib_bench

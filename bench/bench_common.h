@@ -1,6 +1,12 @@
 // Helpers shared by the StreamLib benchmark programs: the small message type some of them
 // send, a monotonic clock, percentiles over raw samples, the raw futex call, repeated runs,
-// and running a peer program (GStreamer) as a timed subprocess.
+// running a peer program (GStreamer) as a timed subprocess, the executor a runtime benchmark
+// runs under, and this process's CPU time, RSS and thread count.
+//
+// Executors: every benchmark that runs a StreamRuntime runs each StreamLib case once per
+// executor (RuntimeOptions::executor), registered with BENCHMARK_CAPTURE so the executor is
+// the first part of the name after the function: BM_StreamLib_Tick/threads/1024/2/0 and
+// BM_StreamLib_Tick/pool/1024/2/0. Peers run once, as before.
 //
 // Every benchmark reports its figures as Google Benchmark user counters; bench/summarize.py
 // turns those into build/bench/results.jsonl and the table run_benchmarks.sh prints. A
@@ -12,6 +18,7 @@
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +35,7 @@
 
 #include "streamlib/frames/message.h"
 #include "streamlib/link/link_config.h"
+#include "streamlib/runtime/stream_runtime.h"
 
 extern char** environ;
 
@@ -118,5 +126,33 @@ inline double time_subprocess(const std::vector<std::string>& argv) {
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) return -1;
   return std::chrono::duration<double>(end - start).count();
 }
+
+// The options a runtime benchmark builds its StreamRuntime with: `base` with the executor set,
+// so the STREAMLIB_EXECUTOR environment variable cannot change what a named case measures.
+inline streamlib::RuntimeOptions with_executor(streamlib::ExecutorKind executor, streamlib::RuntimeOptions base = {}) {
+  base.executor = executor;
+  return base;
+}
+
+// Process-wide CPU time (user + system, every thread) in seconds, from getrusage.
+inline double process_cpu_s() {
+  rusage ru{};
+  getrusage(RUSAGE_SELF, &ru);
+  auto sec = [](const timeval& tv) { return static_cast<double>(tv.tv_sec) + static_cast<double>(tv.tv_usec) * 1e-6; };
+  return sec(ru.ru_utime) + sec(ru.ru_stime);
+}
+
+// A numeric field of /proc/self/status ("VmRSS" in kB, "Threads"), or -1 if absent.
+inline double proc_status_field(const std::string& field) {
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.size() > field.size() && line.compare(0, field.size(), field) == 0 && line[field.size()] == ':') {
+      return std::stod(line.substr(field.size() + 1));
+    }
+  }
+  return -1;
+}
+inline double rss_mb() { return proc_status_field("VmRSS") / 1024.0; }
+inline double thread_count() { return proc_status_field("Threads"); }
 
 }  // namespace streamlib_bench

@@ -7,7 +7,9 @@
 //
 //   StreamLib   a Continuous{100 us} BranchSource pushing BenchTicks (16 bytes) into one output
 //               linked to N Reactive BranchSinks (every link the BenchTick default: capacity
-//               1024, `block`). Auto commit mode. One thread per processor: N + 1 threads.
+//               1024, `block`). Auto commit mode. Once per executor (BM_StreamLib_BranchAdd/
+//               threads/N, /pool/N): one thread per processor (N + 1 threads), or the pool's
+//               workers.
 //   GStreamer   fakesrc is-live=true sizetype=fixed sizemax=16 (16-byte buffers), paced from its
 //               "handoff" signal (emitted on the streaming thread just before each push), into
 //               a tee with N branches of `queue ! fakesink sync=false async=false` (queue at its
@@ -180,9 +182,9 @@ class BranchSink : public streamlib::Processor<streamlib::EmptyConfig> {
 // processor is spawned, set up, wired and released in one delta: one wait for its thread
 // instead of one per call. "add" is then add + connect (both only edit the graph) and
 // "connect" is the commit.
-void run_streamlib_branch_add(benchmark::State& state, bool batched) {
+void run_streamlib_branch_add(benchmark::State& state, bool batched, streamlib::ExecutorKind executor) {
   const auto sinks = static_cast<std::uint32_t>(state.range(0));
-  StreamRuntime rt;  // Auto commit mode
+  StreamRuntime rt(with_executor(executor));  // Auto commit mode
   auto src = rt.add_processor<BranchSource>({}, "src");
   if (!src) return state.SkipWithError(src.error().message().c_str());
   for (std::uint32_t i = 0; i < sinks; ++i) {
@@ -247,6 +249,7 @@ void run_streamlib_branch_add(benchmark::State& state, bool batched) {
     std::this_thread::sleep_for(kBetweenTrials);
   }
   const streamlib::RuntimeStats stats = rt.stats();
+  const double threads = thread_count();
   const std::int64_t stop_begin = now_ns();
   (void)rt.stop();
   const std::int64_t stop_ns = now_ns() - stop_begin;
@@ -256,7 +259,7 @@ void run_streamlib_branch_add(benchmark::State& state, bool batched) {
   for (const auto& l : stats.links) dropped += static_cast<double>(l.dropped);
   samples.report(state);
   state.counters["sinks"] = sinks;
-  state.counters["threads"] = static_cast<double>(stats.processors.size());
+  state.counters["threads"] = threads;  // the process's, while the graph ran
   state.counters["source_rate_hz"] = rate;
   state.counters["source_process_mean_us"] = process_mean_us;
   state.counters["start_ms"] = static_cast<double>(start_ns) * 1e-6;
@@ -471,10 +474,16 @@ void BM_GStreamer_BranchAdd(benchmark::State& state) {
 void configure(benchmark::internal::Benchmark* b) {
   b->Arg(10)->Arg(100)->Arg(1000)->Iterations(kTrials)->UseManualTime()->Unit(benchmark::kMicrosecond);
 }
-void BM_StreamLib_BranchAdd(benchmark::State& state) { run_streamlib_branch_add(state, false); }
-void BM_StreamLib_BranchAddBatched(benchmark::State& state) { run_streamlib_branch_add(state, true); }
-BENCHMARK(BM_StreamLib_BranchAdd)->Apply(configure);
-BENCHMARK(BM_StreamLib_BranchAddBatched)->Apply(configure);
+void BM_StreamLib_BranchAdd(benchmark::State& state, streamlib::ExecutorKind executor) {
+  run_streamlib_branch_add(state, false, executor);
+}
+void BM_StreamLib_BranchAddBatched(benchmark::State& state, streamlib::ExecutorKind executor) {
+  run_streamlib_branch_add(state, true, executor);
+}
+BENCHMARK_CAPTURE(BM_StreamLib_BranchAdd, threads, streamlib::ExecutorKind::kThreads)->Apply(configure);
+BENCHMARK_CAPTURE(BM_StreamLib_BranchAdd, pool, streamlib::ExecutorKind::kPool)->Apply(configure);
+BENCHMARK_CAPTURE(BM_StreamLib_BranchAddBatched, threads, streamlib::ExecutorKind::kThreads)->Apply(configure);
+BENCHMARK_CAPTURE(BM_StreamLib_BranchAddBatched, pool, streamlib::ExecutorKind::kPool)->Apply(configure);
 BENCHMARK(BM_GStreamer_BranchAdd)->Apply(configure);
 
 }  // namespace

@@ -3,8 +3,10 @@
 // message arrives — in running graphs of 10, 100 and 1,000 processors.
 //
 // The running graph: one LiveSource plus N - 1 IdleRelay processors linked in chains of 10
-// with no traffic. With SimpleExecutor every processor is a thread, so N = 1,000 is 1,000
-// threads; the idle ones sleep on their notifier and cost no CPU. The source runs in one of
+// with no traffic. Every case runs once per executor (BM_AddAndConnect/threads/..., /pool/...).
+// With the threads executor every processor is a thread, so N = 1,000 is 1,000 threads; the
+// idle ones sleep on their notifier and cost no CPU. With the pool they are parked processors
+// and a few workers. Counter `threads`: the process's thread count. The source runs in one of
 // two ways (the second benchmark argument):
 //   interval 100   one message per 100 us, as a live source does (10 kHz is faster than any
 //                  video or audio buffer rate): it sleeps between messages, and up to 100 us
@@ -113,10 +115,10 @@ class FirstArrivalSink : public streamlib::Processor<streamlib::EmptyConfig> {
 
 double p50(std::vector<std::int64_t> v) { return percentile(v, 0.5); }
 
-void BM_AddAndConnect(benchmark::State& state) {
+void BM_AddAndConnect(benchmark::State& state, streamlib::ExecutorKind executor) {
   const auto processors = static_cast<std::uint32_t>(state.range(0));
   const auto interval_us = static_cast<std::uint32_t>(state.range(1));
-  StreamRuntime rt;
+  StreamRuntime rt(with_executor(executor));
   auto src = rt.add_processor<LiveSource>(SourceConfig{interval_us}, "src");
   if (!src) return state.SkipWithError(src.error().message().c_str());
   // Background: processors - 1 idle relays in chains of kChainLength.
@@ -155,12 +157,12 @@ void BM_AddAndConnect(benchmark::State& state) {
     if (auto r = rt.remove_processor(*sink); !r) return state.SkipWithError(r.error().message().c_str());
     std::this_thread::sleep_for(std::chrono::milliseconds(1));
   }
-  const streamlib::RuntimeStats stats = rt.stats();
+  const double threads = thread_count();
   (void)rt.stop();
 
   state.counters["processors"] = processors;
   state.counters["source_interval_us"] = interval_us;
-  state.counters["threads"] = static_cast<double>(stats.processors.size());
+  state.counters["threads"] = threads;  // the process's, while the graph ran
   state.counters["start_ms"] = start_ms;
   state.counters["p50_us"] = p50(total_ns) * 1e-3;
   state.counters["mean_us"] = static_cast<double>(std::accumulate(total_ns.begin(), total_ns.end(), std::int64_t{0})) *
@@ -225,9 +227,12 @@ void BM_FutexWakeWithSleepers(benchmark::State& state) {
 }
 
 // Each case is repeated on a fresh runtime and reported as the median run (min and max kept).
-BENCHMARK(BM_AddAndConnect)->ArgsProduct({{10, 100, 1000}, {100, 0}})->Apply([](benchmark::internal::Benchmark* b) {
-  repeated(b, 3, benchmark::kMicrosecond, kIterations);
-});
+// Once per executor: BM_AddAndConnect/threads/N/interval and BM_AddAndConnect/pool/N/interval.
+void add_connect_args(benchmark::internal::Benchmark* b) {
+  repeated(b->ArgsProduct({{10, 100, 1000}, {100, 0}}), 3, benchmark::kMicrosecond, kIterations);
+}
+BENCHMARK_CAPTURE(BM_AddAndConnect, threads, streamlib::ExecutorKind::kThreads)->Apply(add_connect_args);
+BENCHMARK_CAPTURE(BM_AddAndConnect, pool, streamlib::ExecutorKind::kPool)->Apply(add_connect_args);
 BENCHMARK(BM_FutexWakeWithSleepers)->Arg(10)->Arg(1000)->Apply([](benchmark::internal::Benchmark* b) {
   repeated(b, 3);
 });

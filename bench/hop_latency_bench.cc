@@ -15,6 +15,10 @@
 // FUTEX_WAITs; B, woken, measures now minus A's stamp, stamps, and wakes A the same way, which
 // measures its side. Both directions are one-way wake-ups of a sleeping thread — the same
 // thing a hop is, minus the runtime.
+//
+// The StreamLib chain runs once per executor (BM_StreamLibHop/threads, BM_StreamLibHop/pool):
+// under the pool a hop is a notify that queues the relay on a worker, which may already be
+// awake. Counter `threads`: the process's thread count while the chain runs.
 #include <benchmark/benchmark.h>
 #include <linux/futex.h>
 
@@ -86,12 +90,12 @@ class HopRelay : public streamlib::Processor<RelayConfig> {
   }
 };
 
-void BM_StreamLibHop(benchmark::State& state) {
+void BM_StreamLibHop(benchmark::State& state, streamlib::ExecutorKind executor) {
   for (auto& s : g_hop_samples) {
     s.clear();
     s.reserve(kWarmUpMessages + kMessages + 64);
   }
-  StreamRuntime rt;
+  StreamRuntime rt(with_executor(executor));
   auto src = rt.add_processor<PacedSource>({}, "src");
   if (!src) return state.SkipWithError(src.error().message().c_str());
   streamlib::OutputRef<BenchTick> upstream = src->output(&PacedSource::out);
@@ -117,6 +121,7 @@ void BM_StreamLibHop(benchmark::State& state) {
       if (last != nullptr && last->process_calls >= kWarmUpMessages + kMessages) break;
     }
     const streamlib::RuntimeStats stats = rt.stats();
+    state.counters["threads"] = thread_count();
     (void)rt.stop();
     seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     state.SetIterationTime(seconds);
@@ -211,7 +216,8 @@ void BM_FutexPingPong(benchmark::State& state) {
 void repeated_3(benchmark::internal::Benchmark* b) { repeated(b, 3); }
 
 BENCHMARK(BM_FutexPingPong)->Apply(repeated_3);
-BENCHMARK(BM_StreamLibHop)->Apply(repeated_3);
+BENCHMARK_CAPTURE(BM_StreamLibHop, threads, streamlib::ExecutorKind::kThreads)->Apply(repeated_3);
+BENCHMARK_CAPTURE(BM_StreamLibHop, pool, streamlib::ExecutorKind::kPool)->Apply(repeated_3);
 
 }  // namespace
 }  // namespace streamlib_bench

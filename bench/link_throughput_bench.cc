@@ -22,6 +22,11 @@
 // channel's bookkeeping (counters, latency sampling, notifier fences) costs per message — and
 // BM_DataFrame_AcquireRelease what one pooled DataFrame costs when no other thread shares its
 // pool.
+//
+// The runtime cases (BM_StreamLib_*) run once per executor: BM_StreamLib_Tick/threads/... and
+// BM_StreamLib_Tick/pool/... (bench_common.h). Under the pool the source and sink run on pool
+// workers, not threads named "src" and "sink", so src_sleeps_per_msg / sink_sleeps_per_msg
+// stay 0 there; all_sleeps_per_msg (every thread of the process) compares the two.
 #include <benchmark/benchmark.h>
 #include <pthread.h>
 
@@ -176,6 +181,7 @@ void measure_windows(benchmark::State& state, const StreamRuntime* rt = nullptr)
   double seconds = 0;
   std::uint64_t src_sleeps = 0;
   std::uint64_t sink_sleeps = 0;
+  std::uint64_t all_sleeps = 0;
   std::uint64_t calls = 0;
   for (auto _ : state) {
     auto s0 = voluntary_switches_by_thread();
@@ -193,6 +199,7 @@ void measure_windows(benchmark::State& state, const StreamRuntime* rt = nullptr)
     seconds += s;
     src_sleeps += s1["src"] - s0["src"];
     sink_sleeps += s1["sink"] - s0["sink"];
+    for (const auto& [name, n] : s1) all_sleeps += n - std::min(n, s0[name]);
   }
   const auto per_msg = [total](std::uint64_t n) {
     return total ? static_cast<double>(n) / static_cast<double>(total) : 0.0;
@@ -201,6 +208,7 @@ void measure_windows(benchmark::State& state, const StreamRuntime* rt = nullptr)
   state.counters["reordered"] = static_cast<double>(g_probe.reordered.load());
   state.counters["src_sleeps_per_msg"] = per_msg(src_sleeps);
   state.counters["sink_sleeps_per_msg"] = per_msg(sink_sleeps);
+  state.counters["all_sleeps_per_msg"] = per_msg(all_sleeps);
   if (rt != nullptr) {
     // A call that began before the window and is still running is not counted: 0 calls with
     // messages flowing means one drain() spanned the whole window.
@@ -230,9 +238,9 @@ void run_pipeline(benchmark::State& state, StreamRuntime& rt) {
 // work per message (TickSinkConfig::spin). With drop_newest the producer never waits for
 // room, so msgs_per_s (what the sink received) is the consumer's rate and link_dropped counts
 // the rest.
-void BM_StreamLib_Tick(benchmark::State& state) {
+void BM_StreamLib_Tick(benchmark::State& state, streamlib::ExecutorKind executor) {
   reset_probe();
-  StreamRuntime rt;
+  StreamRuntime rt(with_executor(executor));
   auto src = rt.add_processor<TickSource>({}, "src");
   auto sink = rt.add_processor<TickSink>(TickSinkConfig{static_cast<std::uint32_t>(state.range(2))}, "sink");
   if (!src || !sink) return fail(state, src ? sink.error() : src.error());
@@ -245,9 +253,9 @@ void BM_StreamLib_Tick(benchmark::State& state) {
 }
 
 // The built-in SequenceSource (interval 0, 8-byte payload) -> FrameSink.
-void BM_StreamLib_DataFrame(benchmark::State& state) {
+void BM_StreamLib_DataFrame(benchmark::State& state, streamlib::ExecutorKind executor) {
   reset_probe();
-  StreamRuntime rt;
+  StreamRuntime rt(with_executor(executor));
   streamlib::SequenceSourceConfig config;
   config.interval_us = 0;
   config.payload_bytes = 8;
@@ -486,19 +494,27 @@ void repeated_n(benchmark::internal::Benchmark* b) { repeated(b, kRepetitions); 
 
 constexpr int kSlowSinkSpin = 256;  // multiply-adds per message in the slow sink
 
-BENCHMARK(BM_StreamLib_Tick)
-    ->Args({1024, static_cast<int>(LinkPolicy::kBlock), 0})
-    ->Args({1024, static_cast<int>(LinkPolicy::kDropNewest), 0})
-    ->Args({1024, static_cast<int>(LinkPolicy::kBlock), kSlowSinkSpin})
-    ->Args({1024, static_cast<int>(LinkPolicy::kDropNewest), kSlowSinkSpin})
-    ->Apply(repeated_n);
+void tick_args(benchmark::internal::Benchmark* b) {
+  repeated(b->Args({1024, static_cast<int>(LinkPolicy::kBlock), 0})
+               ->Args({1024, static_cast<int>(LinkPolicy::kDropNewest), 0})
+               ->Args({1024, static_cast<int>(LinkPolicy::kBlock), kSlowSinkSpin})
+               ->Args({1024, static_cast<int>(LinkPolicy::kDropNewest), kSlowSinkSpin}),
+           kRepetitions);
+}
+
+BENCHMARK_CAPTURE(BM_StreamLib_Tick, threads, streamlib::ExecutorKind::kThreads)->Apply(tick_args);
+BENCHMARK_CAPTURE(BM_StreamLib_Tick, pool, streamlib::ExecutorKind::kPool)->Apply(tick_args);
 BENCHMARK(BM_BoostSpsc_Tick)->Arg(1024)->Apply(repeated_n);
 BENCHMARK(BM_Ring_Tick)->Args({1024, 0})->Args({1024, 1})->Apply(repeated_n);
 BENCHMARK(BM_LinkChannel_Tick)
     ->Args({1024, static_cast<int>(LinkPolicy::kBlock)})
     ->Args({1024, static_cast<int>(LinkPolicy::kDropNewest)})
     ->Apply(repeated_n);
-BENCHMARK(BM_StreamLib_DataFrame)->Arg(16)->Arg(1024)->Apply(repeated_n);
+BENCHMARK_CAPTURE(BM_StreamLib_DataFrame, threads, streamlib::ExecutorKind::kThreads)
+    ->Arg(16)
+    ->Arg(1024)
+    ->Apply(repeated_n);
+BENCHMARK_CAPTURE(BM_StreamLib_DataFrame, pool, streamlib::ExecutorKind::kPool)->Arg(16)->Arg(1024)->Apply(repeated_n);
 BENCHMARK(BM_BoostSpsc_DataFrame)->Arg(16)->Arg(1024)->Apply(repeated_n);
 BENCHMARK(BM_GStreamerQueue)->Arg(500000)->Apply(repeated_n);
 BENCHMARK(BM_PushPop_SpscRing);

@@ -3,12 +3,20 @@
 
 Usage: summarize.py OUT_DIR
 
-Reads OUT_DIR/{graph,link_throughput,hop_latency,delta_apply,branch_add,audio_chain}_bench.json (written with
---benchmark_out) and OUT_DIR/machine.json (written by run_benchmarks.sh), writes
+Reads OUT_DIR/{graph,link_throughput,hop_latency,delta_apply,branch_add,audio_chain,scale}_bench.json
+(written with --benchmark_out) and OUT_DIR/machine.json (written by run_benchmarks.sh), writes
 OUT_DIR/results.jsonl — one JSON object per comparison, one line each:
 
   {"bench": "link_throughput", "metric": "msgs_per_s", "streamlib": 3.1e7,
-   "peer": "boost_spsc", "peer_value": 3.2e8, "higher_is_better": true}
+   "peer": "boost_spsc", "peer_value": 3.2e8, "higher_is_better": true, "executor": "threads"}
+
+Executors: every StreamLib figure that comes from a running StreamRuntime is measured once per
+executor (benchmark names BM_.../threads/... and BM_.../pool/...), so each such comparison
+appears twice, with "executor": "threads" and "executor": "pool" (the table shows it in
+brackets after the bench). Lines that involve no runtime (graph, the ring/channel rungs, the
+futex and DataFrame diagnostics) have no executor. The "executor_pool_vs_threads" lines set
+headline figures of the pool against the same figures of the threads executor (peer
+"threads_executor").
 
 — and prints a table with the ratio and whether each aim is met. A benchmark that did not
 run (or skipped with an error) leaves its lines out and is named on stderr; the exit status
@@ -60,11 +68,27 @@ blocks_per_s_source_only and cpu_us_per_block_gain8 against "gstreamer", slope_u
 lateness_max_us_live against peer "block_period" (1,333 us), and late_blocks_live /
 lateness_max_us_live against peer "raw_timer" (a bare thread sleeping to the same due times
 during the same seconds, its wake-ups late by more than a block period / its latest wake-up).
+
+scale (scale_bench.cc): N = 1,000, 10,000, 100,000 processors in chains of 10 (a 10 ms source,
+9 pass-through stages). Bench "scale_1k" / "scale_10k" / "scale_100k", executor "pool", against
+peer "threads_executor" (the same figure of the threads executor): start_ms, first_message_ms,
+cpu_pct (sources sending), cpu_pct_quiet (sources silent: the idle figure), rss_mb, threads,
+stop_ms. The issue's aims for the pool, against peer "aim": scale_10k start_ms < 1000,
+cpu_pct_quiet < 1 (% of one core), rss_mb < 200; scale_100k threads against peer
+"cores_plus_runtime" (cores + the runtime's own threads, taken from the threads executor's
+1,000-processor run: its thread count - 1,000; no device threads in this graph). A case the
+machine cannot run (the threads executor above what the kernel gives; the pool while it is not
+in effect) is printed as skipped with its reason; its lines are left out without counting as
+missing. Where one executor is skipped, the other's figures are written against peer "none"
+with peer_value 0.
 """
 
 import json
 import os
 import sys
+
+EXECUTORS = ("threads", "pool")
+SCALE_SIZES = (1000, 10000, 100000)
 
 
 def load(out_dir, name):
@@ -122,13 +146,22 @@ def main():
     lines = []  # (record, aim text, aim check, spread text)
     missing = []
 
-    def add(bench, metric, value, peer, peer_value, higher_is_better, aim=None, check=None, spread=""):
+    def add(bench, metric, value, peer, peer_value, higher_is_better, aim=None, check=None, spread="", executor=None):
         if value is None or peer_value is None:
-            missing.append(f"{bench}/{peer}")
+            missing.append(f"{bench}{f'[{executor}]' if executor else ''}/{metric}/{peer}")
             return
         record = {"bench": bench, "metric": metric, "streamlib": value, "peer": peer,
                   "peer_value": peer_value, "higher_is_better": higher_is_better}
+        if executor:
+            record["executor"] = executor
         lines.append((record, aim, check, spread))
+
+    def value_of(bench, metric, peer, executor):
+        for record, *_ in lines:
+            if (record["bench"], record["metric"], record["peer"], record.get("executor")) == \
+                    (bench, metric, peer, executor):
+                return record["streamlib"]
+        return None
 
     def counter(run, key):
         return None if run is None or key not in run else float(run[key])
@@ -162,33 +195,45 @@ def main():
     gst_run = find(link, "BM_GStreamerQueue")
     gst = counter(gst_run, "msgs_per_s")
     # Benchmark arguments: capacity / policy (2 block, 0 drop_newest) / sink spin per message.
-    for bench, sl, boost in [("link_throughput", "BM_StreamLib_Tick/1024/2/0", "BM_BoostSpsc_Tick/1024"),
-                             ("link_throughput_drop_newest", "BM_StreamLib_Tick/1024/0/0", "BM_BoostSpsc_Tick/1024"),
-                             ("link_throughput_dataframe", "BM_StreamLib_DataFrame/16", "BM_BoostSpsc_DataFrame/16"),
-                             ("link_throughput_dataframe_cap1024", "BM_StreamLib_DataFrame/1024",
-                              "BM_BoostSpsc_DataFrame/1024")]:
-        sl_run, boost_run = find(link, sl), find(link, boost)
-        value = counter(sl_run, "msgs_per_s")
-        add(bench, "msgs_per_s", value, "boost_spsc", counter(boost_run, "msgs_per_s"), True,
-            ">= 1/4 of the raw queue", lambda v, p: v >= 0.25 * p,
-            f"streamlib {spread(sl_run, 'msgs_per_s')}, peer {spread(boost_run, 'msgs_per_s')}")
-        add(bench, "msgs_per_s", value, "gstreamer_queue", gst, True, ">= 10x GStreamer", lambda v, p: v >= 10 * p,
-            f"streamlib {spread(sl_run, 'msgs_per_s')}, peer {spread(gst_run, 'msgs_per_s')}")
-    # The full-link handshake: the same slow sink behind a block and a drop_newest link. Equal
-    # rates mean waiting for room costs nothing; the drop_newest rate is the sink's own.
-    block_run, drop_run = find(link, "BM_StreamLib_Tick/1024/2/256"), find(link, "BM_StreamLib_Tick/1024/0/256")
-    add("link_throughput_slow_sink_block", "msgs_per_s", counter(block_run, "msgs_per_s"), "streamlib_drop_newest",
-        counter(drop_run, "msgs_per_s"), True, spread=f"streamlib {spread(block_run, 'msgs_per_s')}, "
-        f"peer {spread(drop_run, 'msgs_per_s')}")
-    # The ladder from the raw queue to the runtime, each rung against the one below it.
+    for ex in EXECUTORS:
+        for bench, sl, boost in [("link_throughput", f"BM_StreamLib_Tick/{ex}/1024/2/0", "BM_BoostSpsc_Tick/1024"),
+                                 ("link_throughput_drop_newest", f"BM_StreamLib_Tick/{ex}/1024/0/0",
+                                  "BM_BoostSpsc_Tick/1024"),
+                                 ("link_throughput_dataframe", f"BM_StreamLib_DataFrame/{ex}/16",
+                                  "BM_BoostSpsc_DataFrame/16"),
+                                 ("link_throughput_dataframe_cap1024", f"BM_StreamLib_DataFrame/{ex}/1024",
+                                  "BM_BoostSpsc_DataFrame/1024")]:
+            sl_run, boost_run = find(link, sl), find(link, boost)
+            value = counter(sl_run, "msgs_per_s")
+            add(bench, "msgs_per_s", value, "boost_spsc", counter(boost_run, "msgs_per_s"), True,
+                ">= 1/4 of the raw queue", lambda v, p: v >= 0.25 * p,
+                f"streamlib {spread(sl_run, 'msgs_per_s')}, peer {spread(boost_run, 'msgs_per_s')}", ex)
+            add(bench, "msgs_per_s", value, "gstreamer_queue", gst, True, ">= 10x GStreamer",
+                lambda v, p: v >= 10 * p,
+                f"streamlib {spread(sl_run, 'msgs_per_s')}, peer {spread(gst_run, 'msgs_per_s')}", ex)
+        # The full-link handshake: the same slow sink behind a block and a drop_newest link. Equal
+        # rates mean waiting for room costs nothing; the drop_newest rate is the sink's own.
+        block_run = find(link, f"BM_StreamLib_Tick/{ex}/1024/2/256")
+        drop_run = find(link, f"BM_StreamLib_Tick/{ex}/1024/0/256")
+        add("link_throughput_slow_sink_block", "msgs_per_s", counter(block_run, "msgs_per_s"), "streamlib_drop_newest",
+            counter(drop_run, "msgs_per_s"), True, spread=f"streamlib {spread(block_run, 'msgs_per_s')}, "
+            f"peer {spread(drop_run, 'msgs_per_s')}", executor=ex)
+    # The ladder from the raw queue to the runtime, each rung against the one below it; the top
+    # rung (the runtime) once per executor.
     rungs = [("boost_spsc", "BM_BoostSpsc_Tick/1024"), ("spsc_ring", "BM_Ring_Tick/1024/0"),
-             ("spsc_ring_notify", "BM_Ring_Tick/1024/1"), ("link_channel_block", "BM_LinkChannel_Tick/1024/2"),
-             ("runtime_block", "BM_StreamLib_Tick/1024/2/0")]
+             ("spsc_ring_notify", "BM_Ring_Tick/1024/1"), ("link_channel_block", "BM_LinkChannel_Tick/1024/2")]
     for (below, below_name), (rung, rung_name) in zip(rungs, rungs[1:]):
         rung_run, below_run = find(link, rung_name), find(link, below_name)
         add(f"link_ladder_{rung}", "msgs_per_s", counter(rung_run, "msgs_per_s"), below,
             counter(below_run, "msgs_per_s"), True,
             spread=f"streamlib {spread(rung_run, 'msgs_per_s')}, peer {spread(below_run, 'msgs_per_s')}")
+    channel_run = find(link, "BM_LinkChannel_Tick/1024/2")
+    for ex in EXECUTORS:
+        rung_run = find(link, f"BM_StreamLib_Tick/{ex}/1024/2/0")
+        add("link_ladder_runtime_block", "msgs_per_s", counter(rung_run, "msgs_per_s"), "link_channel_block",
+            counter(channel_run, "msgs_per_s"), True,
+            spread=f"streamlib {spread(rung_run, 'msgs_per_s')}, peer {spread(channel_run, 'msgs_per_s')}",
+            executor=ex)
     ring = find(link, "BM_PushPop_SpscRing")
     for policy, arg in [("block", 2), ("drop_newest", 0), ("drop_oldest", 1)]:
         add(f"link_push_pop_{policy}", "ns_per_message", real_ns(find(link, f"BM_PushPop_LinkChannel/{arg}")),
@@ -202,24 +247,27 @@ def main():
 
     # --- Per-hop wake-up latency ------------------------------------------------------------
     hop = load(out_dir, "hop_latency_bench")
-    sl, futex = find(hop, "BM_StreamLibHop"), find(hop, "BM_FutexPingPong")
-    for metric, aim, check in [("p50_ns", "p50 within 2x of raw futex", lambda v, p: v <= 2 * p),
-                               ("p99_ns", None, None)]:
-        add("hop_latency", metric, counter(sl, metric), "futex_pingpong", counter(futex, metric), False, aim, check,
-            f"streamlib {spread(sl, metric)}, peer {spread(futex, metric)}")
+    futex = find(hop, "BM_FutexPingPong")
+    for ex in EXECUTORS:
+        sl = find(hop, f"BM_StreamLibHop/{ex}")
+        for metric, aim, check in [("p50_ns", "p50 within 2x of raw futex", lambda v, p: v <= 2 * p),
+                                   ("p99_ns", None, None)]:
+            add("hop_latency", metric, counter(sl, metric), "futex_pingpong", counter(futex, metric), False, aim,
+                check, f"streamlib {spread(sl, metric)}, peer {spread(futex, metric)}", ex)
 
     # --- Delta apply ------------------------------------------------------------------------
     delta = load(out_dir, "delta_apply_bench")
     # Second argument: the source's interval in us (100: paced, the headline; 0: a busy source).
-    for interval, prefix in [(100, "delta_apply"), (0, "delta_apply_busy_source")]:
-        runs = {n: find(delta, f"BM_AddAndConnect/{n}/{interval}") for n in (10, 100, 1000)}
-        p50 = {n: counter(runs[n], "p50_us") for n in runs}
-        for n in (10, 100, 1000):
-            add(f"{prefix}_{n}", "p50_us_to_first_message", p50[n], "aim", 1000.0, False, "< 1 ms",
-                lambda v, p: v < p, f"streamlib {spread(runs[n], 'p50_us')}")
-        add(f"{prefix}_scaling", "p50_us_to_first_message", p50[1000], "streamlib_10", p50[10], False,
-            "1000 within 2x of 10", lambda v, p: v <= 2 * p,
-            f"streamlib {spread(runs[1000], 'p50_us')}, peer {spread(runs[10], 'p50_us')}")
+    for ex in EXECUTORS:
+        for interval, prefix in [(100, "delta_apply"), (0, "delta_apply_busy_source")]:
+            runs = {n: find(delta, f"BM_AddAndConnect/{ex}/{n}/{interval}") for n in (10, 100, 1000)}
+            p50 = {n: counter(runs[n], "p50_us") for n in runs}
+            for n in (10, 100, 1000):
+                add(f"{prefix}_{n}", "p50_us_to_first_message", p50[n], "aim", 1000.0, False, "< 1 ms",
+                    lambda v, p: v < p, f"streamlib {spread(runs[n], 'p50_us')}", ex)
+            add(f"{prefix}_scaling", "p50_us_to_first_message", p50[1000], "streamlib_10", p50[10], False,
+                "1000 within 2x of 10", lambda v, p: v <= 2 * p,
+                f"streamlib {spread(runs[1000], 'p50_us')}, peer {spread(runs[10], 'p50_us')}", ex)
 
     # The kernel's own scaling: a raw futex wake-up with 1,000 against 10 sleeping threads.
     fx = {n: find(delta, f"BM_FutexWakeWithSleepers/{n}") for n in (10, 1000)}
@@ -229,18 +277,19 @@ def main():
 
     # --- Branch add: one more sink on a source fanned out to N sinks, against GStreamer --------
     branch = load(out_dir, "branch_add_bench")
-    for n in (10, 100, 1000):
-        sl, gst = find(branch, f"BM_StreamLib_BranchAdd/{n}"), find(branch, f"BM_GStreamer_BranchAdd/{n}")
-        for metric, key, higher in [(f"first_message_p50_us_N{n}", "first_message_p50_us", False),
-                                    (f"first_message_p90_us_N{n}", "first_message_p90_us", False),
-                                    (f"source_rate_hz_N{n}", "source_rate_hz", True),
-                                    (f"add_call_p50_us_N{n}", "add_p50_us", False),
-                                    (f"connect_call_p50_us_N{n}", "connect_p50_us", False)]:
-            add("branch_add", metric, counter(sl, key), "gstreamer", counter(gst, key), higher)
-        # The same trial as one Manual-commit batch (add + connect + commit): a diagnostic.
-        batched = find(branch, f"BM_StreamLib_BranchAddBatched/{n}")
-        add("branch_add", f"batched_first_message_p50_us_N{n}", counter(batched, "first_message_p50_us"),
-            "gstreamer", counter(gst, "first_message_p50_us"), False)
+    for ex in EXECUTORS:
+        for n in (10, 100, 1000):
+            sl, gst = find(branch, f"BM_StreamLib_BranchAdd/{ex}/{n}"), find(branch, f"BM_GStreamer_BranchAdd/{n}")
+            for metric, key, higher in [(f"first_message_p50_us_N{n}", "first_message_p50_us", False),
+                                        (f"first_message_p90_us_N{n}", "first_message_p90_us", False),
+                                        (f"source_rate_hz_N{n}", "source_rate_hz", True),
+                                        (f"add_call_p50_us_N{n}", "add_p50_us", False),
+                                        (f"connect_call_p50_us_N{n}", "connect_p50_us", False)]:
+                add("branch_add", metric, counter(sl, key), "gstreamer", counter(gst, key), higher, executor=ex)
+            # The same trial as one Manual-commit batch (add + connect + commit): a diagnostic.
+            batched = find(branch, f"BM_StreamLib_BranchAddBatched/{ex}/{n}")
+            add("branch_add", f"batched_first_message_p50_us_N{n}", counter(batched, "first_message_p50_us"),
+                "gstreamer", counter(gst, "first_message_p50_us"), False, executor=ex)
 
     # --- Audio chain: 64-frame stereo blocks through 8 stages, against GStreamer ----------------
     audio = load(out_dir, "audio_chain_bench")
@@ -252,35 +301,98 @@ def main():
         t = real_ns(find(audio, name))
         return None if t is None else t / 1e3
 
-    for label, chain, loop in [("gain8", "BM_StreamLib_GainChain", "BM_PlainLoop_Gain"),
-                               ("lv2amp8", "BM_StreamLib_Lv2AmpChain", "BM_PlainLoop_Lv2Amp")]:
-        run = find(audio, f"{chain}/{stages}")
-        add("audio_chain", f"blocks_per_s_{label}", counter(run, "blocks_per_s"), "gstreamer",
-            counter(gst8, "blocks_per_s"), True, "ahead of GStreamer", lambda v, p: v > p,
-            f"streamlib {spread(run, 'blocks_per_s')}, peer {spread(gst8, 'blocks_per_s')}")
-        us, limit = counter(run, "us_per_block"), loop_us(f"{loop}/{stages}/0")
-        overhead = None if us is None or limit is None else (us - limit) / stages
-        add("audio_chain", f"overhead_us_per_stage_{label}", overhead, "aim", 2.0, False, "< 2 us per stage",
-            lambda v, p: v < p)
-        add("audio_chain", f"us_per_block_{label}", us, "plain_loop", limit, False)
-        add("audio_chain", f"plain_loop_frames_{label}", loop_us(f"{loop}/{stages}/1"), "plain_loop", limit, False)
-    sl8, sl0 = find(audio, f"BM_StreamLib_GainChain/{stages}"), find(audio, "BM_StreamLib_GainChain/0")
-    add("audio_chain", "blocks_per_s_source_only", counter(sl0, "blocks_per_s"), "gstreamer",
-        counter(gst0, "blocks_per_s"), True)
-    add("audio_chain", "cpu_us_per_block_gain8", counter(sl8, "cpu_us_per_block"), "gstreamer",
-        counter(gst8, "cpu_us_per_block"), False)
-    sl8_us, sl0_us = counter(sl8, "us_per_block"), counter(sl0, "us_per_block")
-    add("audio_chain", "slope_us_per_stage_gain8", None if sl8_us is None or sl0_us is None else (sl8_us - sl0_us) / stages,
-        "gstreamer", None if gst8_us is None or gst0_us is None else (gst8_us - gst0_us) / stages, False)
-    live = find(audio, "BM_StreamLib_GainChainLive")
-    add("audio_chain", "late_blocks_live", counter(live, "late_blocks"), "aim", 0.0, False, "zero late blocks",
-        lambda v, p: v <= p)
-    period_us = counter(live, "late_threshold_us")
-    for key in ("lateness_p99_us", "lateness_max_us"):
-        add("audio_chain", f"{key}_live", counter(live, key), "block_period", period_us, False)
-    # A bare thread sleeping to the same due times in the same seconds: what the machine alone does.
-    for key, raw in [("late_blocks", "raw_timer_late"), ("lateness_max_us", "raw_timer_max_us")]:
-        add("audio_chain", f"{key}_live", counter(live, key), "raw_timer", counter(live, raw), False)
+    for ex in EXECUTORS:
+        for label, chain, loop in [("gain8", "BM_StreamLib_GainChain", "BM_PlainLoop_Gain"),
+                                   ("lv2amp8", "BM_StreamLib_Lv2AmpChain", "BM_PlainLoop_Lv2Amp")]:
+            run = find(audio, f"{chain}/{ex}/{stages}")
+            add("audio_chain", f"blocks_per_s_{label}", counter(run, "blocks_per_s"), "gstreamer",
+                counter(gst8, "blocks_per_s"), True, "ahead of GStreamer", lambda v, p: v > p,
+                f"streamlib {spread(run, 'blocks_per_s')}, peer {spread(gst8, 'blocks_per_s')}", ex)
+            us, limit = counter(run, "us_per_block"), loop_us(f"{loop}/{stages}/0")
+            overhead = None if us is None or limit is None else (us - limit) / stages
+            add("audio_chain", f"overhead_us_per_stage_{label}", overhead, "aim", 2.0, False, "< 2 us per stage",
+                lambda v, p: v < p, executor=ex)
+            # The program's own figure (chain and plain loop timed in the same process), in ns.
+            add("audio_chain", f"overhead_ns_per_stage_{label}", counter(run, "overhead_ns_per_stage"), "aim", 2000.0,
+                False, "< 2,000 ns per stage", lambda v, p: v < p,
+                f"streamlib {spread(run, 'overhead_ns_per_stage')}", ex)
+            add("audio_chain", f"us_per_block_{label}", us, "plain_loop", limit, False, executor=ex)
+        sl8, sl0 = find(audio, f"BM_StreamLib_GainChain/{ex}/{stages}"), find(audio, f"BM_StreamLib_GainChain/{ex}/0")
+        add("audio_chain", "blocks_per_s_source_only", counter(sl0, "blocks_per_s"), "gstreamer",
+            counter(gst0, "blocks_per_s"), True, executor=ex)
+        add("audio_chain", "cpu_us_per_block_gain8", counter(sl8, "cpu_us_per_block"), "gstreamer",
+            counter(gst8, "cpu_us_per_block"), False, executor=ex)
+        sl8_us, sl0_us = counter(sl8, "us_per_block"), counter(sl0, "us_per_block")
+        add("audio_chain", "slope_us_per_stage_gain8",
+            None if sl8_us is None or sl0_us is None else (sl8_us - sl0_us) / stages, "gstreamer",
+            None if gst8_us is None or gst0_us is None else (gst8_us - gst0_us) / stages, False, executor=ex)
+        live = find(audio, f"BM_StreamLib_GainChainLive/{ex}")
+        add("audio_chain", "late_blocks_live", counter(live, "late_blocks"), "aim", 0.0, False, "zero late blocks",
+            lambda v, p: v <= p, executor=ex)
+        period_us = counter(live, "late_threshold_us")
+        for key in ("lateness_p99_us", "lateness_max_us"):
+            add("audio_chain", f"{key}_live", counter(live, key), "block_period", period_us, False, executor=ex)
+        # A bare thread sleeping to the same due times in the same seconds: what the machine alone does.
+        for key, raw in [("late_blocks", "raw_timer_late"), ("lateness_max_us", "raw_timer_max_us")]:
+            add("audio_chain", f"{key}_live", counter(live, key), "raw_timer", counter(live, raw), False, executor=ex)
+    for label, loop in [("gain8", "BM_PlainLoop_Gain"), ("lv2amp8", "BM_PlainLoop_Lv2Amp")]:
+        add("audio_chain", f"plain_loop_frames_{label}", loop_us(f"{loop}/{stages}/1"), "plain_loop",
+            loop_us(f"{loop}/{stages}/0"), False)
+
+    # --- Scale: 1k / 10k / 100k processors in chains of 10, pool against threads ----------------
+    scale = load(out_dir, "scale_bench")
+    notes = []
+    scale_runs = {}
+    for ex in EXECUTORS:
+        for n in SCALE_SIZES:
+            run = find(scale, f"BM_Scale/{ex}/{n}")
+            if run is not None and counter(run, "skipped"):
+                notes.append(f"scale BM_Scale/{ex}/{n}: {run.get('label', 'skipped')}")
+                run = None
+            elif run is None:
+                notes.append(f"scale BM_Scale/{ex}/{n}: did not run (or failed; see above)")
+            scale_runs[(ex, n)] = run
+    thr_1k = scale_runs.get(("threads", 1000))
+    runtime_threads = None if thr_1k is None else counter(thr_1k, "threads") - 1000
+    for n in SCALE_SIZES:
+        label = f"scale_{n // 1000}k"
+        pool_run, thr_run = scale_runs[("pool", n)], scale_runs[("threads", n)]
+        for metric, higher in [("start_ms", False), ("first_message_ms", False), ("cpu_pct", False),
+                               ("cpu_pct_quiet", False), ("rss_mb", False), ("threads", False), ("stop_ms", False)]:
+            if pool_run is not None and thr_run is not None:
+                add(label, metric, counter(pool_run, metric), "threads_executor", counter(thr_run, metric), higher,
+                    executor="pool")
+            else:
+                for ex, run in (("pool", pool_run), ("threads", thr_run)):
+                    if run is not None:
+                        add(label, metric, counter(run, metric), "none", 0.0, higher, executor=ex)
+        if pool_run is None:
+            continue
+        if n == 10000:
+            for metric, aim_value, aim in [("start_ms", 1000.0, "< 1 s"), ("cpu_pct_quiet", 1.0, "< 1% of one core"),
+                                           ("rss_mb", 200.0, "< 200 MB")]:
+                add(label, metric, counter(pool_run, metric), "aim", aim_value, False, aim, lambda v, p: v < p,
+                    executor="pool")
+        if n == 100000 and runtime_threads is not None:
+            add(label, "threads", counter(pool_run, "threads"), "cores_plus_runtime",
+                counter(pool_run, "cores") + runtime_threads, False, "cores + the runtime's own",
+                lambda v, p: v <= p, executor="pool")
+
+    # --- Headlines: the pool against the threads executor ---------------------------------------
+    for bench, metric, peer, higher in [("link_throughput", "msgs_per_s", "boost_spsc", True),
+                                        ("link_throughput_dataframe", "msgs_per_s", "boost_spsc", True),
+                                        ("hop_latency", "p50_ns", "futex_pingpong", False),
+                                        ("hop_latency", "p99_ns", "futex_pingpong", False),
+                                        ("delta_apply_1000", "p50_us_to_first_message", "aim", False),
+                                        ("branch_add", "first_message_p50_us_N1000", "gstreamer", False),
+                                        ("audio_chain", "blocks_per_s_gain8", "gstreamer", True),
+                                        ("audio_chain", "overhead_ns_per_stage_gain8", "aim", False),
+                                        ("audio_chain", "cpu_us_per_block_gain8", "gstreamer", False),
+                                        ("audio_chain", "late_blocks_live", "aim", False)]:
+        pool_v, thr_v = value_of(bench, metric, peer, "pool"), value_of(bench, metric, peer, "threads")
+        if pool_v is not None and thr_v is not None:
+            add("executor_pool_vs_threads", f"{bench}.{metric}", pool_v, "threads_executor", thr_v, higher,
+                executor="pool")
 
     with open(os.path.join(out_dir, "results.jsonl"), "w") as f:
         for record, *_ in lines:
@@ -294,20 +406,23 @@ def main():
         pass
     if machine:
         print(f"machine: {machine.get('cpu', '?')}, nproc {machine.get('nproc', '?')}, "
-              f"kernel {machine.get('kernel', '?')}")
+              f"kernel {machine.get('kernel', '?')}, preset {machine.get('preset', 'release')}")
         for name, load_avg in machine.get("load", {}).items():
             print(f"  1-min load before {name}: {load_avg}")
-    header = f"{'bench':34} {'metric':24} {'streamlib':>12} {'peer':21} {'peer_value':>12} {'ratio':>8}  aim"
+    header = f"{'bench':44} {'metric':24} {'streamlib':>12} {'peer':21} {'peer_value':>12} {'ratio':>8}  aim"
     print(header)
     print("-" * len(header))
     for record, aim, check, spread_text in lines:
         v, p = record["streamlib"], record["peer_value"]
         ratio = v / p if p else float("inf")
         verdict = "" if check is None else (" [met]" if check(v, p) else " [NOT met]")
-        print(f"{record['bench']:34} {record['metric']:24} {v:12.4g} {record['peer']:21} {p:12.4g} "
+        bench = record["bench"] + (f" [{record['executor']}]" if "executor" in record else "")
+        print(f"{bench:44} {record['metric']:24} {v:12.4g} {record['peer']:21} {p:12.4g} "
               f"{ratio:8.3g}  {aim or '-'}{verdict}")
         if spread_text:
-            print(f"{'':34} {'  min..max of repetitions:':24} {spread_text}")
+            print(f"{'':44} {'  min..max of repetitions:':24} {spread_text}")
+    for note in notes:
+        print(note)
     print(f"\n{len(lines)} comparisons written to {os.path.join(out_dir, 'results.jsonl')}")
     if missing:
         print("missing (benchmark failed or did not run): " + ", ".join(missing), file=sys.stderr)
