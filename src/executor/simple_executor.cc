@@ -34,6 +34,8 @@ SimpleExecutor::SimpleExecutor(const ProcessorFactory& factory, std::shared_ptr<
 
 SimpleExecutor::~SimpleExecutor() {
   if (!exec_.processors().empty()) shutdown(std::chrono::milliseconds(2000));
+  // The workers and the timer hold the pool: it goes only when they have been told to.
+  if (options_.pool) options_.pool->shutdown(Clock::now() + std::chrono::milliseconds(100));
 }
 
 Result<void> SimpleExecutor::await(const ProcessorId& who, const std::shared_ptr<Completion>& done,

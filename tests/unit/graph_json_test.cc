@@ -203,7 +203,7 @@ TEST_F(GraphJsonTest, StructuralErrorsGiveTheJsonLocation) {
   EXPECT_EQ(error_of("[]", ErrorCode::kInvalidArgument),
             "graph: expected an object with \"processors\" and \"links\", got array");
   EXPECT_EQ(error_of(R"({"processor": []})", ErrorCode::kInvalidArgument),
-            "graph: unknown field 'processor' (did you mean 'processors'? known fields: processors, links)");
+            "graph: unknown field 'processor' (did you mean 'processors'? known fields: processors, links, executor)");
   EXPECT_EQ(error_of(R"({"processors": {}})", ErrorCode::kInvalidArgument), "processors: expected array, got object");
   EXPECT_EQ(error_of(R"({"processors": [{"type": "Counter"}]})", ErrorCode::kInvalidArgument),
             "processors[0]: missing field 'id'");

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <optional>
@@ -381,6 +382,11 @@ CliResult<void> run_run(const CLI::App& app, const RunOptions& options) {
     until.deadline = t0 + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
                               std::chrono::duration<double>(*options.duration));
   }
+  // run_until catches SIGINT/SIGTERM while it runs and puts back what it found: ignoring them.
+  // So a second signal (a terminal's Ctrl-C pressed again, or `timeout` signalling both the
+  // process and its group) never cuts the final stop, which finalizes every file.
+  std::signal(SIGINT, SIG_IGN);
+  std::signal(SIGTERM, SIG_IGN);
   RunEnd end = RunEnd::kStopped;
   (void)rt.run_until(until, &end);  // a failure is reported below, with every other one
   switch (end) {
