@@ -121,6 +121,7 @@ bool WorkerPool::successor_waiting() {
 }
 
 void WorkerPool::enqueue(std::shared_ptr<PoolTask> task) {
+  if (stop_flag_.load(std::memory_order_acquire)) return;  // nothing runs any more
   if (t_pool == this && !static_cast<Worker*>(t_worker)->away.load(std::memory_order_relaxed)) {
     auto* w = static_cast<Worker*>(t_worker);
     bool spread = false;
@@ -147,6 +148,7 @@ void WorkerPool::enqueue(std::shared_ptr<PoolTask> task) {
 }
 
 void WorkerPool::requeue(std::shared_ptr<PoolTask> task) {
+  if (stop_flag_.load(std::memory_order_acquire)) return;
   if (t_pool != this || static_cast<Worker*>(t_worker)->away.load(std::memory_order_relaxed)) {
     enqueue(std::move(task));
     return;
@@ -302,6 +304,13 @@ void WorkerPool::worker_main(Worker* self) {
     if (shared_.empty() && !any_local) idle_cv_.wait(lock);
     idle_.fetch_sub(1, std::memory_order_relaxed);
     if (stopping_) break;
+  }
+  // What it still holds goes with it: a queued processor holds its slot, which holds the pool.
+  {
+    std::lock_guard own(self->mutex);
+    self->next.reset();
+    self->local.clear();
+    self->local_size.store(0, std::memory_order_relaxed);
   }
   t_pool = nullptr;
   t_worker = nullptr;
