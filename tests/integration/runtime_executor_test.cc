@@ -143,8 +143,10 @@ TEST_F(PoolExecutorTest, ThreadsStayAtTheWorkersWhateverTheGraphSize) {
   ASSERT_TRUE(rt.stop());
 }
 
-TEST_F(PoolExecutorTest, FiftyBlockedProducersDoNotStarveTheOtherProcessorsOfOneWorker) {
-  StreamRuntime rt({.stop_timeout = milliseconds(5000), .executor = ExecutorKind::kPool, .workers = 1});
+class BlockedProducersTest : public RuntimeTest, public ::testing::WithParamInterface<unsigned> {};
+
+TEST_P(BlockedProducersTest, FiftyBlockedProducersStarveNoOtherProcessorAndLiveChangesGoThrough) {
+  StreamRuntime rt({.stop_timeout = milliseconds(5000), .executor = ExecutorKind::kPool, .workers = GetParam()});
   const LinkConfig block{.capacity = 2, .policy = LinkPolicy::kBlock, .block_timeout = std::chrono::seconds(60)};
   constexpr int kBlocked = 50;
   for (int i = 0; i < kBlocked; ++i) {
@@ -179,6 +181,11 @@ TEST_F(PoolExecutorTest, FiftyBlockedProducersDoNotStarveTheOtherProcessorsOfOne
   EXPECT_EQ(rt.stats().find_link(LinkId("free_src.out->free_sink.in"))->dropped, 0u);
   ASSERT_TRUE(rt.stop());
 }
+
+INSTANTIATE_TEST_SUITE_P(Workers, BlockedProducersTest, ::testing::Values(1U, 2U, 8U),
+                         [](const ::testing::TestParamInfo<unsigned>& p) {
+                           return std::to_string(p.param) + "_workers";
+                         });
 
 }  // namespace
 }  // namespace streamlib::testing
