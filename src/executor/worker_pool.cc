@@ -20,13 +20,17 @@ std::int64_t now_ns() {
 
 // --- PoolSlot -------------------------------------------------------------------------------
 
-void PoolSlot::schedule() noexcept {
+std::shared_ptr<PoolTask> PoolSlot::claim() noexcept {
   std::uint32_t s = schedule_state_.load(std::memory_order_relaxed);
   do {
-    if ((s & kScheduled) != 0) return;
+    if ((s & kScheduled) != 0) return nullptr;
   } while (!schedule_state_.compare_exchange_weak(s, s | kScheduled, std::memory_order_seq_cst));
-  if ((s & kRunning) != 0) return;  // the worker running it queues it again (end_run)
-  if (auto task = task_.lock()) pool_->enqueue(std::move(task));
+  if ((s & kRunning) != 0) return nullptr;  // the worker running it queues it again (end_run)
+  return task_.lock();
+}
+
+void PoolSlot::schedule() noexcept {
+  if (auto task = claim()) pool_->enqueue(std::move(task));
 }
 
 bool PoolSlot::end_run(bool more) noexcept {
@@ -144,6 +148,20 @@ void WorkerPool::enqueue(std::shared_ptr<PoolTask> task) {
     shared_.push_back(std::move(task));
     shared_size_.store(shared_.size(), std::memory_order_relaxed);
     if (idle_.load(std::memory_order_relaxed) != 0) idle_cv_.notify_one();
+  }
+}
+
+void WorkerPool::enqueue_shared(std::vector<std::shared_ptr<PoolTask>>& tasks) {
+  std::lock_guard lock(mutex_);
+  if (stopping_) return;
+  for (auto& t : tasks) shared_.push_back(std::move(t));
+  shared_size_.store(shared_.size(), std::memory_order_relaxed);
+  const unsigned idle = idle_.load(std::memory_order_relaxed);
+  if (idle == 0) return;
+  if (tasks.size() == 1) {
+    idle_cv_.notify_one();
+  } else {
+    idle_cv_.notify_all();
   }
 }
 
@@ -351,15 +369,25 @@ void WorkerPool::timer_main() {
       continue;
     }
     if (!timers_.empty() && timers_.top().when <= now) {
-      Timed due = timers_.top();
-      timers_.pop();
+      // Every due entry at once: one lock of the shared queue and one wake-up for the batch,
+      // not one per processor (a thousand sources ticking together).
+      std::vector<Timed> due;
+      while (!timers_.empty() && timers_.top().when <= now && due.size() < 1024) {
+        due.push_back(timers_.top());
+        timers_.pop();
+      }
       lock.unlock();
-      if (auto slot = due.slot.lock()) {
-        std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(due.when.time_since_epoch()).count();
+      std::vector<std::shared_ptr<PoolTask>> batch;
+      batch.reserve(due.size());
+      for (const Timed& t : due) {
+        auto slot = t.slot.lock();
+        if (!slot) continue;
+        std::int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(t.when.time_since_epoch()).count();
         slot->armed_ns.compare_exchange_strong(ns, 0, std::memory_order_acq_rel);
         std::atomic_thread_fence(std::memory_order_seq_cst);
-        slot->wake();
+        if (auto task = slot->claim()) batch.push_back(std::move(task));
       }
+      if (!batch.empty()) enqueue_shared(batch);
       lock.lock();
       continue;
     }

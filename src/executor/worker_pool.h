@@ -66,6 +66,9 @@ class PoolSlot final : public WakeTarget {
   bool end_run(bool more) noexcept;
   // The task has ended for good: later notifies are ignored.
   void retire() noexcept { schedule_state_.store(kScheduled | kRunning, std::memory_order_seq_cst); }
+  // Marks it scheduled; returns its task if the caller must queue it (it was neither scheduled
+  // nor running), else null.
+  std::shared_ptr<PoolTask> claim() noexcept;
   // The timer's mark: the soonest time it will queue this slot (0: none).
   std::atomic<std::int64_t> armed_ns{0};
 
@@ -140,6 +143,8 @@ class WorkerPool : public std::enable_shared_from_this<WorkerPool> {
   std::shared_ptr<PoolTask> find_task(Worker* self);
   std::shared_ptr<PoolTask> steal(Worker* self);
   void wake_one_idle();
+  // Queues tasks from outside the workers (the timer's due ones) under one lock.
+  void enqueue_shared(std::vector<std::shared_ptr<PoolTask>>& tasks);
   // Makes one more worker thread (a spare taking a blocked worker's place). Under mutex_.
   void add_thread_locked();
 
