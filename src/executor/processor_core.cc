@@ -512,6 +512,14 @@ void ProcessorCore::start_pooled(std::shared_ptr<WorkerPool> pool) {
 }
 
 void ProcessorCore::run_on_worker(WorkerPool& pool) {
+  constexpr std::uint32_t kTimedEvery = 8;
+  const bool timed = (runs_++ % kTimedEvery) == 0;
+  const auto began = timed ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point{};
+  auto account = [&] {
+    if (!timed) return;
+    const auto ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - began);
+    pooled_ns_.fetch_add(static_cast<std::uint64_t>(ns.count()) * kTimedEvery, std::memory_order_relaxed);
+  };
   slot_->begin_run();
   std::atomic_thread_fence(std::memory_order_seq_cst);  // a notify before this is seen below
   ThreadContext* const outer = t_thread_context;
@@ -545,6 +553,7 @@ void ProcessorCore::run_on_worker(WorkerPool& pool) {
       slot_->retire();
       if (raised) reset_thread_priority();
       t_thread_context = outer;
+      account();
       return;
     }
     if (t.kind == Turn::Kind::kWait && !woken(t)) {
@@ -558,6 +567,7 @@ void ProcessorCore::run_on_worker(WorkerPool& pool) {
   }
   if (raised) reset_thread_priority();
   t_thread_context = outer;
+  account();
   if (slot_->end_run(more)) pool.requeue(shared_from_this());
 }
 
@@ -892,6 +902,7 @@ ProcessorStats ProcessorCore::stats() const {
       s.plug_discards = rt_.instance->plug_discards();
     }
   }
+  if (pool_) s.cpu_time_ns = pooled_ns_.load(std::memory_order_relaxed);  // time on workers, sampled
   if (has_native_handle_.load() && !exited_.load()) {
     clockid_t cid;
     timespec ts{};

@@ -176,6 +176,8 @@ class ProcessorCore final : public RuntimeContext,
     std::uint64_t run_queue_ns = 0;
   };
   std::optional<SchedTimes> sched_times() const;
+  // Pooled: queued, waiting for a worker (a starved processor, not a stuck one).
+  bool waiting_for_worker() const { return slot_ && slot_->waiting_for_worker(); }
   // The code of the error setup() returned (kProcessorFailed if it threw): a missing file or
   // device stays kNotFound on its way to the caller of start() or add_processor().
   ErrorCode setup_error_code() const { return setup_error_code_.load(std::memory_order_acquire); }
@@ -300,6 +302,10 @@ class ProcessorCore final : public RuntimeContext,
   std::shared_ptr<WorkerPool> pool_;
   std::shared_ptr<PoolSlot> slot_;
   bool set_up_ = false;  // pooled: run_setup() has run (whoever runs it)
+  // Pooled: time on workers, from every 8th run timed (the clock read costs as much as a stage
+  // of a fast chain), for ProcessorStats::cpu_time_ns.
+  std::uint32_t runs_ = 0;
+  std::atomic<std::uint64_t> pooled_ns_{0};
 
   // --- Processor thread state (the `rt` group: touched only by the processor's thread
   // once start() has run) ---

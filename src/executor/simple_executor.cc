@@ -481,10 +481,16 @@ void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
   // Who is inside a process() call as the stop begins: one still in that same call when it is
   // asked has stood still since the start, and its timeout runs from there — a consumer stuck
   // behind (or in front of) a stuck producer is not given a second full timeout after it.
+  // Only one that has moved nothing since (no call, no message on its links) counts as such.
   const Clock::time_point began = Clock::now();
-  std::unordered_map<ProcessorId, std::uint64_t> in_call_at_start;
+  struct AtStart {
+    std::uint64_t calls = 0;
+    std::uint64_t progress = 0;
+  };
+  std::unordered_map<ProcessorId, AtStart> in_call_at_start;
   for (const auto& [id, rp] : exec_.processors()) {
-    if (rp.core->in_process()) in_call_at_start.emplace(id, rp.core->process_calls());
+    if (rp.core->in_process())
+      in_call_at_start.emplace(id, AtStart{rp.core->process_calls(), progress_of(id, *rp.core)});
   }
   std::unordered_map<ProcessorId, Stopping> stopping;
   auto ask = [&](const ProcessorId& id) {
@@ -492,9 +498,10 @@ void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
     if (rp == nullptr) return;
     rp->core->request_stop(/*drain=*/true);
     const auto at_start = in_call_at_start.find(id);
-    const bool same_call =
-        at_start != in_call_at_start.end() && rp->core->in_process() && rp->core->process_calls() == at_start->second;
-    stopping[id] = Stopping{progress_of(id, *rp->core), same_call ? began : Clock::now()};
+    const std::uint64_t progress = progress_of(id, *rp->core);
+    const bool still = at_start != in_call_at_start.end() && rp->core->in_process() &&
+                       rp->core->process_calls() == at_start->second.calls && progress == at_start->second.progress;
+    stopping[id] = Stopping{progress, still ? began : Clock::now()};
   };
   for (const auto& [id, n] : upstream) {
     if (n == 0) ask(id);
@@ -523,6 +530,10 @@ void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
       if (rp->core->exited()) continue;  // its exit is on the board
       const std::uint64_t p = progress_of(id, *rp->core);
       if (p != s.progress) {
+        s = Stopping{p, now};
+      } else if (rp->core->waiting_for_worker()) {
+        // Pooled and queued behind others (thousands draining at once on a few workers):
+        // starved, not stuck — its timeout starts again.
         s = Stopping{p, now};
       } else if (now - s.since >= stop_timeout) {
         // Standing still, or never given a CPU? On a loaded machine (thousands of threads

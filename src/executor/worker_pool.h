@@ -64,6 +64,11 @@ class PoolSlot final : public WakeTarget {
   // Worker, after the run. `more`: the task has work left. True when it must be queued again
   // (it had work left, or it was notified while running); then it stays scheduled.
   bool end_run(bool more) noexcept;
+  // Queued (or about to be), waiting for a worker: not running.
+  bool waiting_for_worker() const noexcept {
+    const std::uint32_t s = schedule_state_.load(std::memory_order_relaxed);
+    return (s & kScheduled) != 0 && (s & kRunning) == 0;
+  }
   // The task has ended for good: later notifies are ignored.
   void retire() noexcept { schedule_state_.store(kScheduled | kRunning, std::memory_order_seq_cst); }
   // Marks it scheduled; returns its task if the caller must queue it (it was neither scheduled
