@@ -97,7 +97,10 @@ TEST_F(HardeningTest, LiveChangesDoNotWaitForAProducerBlockedBehindASlowConsumer
 TEST_F(HardeningTest, AChangeReachingABlockedPushLosesNothing) {
   StreamRuntime rt({.control_timeout = milliseconds(2000)});
   BlockedRelay graph(rt);
-  for (int i = 0; i < 5; ++i) {
+  // At least five changes, and more until one has met the relay blocked in its push (under the
+  // pool a change can also find it queued for a worker, which needs no spill).
+  auto spilled = [&] { return rt.stats().find_link(LinkId("relay.out->slow.in"))->spilled; };
+  for (int i = 0; i < 5 || (i < 200 && spilled() == 0); ++i) {
     ASSERT_TRUE(rt.update_processor_config(ProcessorId("relay"), {{"tag", fmt::format("t{}", i)}}));
   }
   ASSERT_TRUE(rt.update_processor_config(ProcessorId("slow"), {{"delay_us", 0}}));
