@@ -1,8 +1,11 @@
 #include "executor/worker_pool.h"
 
 #include <pthread.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 
 #include <fmt/format.h>
 
@@ -15,6 +18,26 @@ thread_local void* t_worker = nullptr;  // the calling worker's WorkerPool::Work
 std::int64_t now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now().time_since_epoch())
       .count();
+}
+
+// True when the kernel has thread `tid` of this process waiting (asleep, or in uninterruptible
+// I/O), not running or runnable: what the third field of /proc/self/task/TID/stat says.
+bool thread_waiting(pid_t tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/self/task/%d/stat", static_cast<int>(tid));
+  std::FILE* f = std::fopen(path, "re");
+  if (f == nullptr) return false;
+  char buf[256] = {};
+  const std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  // "TID (comm) S ...": the comm may hold spaces or parentheses, so the state follows the last ')'.
+  const char* close = nullptr;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (buf[i] == ')') close = buf + i;
+  }
+  if (close == nullptr || close + 2 >= buf + n) return false;
+  const char state = close[2];
+  return state == 'S' || state == 'D';
 }
 }  // namespace
 
@@ -110,6 +133,7 @@ void WorkerPool::shutdown(Clock::time_point deadline) {
     std::lock_guard lock(workers_[i].mutex);
     if (all_out) {
       workers_[i].next.reset();
+      workers_[i].has_next.store(false, std::memory_order_relaxed);
       workers_[i].local.clear();
     }
   }
@@ -120,8 +144,7 @@ bool WorkerPool::on_worker() const { return t_pool == this; }
 bool WorkerPool::successor_waiting() {
   auto* w = static_cast<Worker*>(t_worker);
   if (w == nullptr) return false;
-  std::lock_guard lock(w->mutex);
-  return w->next != nullptr;
+  return w->has_next.load(std::memory_order_relaxed);
 }
 
 void WorkerPool::enqueue(std::shared_ptr<PoolTask> task) {
@@ -133,6 +156,7 @@ void WorkerPool::enqueue(std::shared_ptr<PoolTask> task) {
       std::lock_guard lock(w->mutex);
       if (!w->next) {
         w->next = std::move(task);
+        w->has_next.store(true, std::memory_order_relaxed);
         return;
       }
       w->local.push_back(std::move(task));
@@ -171,6 +195,17 @@ void WorkerPool::requeue(std::shared_ptr<PoolTask> task) {
     enqueue(std::move(task));
     return;
   }
+  if (shared_size_.load(std::memory_order_relaxed) != 0) {
+    // Others wait in the shared queue (the timer's, a device's): it goes behind them, so a
+    // processor with endless work takes turns with them, not before them.
+    std::lock_guard lock(mutex_);
+    if (!stopping_) {
+      shared_.push_back(std::move(task));
+      shared_size_.store(shared_.size(), std::memory_order_relaxed);
+      if (idle_.load(std::memory_order_relaxed) != 0) idle_cv_.notify_one();
+    }
+    return;
+  }
   auto* w = static_cast<Worker*>(t_worker);
   {
     std::lock_guard lock(w->mutex);
@@ -202,10 +237,29 @@ std::shared_ptr<PoolTask> WorkerPool::steal(Worker* self) {
   return nullptr;
 }
 
+std::shared_ptr<PoolTask> WorkerPool::take_shared() {
+  if (shared_size_.load(std::memory_order_relaxed) == 0) return nullptr;
+  std::lock_guard lock(mutex_);
+  if (shared_.empty()) return nullptr;
+  auto task = std::move(shared_.front());
+  shared_.pop_front();
+  shared_size_.store(shared_.size(), std::memory_order_relaxed);
+  return task;
+}
+
 std::shared_ptr<PoolTask> WorkerPool::find_task(Worker* self) {
+  // Every kSharedEvery-th pick looks at the shared queue first: a worker whose own chain always
+  // has work (a source that never blocks, a successor after every run) still lets the timer's
+  // and the other threads' tasks in.
+  if (++self->picks % kSharedEvery == 0) {
+    if (auto task = take_shared()) return task;
+  }
   {
     std::lock_guard lock(self->mutex);
-    if (self->next) return std::move(self->next);
+    if (self->next) {
+      self->has_next.store(false, std::memory_order_relaxed);
+      return std::move(self->next);
+    }
     if (!self->local.empty()) {
       auto task = std::move(self->local.front());
       self->local.pop_front();
@@ -213,31 +267,28 @@ std::shared_ptr<PoolTask> WorkerPool::find_task(Worker* self) {
       return task;
     }
   }
-  if (shared_size_.load(std::memory_order_relaxed) != 0) {
-    std::lock_guard lock(mutex_);
-    if (!shared_.empty()) {
-      auto task = std::move(shared_.front());
-      shared_.pop_front();
-      shared_size_.store(shared_.size(), std::memory_order_relaxed);
-      return task;
-    }
-  }
+  if (auto task = take_shared()) return task;
   return steal(self);
+}
+
+void WorkerPool::spill_locked(Worker* w) {
+  {
+    std::lock_guard lock(w->mutex);
+    if (w->next) shared_.push_back(std::move(w->next));
+    w->has_next.store(false, std::memory_order_relaxed);
+    for (auto& t : w->local) shared_.push_back(std::move(t));
+    w->local.clear();
+    w->local_size.store(0, std::memory_order_relaxed);
+  }
+  shared_size_.store(shared_.size(), std::memory_order_relaxed);
+  if (!shared_.empty() && idle_.load(std::memory_order_relaxed) != 0) idle_cv_.notify_all();
 }
 
 void WorkerPool::hand_off_locked(Worker* self) {
   self->away.store(true, std::memory_order_relaxed);
   // Its queued work goes where the others look (every time: a task that blocks a second time
   // may have queued more since the first).
-  {
-    std::lock_guard lock(self->mutex);
-    if (self->next) shared_.push_back(std::move(self->next));
-    for (auto& t : self->local) shared_.push_back(std::move(t));
-    self->local.clear();
-    self->local_size.store(0, std::memory_order_relaxed);
-  }
-  shared_size_.store(shared_.size(), std::memory_order_relaxed);
-  if (!shared_.empty() && idle_.load(std::memory_order_relaxed) != 0) idle_cv_.notify_all();
+  spill_locked(self);
   if (self->handed_off) return;
   self->handed_off = true;
   --unblocked_;
@@ -267,6 +318,7 @@ void WorkerPool::worker_main(Worker* self) {
   t_pool = this;
   t_worker = self;
   pthread_setname_np(pthread_self(), "streamlib-pool");
+  self->tid.store(static_cast<pid_t>(::syscall(SYS_gettid)), std::memory_order_relaxed);
   int depth = 0;
   for (;;) {
     std::shared_ptr<PoolTask> task = find_task(self);
@@ -281,6 +333,7 @@ void WorkerPool::worker_main(Worker* self) {
         std::lock_guard lock(self->mutex);
         if (self->next && ++depth >= kInlineDepth) {
           self->local.push_back(std::move(self->next));
+          self->has_next.store(false, std::memory_order_relaxed);
           self->local_size.store(self->local.size(), std::memory_order_relaxed);
           depth = 0;
         }
@@ -294,15 +347,7 @@ void WorkerPool::worker_main(Worker* self) {
       self->away.store(false, std::memory_order_relaxed);
       if (unblocked_ >= size_) {
         // What the rest of its task queued here goes where the others look, before it sleeps.
-        {
-          std::lock_guard own(self->mutex);
-          if (self->next) shared_.push_back(std::move(self->next));
-          for (auto& t : self->local) shared_.push_back(std::move(t));
-          self->local.clear();
-          self->local_size.store(0, std::memory_order_relaxed);
-        }
-        shared_size_.store(shared_.size(), std::memory_order_relaxed);
-        if (!shared_.empty() && idle_.load(std::memory_order_relaxed) != 0) idle_cv_.notify_all();
+        spill_locked(self);
         ++spares_;
         spare_cv_.wait(lock, [&] { return spare_calls_ > 0 || stopping_; });
         --spares_;
@@ -327,12 +372,44 @@ void WorkerPool::worker_main(Worker* self) {
   {
     std::lock_guard own(self->mutex);
     self->next.reset();
+    self->has_next.store(false, std::memory_order_relaxed);
     self->local.clear();
     self->local_size.store(0, std::memory_order_relaxed);
   }
   t_pool = nullptr;
   t_worker = nullptr;
   running_.fetch_sub(1, std::memory_order_acq_rel);
+}
+
+bool WorkerPool::watch_workers() {
+  // A worker inside one task while other work waits gives its place to a spare:
+  //   - after kStuckAfter when the kernel has it waiting (a process() that sleeps or blocks on
+  //     I/O, a slow setup): a spare adds a core's worth of work;
+  //   - after kLongTask when it is running (or runnable: the machine is busy). A spare then
+  //     only adds a thread to share the cores, so it waits longer, and only so that one long
+  //     task cannot hold the rest back for good.
+  // With nothing waiting, a spare would only sleep, so the worker keeps its place until the
+  // next look.
+  const std::int64_t now = now_ns();
+  const std::int64_t limit = now - std::chrono::nanoseconds(kStuckAfter).count();
+  const std::int64_t long_limit = now - std::chrono::nanoseconds(kLongTask).count();
+  bool busy = false;
+  std::lock_guard pool_lock(mutex_);
+  const unsigned n = worker_count_.load(std::memory_order_acquire);
+  for (unsigned i = 0; i < n; ++i) {
+    Worker& w = workers_[i];
+    const std::int64_t since = w.task_since_ns.load(std::memory_order_relaxed);
+    if (since == 0 || w.handed_off) continue;
+    busy = true;
+    if (since >= limit) continue;
+    bool waiting = !shared_.empty();
+    for (unsigned j = 0; j < n && !waiting; ++j) {
+      waiting = workers_[j].local_size.load(std::memory_order_relaxed) != 0;
+    }
+    if (!waiting && !w.has_next.load(std::memory_order_relaxed)) continue;
+    if (since < long_limit || thread_waiting(w.tid.load(std::memory_order_relaxed))) hand_off_locked(&w);
+  }
+  return busy;
 }
 
 void WorkerPool::wake_at(const std::shared_ptr<PoolSlot>& slot, Clock::time_point when) {
@@ -351,21 +428,17 @@ void WorkerPool::timer_main() {
   pthread_setname_np(pthread_self(), "streamlib-timer");
   std::unique_lock lock(timer_mutex_);
   auto next_watch = Clock::now();
+  // The watchdog looks every kStuckAfter / 2 while a worker is inside a task, and backs off to
+  // kQuietWatch while none is, so that a quiet pool is not woken for nothing.
+  Clock::duration watch_every = kStuckAfter / 2;
   while (!stop_flag_.load(std::memory_order_acquire)) {
     const auto now = Clock::now();
     if (now >= next_watch) {
-      // Watchdog: a worker inside one task for too long gives its place to a spare.
       lock.unlock();
-      const std::int64_t limit = now_ns() - std::chrono::nanoseconds(kStuckAfter).count();
-      {
-        std::lock_guard pool_lock(mutex_);
-        for (unsigned i = 0, n = worker_count_.load(std::memory_order_acquire); i < n; ++i) {
-          const std::int64_t since = workers_[i].task_since_ns.load(std::memory_order_relaxed);
-          if (since != 0 && since < limit && !workers_[i].handed_off) hand_off_locked(&workers_[i]);
-        }
-      }
+      const bool busy = watch_workers();
       lock.lock();
-      next_watch = now + kStuckAfter / 2;
+      watch_every = busy ? Clock::duration(kStuckAfter / 2) : std::min<Clock::duration>(watch_every * 2, kQuietWatch);
+      next_watch = now + watch_every;
       continue;
     }
     if (!timers_.empty() && timers_.top().when <= now) {

@@ -24,9 +24,16 @@
 // scheduler hands a P on across a system call. blocking_end() gives the place back; the worker
 // that finds the pool over its size after a run parks as a spare. So 50 producers blocked with
 // one worker still leave one worker running everything else. A watchdog on the timer thread
-// does the same for a worker found inside one task for longer than kStuckAfter (a slow setup,
-// a process() that sleeps or blocks on I/O), so such a processor delays only itself.
+// does the same for a worker found inside one task while other work waits: after kStuckAfter
+// when the kernel has it waiting (a slow setup, a process() that sleeps or blocks on I/O),
+// after kLongTask when it runs, so such a processor delays only itself.
+//
+// Fairness: every kSharedEvery-th pick looks at the shared queue first, and a task that still
+// has work after its budget goes behind the shared queue when others wait there, so a chain
+// that always has work cannot keep a worker from the timer's tasks.
 #pragma once
+
+#include <sys/types.h>
 
 #include <atomic>
 #include <chrono>
@@ -88,8 +95,15 @@ class WorkerPool : public std::enable_shared_from_this<WorkerPool> {
   using Clock = std::chrono::steady_clock;
   // How many inline successors in a row a worker runs before it queues the next one.
   static constexpr int kInlineDepth = 64;
-  // How long a worker may stay in one task before the watchdog hands its place on.
-  static constexpr std::chrono::milliseconds kStuckAfter{20};
+  // A worker looks at the shared queue first on every kSharedEvery-th task it picks.
+  static constexpr unsigned kSharedEvery = 8;
+  // How long a worker may stay in one task, while other work waits, before the watchdog hands
+  // its place on: kStuckAfter when the kernel has it waiting (asleep, in I/O), kLongTask when it
+  // is running.
+  static constexpr std::chrono::milliseconds kStuckAfter{4};
+  static constexpr std::chrono::milliseconds kLongTask{20};
+  // How often the watchdog looks while no worker is inside a task.
+  static constexpr std::chrono::milliseconds kQuietWatch{32};
 
   // `workers` 0: one per core.
   explicit WorkerPool(unsigned workers);
@@ -124,7 +138,9 @@ class WorkerPool : public std::enable_shared_from_this<WorkerPool> {
  private:
   struct Worker {
     std::mutex mutex;
-    std::shared_ptr<PoolTask> next;               // GUARDED_BY(mutex): the inline successor
+    std::shared_ptr<PoolTask> next;  // GUARDED_BY(mutex): the inline successor
+    // next != nullptr, readable without the lock (successor_waiting(), once per turn).
+    std::atomic<bool> has_next{false};
     std::deque<std::shared_ptr<PoolTask>> local;  // GUARDED_BY(mutex)
     std::atomic<std::size_t> local_size{0};
     // When the task it runs now began (0: between tasks), for the watchdog.
@@ -134,6 +150,8 @@ class WorkerPool : public std::enable_shared_from_this<WorkerPool> {
     // The same, for enqueue(): what a handed-off worker queues goes to the shared queue, where
     // the worker that took its place finds it.
     std::atomic<bool> away{false};
+    unsigned picks = 0;         // tasks it has looked for (its own thread only)
+    std::atomic<pid_t> tid{0};  // its kernel thread id, for the watchdog
   };
   struct Timed {
     Clock::time_point when;
@@ -141,11 +159,19 @@ class WorkerPool : public std::enable_shared_from_this<WorkerPool> {
     bool operator>(const Timed& o) const { return when > o.when; }
   };
 
+  // Moves `w`'s inline successor and own queue to the shared queue, and wakes the idle workers
+  // to take them. Under mutex_.
+  void spill_locked(Worker* w);
   // Gives `self`'s place to a spare and its queued work to the others. Under mutex_.
   void hand_off_locked(Worker* self);
   void worker_main(Worker* self);
   void timer_main();
+  // The watchdog's look at the workers (see watch_workers in the .cc). True when one of them was
+  // inside a task.
+  bool watch_workers();
   std::shared_ptr<PoolTask> find_task(Worker* self);
+  // The shared queue's first task, or null.
+  std::shared_ptr<PoolTask> take_shared();
   std::shared_ptr<PoolTask> steal(Worker* self);
   void wake_one_idle();
   // Queues tasks from outside the workers (the timer's due ones) under one lock.

@@ -143,6 +143,26 @@ TEST_F(PoolExecutorTest, ThreadsStayAtTheWorkersWhateverTheGraphSize) {
   ASSERT_TRUE(rt.stop());
 }
 
+// A pair that always has work (a source at interval 0 into a dropping link: it never blocks,
+// so nothing hands its worker on) must not keep the one worker to itself: a paced pair the
+// timer queues still gets its turns.
+TEST_F(PoolExecutorTest, AnEndlessChainOnTheOnlyWorkerLeavesTurnsForTimedProcessors) {
+  StreamRuntime rt({.executor = ExecutorKind::kPool, .workers = 1});
+  ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 0}, "hog_src"));
+  ASSERT_TRUE(rt.add_processor<TestSink>({}, "hog_sink"));
+  ASSERT_TRUE(rt.connect("hog_src.out", "hog_sink.in", {.capacity = 64, .policy = LinkPolicy::kDropOldest}));
+  constexpr std::uint64_t kCount = 50;
+  ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 2000, .count = kCount}, "paced_src"));
+  ASSERT_TRUE(rt.add_processor<TestSink>({}, "paced_sink"));
+  ASSERT_TRUE(rt.connect("paced_src.out", "paced_sink.in"));
+  ASSERT_TRUE(rt.start());
+  EXPECT_TRUE(eventually([&] { return probe("paced_sink").received_count() == kCount; }, std::chrono::seconds(30)))
+      << probe("paced_sink").received_count() << " of " << kCount << " paced messages; the hog's sink got "
+      << probe("hog_sink").received_count();
+  EXPECT_GT(probe("hog_sink").received_count(), 0u);
+  ASSERT_TRUE(rt.stop());
+}
+
 class BlockedProducersTest : public RuntimeTest, public ::testing::WithParamInterface<unsigned> {};
 
 TEST_P(BlockedProducersTest, FiftyBlockedProducersStarveNoOtherProcessorAndLiveChangesGoThrough) {
