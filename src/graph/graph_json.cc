@@ -179,13 +179,12 @@ Result<ExecutorChoice> executor_choice_from_json(const nlohmann::json& json) {
                       internal::json_type_name(*kind));
   }
   const std::string text = kind->get<std::string>();
-  if (text == "threads") {
-    choice.kind = ExecutorKind::kThreads;
-  } else if (text == "pool") {
-    choice.kind = ExecutorKind::kPool;
-  } else {
-    return make_error(ErrorCode::kInvalidArgument, "{}: '{}' is not an executor (threads or pool)", path, text);
+  const auto parsed = enum_from_name<ExecutorKind>(text);
+  if (!parsed) {
+    return make_error(ErrorCode::kInvalidArgument, "{}: '{}' is not an executor ({})", path, text,
+                      enum_choices<ExecutorKind>());
   }
+  choice.kind = *parsed;
   return choice;
 }
 

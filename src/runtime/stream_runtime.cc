@@ -21,6 +21,7 @@
 #include "runtime/finish_tracker.h"
 #include "runtime/signals.h"
 #include "streamlib/internal/readiness.h"
+#include "streamlib/log.h"
 
 namespace streamlib {
 
@@ -322,7 +323,12 @@ class RuntimeImpl {
     if (options.executor) return *options.executor;
     if (desired.executor()) return desired.executor()->kind;
     const char* env = std::getenv("STREAMLIB_EXECUTOR");
-    return env != nullptr && std::string_view(env) == "pool" ? ExecutorKind::kPool : ExecutorKind::kThreads;
+    if (env == nullptr || *env == '\0') return ExecutorKind::kThreads;
+    if (auto kind = enum_from_name<ExecutorKind>(env)) return *kind;
+    log::write(log::Level::kWarning, "runtime",
+               fmt::format("STREAMLIB_EXECUTOR: '{}' is not an executor ({}); using threads", env,
+                           enum_choices<ExecutorKind>()));
+    return ExecutorKind::kThreads;
   }
 
   Result<void> start() {

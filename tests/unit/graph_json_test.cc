@@ -356,7 +356,7 @@ TEST(GraphJsonExecutorTest, TheExecutorFieldRoundTripsInBothForms) {
 TEST(GraphJsonExecutorTest, ABadExecutorIsAnErrorNamingTheField) {
   auto unknown = Graph::from_json(R"({"executor": "fibers"})");
   ASSERT_FALSE(unknown);
-  EXPECT_EQ(unknown.error().message(), "executor: 'fibers' is not an executor (threads or pool)");
+  EXPECT_EQ(unknown.error().message(), "executor: 'fibers' is not an executor (threads|pool)");
   auto no_kind = Graph::from_json(R"({"executor": {"workers": 2}})");
   ASSERT_FALSE(no_kind);
   EXPECT_THAT(no_kind.error().message(), ::testing::HasSubstr("executor.kind: missing"));

@@ -439,12 +439,15 @@ Runner configure_run(CLI::App& app) {
   app.add_option_function<std::string>("--stats-json",
                                        [options](const std::string& out) { options->stats_json = out; });
   app.add_flag("-q,--quiet", options->quiet);
-  app.add_option_function<std::string>("--executor",
-                                       [options](const std::string& name) {
-                                         options->executor =
-                                             name == "pool" ? ExecutorKind::kPool : ExecutorKind::kThreads;
-                                       })
-      ->check(CLI::IsMember({"threads", "pool"}));
+  app.add_option_function<std::string>(
+         "--executor", [options](const std::string& name) { options->executor = enum_from_name<ExecutorKind>(name); })
+      ->check(CLI::Validator(
+          [](const std::string& name) {
+            return enum_from_name<ExecutorKind>(name)
+                       ? std::string()
+                       : fmt::format("'{}' is not an executor ({})", name, enum_choices<ExecutorKind>());
+          },
+          "EXECUTOR"));
   app.add_option("--workers", options->workers)->check(CLI::Range(1U, 4096U));
   return [&app, options] { return run_run(app, *options); };
 }
