@@ -7,9 +7,9 @@ namespace streamlib::internal {
 void FinishTracker::processor_finished(const ProcessorId& id) {
   std::unique_lock lock(mutex_);
   // Kept even when the processor is not (yet) in the graph the tracker knows: during start()
-  // or a live add, a fast source and its sink can finish before set_graph() has run. A
-  // processor removed from the graph is pruned by the next set_graph().
-  finished_.insert(id);
+  // or a live add, a fast source and its sink can finish before update_graph() has run. A
+  // processor removed from the graph is pruned by the next update_graph().
+  if (finished_.insert(id).second && sinks_.count(id) != 0) --unfinished_sinks_;
   update_locked(lock);
 }
 
@@ -22,7 +22,7 @@ void FinishTracker::processor_failed(const ProcessorId& id, const Error& error) 
   } else {
     failures_.emplace_back(id, error);
   }
-  finished_.insert(id);
+  if (finished_.insert(id).second && sinks_.count(id) != 0) --unfinished_sinks_;
   update_locked(lock);
 }
 
@@ -30,18 +30,48 @@ void FinishTracker::processor_unfinished(const ProcessorId& id) {
   std::unique_lock lock(mutex_);
   std::erase_if(failures_, [&](const auto& f) { return f.first == id; });
   if (finished_.erase(id) == 0) return;
+  if (sinks_.count(id) != 0) ++unfinished_sinks_;
   update_locked(lock);
 }
 
-void FinishTracker::set_graph(const Graph& running) {
+std::vector<ProcessorId> FinishTracker::touched_by(const Graph& running, const GraphDelta& delta) {
+  std::vector<ProcessorId> touched;
+  for (const ProcessorId& id : delta.processors_to_remove) {
+    touched.push_back(id);
+    for (const Link* l : running.links_to(id)) touched.push_back(l->source.processor);
+  }
+  for (const ProcessorId& id : delta.processors_to_add) touched.push_back(id);
+  for (const auto& c : delta.processors_to_update) touched.push_back(c.id);
+  for (const LinkId& id : delta.links_to_remove) {
+    if (const Link* l = running.find_link(id)) touched.push_back(l->source.processor);
+  }
+  return touched;
+}
+
+void FinishTracker::update_graph(const Graph& running, const std::vector<ProcessorId>& touched) {
   std::unique_lock lock(mutex_);
-  present_.clear();
-  for (const ProcessorNode& n : running.processors()) present_.insert(n.id);
-  std::erase_if(finished_, [&](const ProcessorId& id) { return !present_.count(id); });
-  std::erase_if(failures_, [&](const auto& f) { return !present_.count(f.first); });
-  sinks_.clear();
-  for (const ProcessorId& id : running.find_sinks()) sinks_.insert(id);
+  for (const ProcessorId& id : touched) refresh_locked(running, id);
   update_locked(lock);
+}
+
+void FinishTracker::refresh_locked(const Graph& running, const ProcessorId& id) {
+  if (running.find_processor(id) == nullptr) {
+    set_sink_locked(id, false);
+    present_.erase(id);
+    finished_.erase(id);
+    std::erase_if(failures_, [&](const auto& f) { return f.first == id; });
+    return;
+  }
+  present_.insert(id);
+  set_sink_locked(id, running.links_from(id).empty());
+}
+
+void FinishTracker::set_sink_locked(const ProcessorId& id, bool sink) {
+  if (sink) {
+    if (sinks_.insert(id).second && finished_.count(id) == 0) ++unfinished_sinks_;
+  } else if (sinks_.erase(id) != 0 && finished_.count(id) == 0) {
+    --unfinished_sinks_;
+  }
 }
 
 void FinishTracker::clear() {
@@ -50,6 +80,7 @@ void FinishTracker::clear() {
   present_.clear();
   finished_.clear();
   failures_.clear();
+  unfinished_sinks_ = 0;
   done_ = false;
 }
 
@@ -65,8 +96,7 @@ bool FinishTracker::all_done() const {
 }
 
 void FinishTracker::update_locked(std::unique_lock<std::mutex>& lock) {
-  bool done = !sinks_.empty();
-  for (const ProcessorId& id : sinks_) done = done && finished_.count(id);
+  const bool done = !sinks_.empty() && unfinished_sinks_ == 0;
   if (done == done_) return;
   done_ = done;
   lock.unlock();

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "executor/processor_core.h"
+#include "streamlib/executor/graph_delta.h"
 #include "streamlib/graph/graph.h"
 
 namespace streamlib::internal {
@@ -27,9 +28,13 @@ class FinishTracker final : public FinishListener {
   void processor_failed(const ProcessorId& id, const Error& error) override;
   // Also forgets its failure.
   void processor_unfinished(const ProcessorId& id) override;
-  // Control thread, after every change: the running graph (which processors are sinks, which
-  // exist at all).
-  void set_graph(const Graph& running);
+  // Control thread, after a delta was applied: brings the processors it touched in line with
+  // `running` (see touched_by). Costs what the delta changed, not the graph's size.
+  void update_graph(const Graph& running, const std::vector<ProcessorId>& touched);
+  // Before `delta` is applied to `running`: the processors whose presence or sink-ness it can
+  // change (its processors, and the sources of the links it adds or removes, the removed
+  // processors' links included). update_graph() takes the links it adds from the graph after.
+  static std::vector<ProcessorId> touched_by(const Graph& running, const GraphDelta& delta);
   void clear();
   bool all_done() const;
   // The earliest failure of a processor that is still failed and still in the graph.
@@ -37,12 +42,17 @@ class FinishTracker final : public FinishListener {
 
  private:
   void update_locked(std::unique_lock<std::mutex>& lock);
+  // Brings one processor's entries in line with `running`.
+  void refresh_locked(const Graph& running, const ProcessorId& id);
+  void set_sink_locked(const ProcessorId& id, bool sink);
 
   std::function<void(bool)> changed_;
   mutable std::mutex mutex_;
   std::unordered_set<ProcessorId> sinks_;     // GUARDED_BY(mutex_)
   std::unordered_set<ProcessorId> present_;   // GUARDED_BY(mutex_)
   std::unordered_set<ProcessorId> finished_;  // GUARDED_BY(mutex_)
+  // Sinks not in finished_: done is sinks_ non-empty and this 0, kept without a walk.
+  std::size_t unfinished_sinks_ = 0;  // GUARDED_BY(mutex_)
   // In the order they happened.
   std::vector<std::pair<ProcessorId, Error>> failures_;  // GUARDED_BY(mutex_)
   bool done_ = false;                                    // GUARDED_BY(mutex_)

@@ -120,9 +120,13 @@ class RuntimeImpl {
     dirty.clear();
     full_resync = false;
     if (delta.empty()) return {};
+    std::vector<ProcessorId> touched = FinishTracker::touched_by(running, delta);
     const ApplyReport report = executor->apply(delta, desired, apply_options);
     reconcile(delta);
-    tracker->set_graph(executor->running_graph());
+    for (const LinkId& id : delta.links_to_add) {
+      if (const Link* l = running.find_link(id)) touched.push_back(l->source.processor);
+    }
+    tracker->update_graph(running, touched);
     if (announce) announce_applied(delta);
     for (const ApplyFailure& f : report.failures) publish(EventKind::kError, f.processor, f.link, f.error.message());
     return report.to_result();

@@ -94,6 +94,33 @@ TEST_F(FlowTest, AFailedSourceEndsItsLinksWithTheErrorToo) {
   EXPECT_EQ(probe("sink").received.size(), 10u);
 }
 
+// The end of stream follows live changes, which the runtime tracks per change (not by walking the
+// whole graph): a source whose last link goes is a sink that has not finished, and removing the
+// last unfinished sink brings the end.
+TEST_F(FlowTest, TheEndOfStreamFollowsLiveChangesToWhichProcessorsAreSinks) {
+  StreamRuntime rt;
+  ASSERT_TRUE(rt.add_processor<SequenceSource>({.interval_us = 100, .count = 20}, "src"));
+  ASSERT_TRUE(rt.add_processor<TestSink>({}, "sink"));
+  ASSERT_TRUE(rt.connect("src.out", "sink.in", kBlock));
+  ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 1000}, "live_src"));
+  ASSERT_TRUE(rt.add_processor<TestSink>({}, "live_sink"));
+  ASSERT_TRUE(rt.connect("live_src.out", "live_sink.in"));
+  ASSERT_TRUE(rt.start());
+  ASSERT_TRUE(eventually([&] { return probe("sink").finishes.load() == 1; }));
+  EXPECT_FALSE(rt.wait_until_finished(std::chrono::milliseconds(200)));  // live_sink streams on
+  // live_src loses its only link: it is a sink now, and an unfinished one.
+  ASSERT_TRUE(rt.disconnect(LinkId("live_src.out->live_sink.in")));
+  ASSERT_TRUE(rt.remove_processor(ProcessorId("live_sink")));
+  EXPECT_FALSE(rt.wait_until_finished(std::chrono::milliseconds(200)));
+  EXPECT_NE(rt.state(), RuntimeState::kFinished);
+  // Taking it away leaves `sink` the only sink, finished: the end comes.
+  ASSERT_TRUE(rt.remove_processor(ProcessorId("live_src")));
+  Result<void> end = rt.wait_until_finished(std::chrono::seconds(30));
+  ASSERT_TRUE(end) << end.error().message();
+  EXPECT_EQ(rt.state(), RuntimeState::kFinished);
+  ASSERT_TRUE(rt.stop());
+}
+
 // --- run_until ----------------------------------------------------------------------------------
 
 TEST_F(FlowTest, RunUntilFailsAtOnceWhenTheRuntimeIsNotRunning) {
