@@ -108,9 +108,13 @@ void WorkerPool::shutdown(Clock::time_point deadline) {
   }
   const bool own_thread = std::any_of(handles.begin(), handles.end(),
                                       [](const std::thread& t) { return t.get_id() == std::this_thread::get_id(); });
-  while (running_.load(std::memory_order_acquire) != 0 && Clock::now() < deadline) {
-    if (own_thread && running_.load(std::memory_order_acquire) == 1) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    // Until every worker has returned (but the calling one, when a worker shuts its own pool down).
+    std::unique_lock lock(mutex_);
+    exit_cv_.wait_until(lock, deadline, [&] {
+      const unsigned left = running_.load(std::memory_order_acquire);
+      return left == 0 || (own_thread && left == 1);
+    });
   }
   // A worker still inside a task (a processor stuck in process()) is left behind: it holds the
   // pool alive and returns when the task does.
@@ -329,16 +333,20 @@ void WorkerPool::worker_main(Worker* self) {
       task->run_on_worker(*this);
       task.reset();
       self->task_since_ns.store(0, std::memory_order_relaxed);
-      {
+      if (!self->has_next.load(std::memory_order_relaxed)) {
+        depth = 0;
+      } else if (++depth >= kInlineDepth) {
         std::lock_guard lock(self->mutex);
-        if (self->next && ++depth >= kInlineDepth) {
+        if (self->next) {
           self->local.push_back(std::move(self->next));
           self->has_next.store(false, std::memory_order_relaxed);
           self->local_size.store(self->local.size(), std::memory_order_relaxed);
-          depth = 0;
         }
-        if (!self->next) depth = 0;
+        depth = 0;
       }
+      // The pool's lock only when its place was handed on or the pool stops (`away` is set with
+      // handed_off, under the lock; one seen a task late only delays the park by that task).
+      if (!self->away.load(std::memory_order_acquire) && !stop_flag_.load(std::memory_order_acquire)) continue;
     }
     std::unique_lock lock(mutex_);
     if (self->handed_off) {
@@ -378,7 +386,11 @@ void WorkerPool::worker_main(Worker* self) {
   }
   t_pool = nullptr;
   t_worker = nullptr;
-  running_.fetch_sub(1, std::memory_order_acq_rel);
+  {
+    std::lock_guard lock(mutex_);
+    running_.fetch_sub(1, std::memory_order_acq_rel);
+  }
+  exit_cv_.notify_all();  // the pool outlives this: the thread holds a reference to it
 }
 
 bool WorkerPool::watch_workers() {
