@@ -10,6 +10,7 @@
 
 #include <fmt/format.h>
 
+#include "streamlib/internal/log_as.h"
 #include "streamlib/link/link_channel.h"  // internal::t_thread_context: which processor's thread
 
 namespace streamlib::log {
@@ -94,7 +95,11 @@ std::string current_source() {
 
 void write(Level level, std::string_view origin, std::string_view message) {
   if (!enabled(level)) return;
-  const std::string source = current_source();
+  write_as(level, current_source(), origin, message);
+}
+
+void write_as(Level level, std::string_view source, std::string_view origin, std::string_view message) {
+  if (!enabled(level)) return;
   while (!message.empty()) {
     const std::size_t end = message.find('\n');
     std::string_view line = message.substr(0, end);

@@ -444,8 +444,7 @@ struct VideoEncoder::Impl {
     }
     for (const auto& [key, value] : o.options) dict.set(key, value);
 
-    clear_last_log_error();
-    if (int ret = avcodec_open2(c.get(), codec, dict.out()); ret < 0) {
+    if (int ret = open_codec(c.get(), codec, dict.out()); ret < 0) {
       return make_error(av_error(
           ret, fmt::format("{}: cannot open for {}x{} {}", name(), pic.width, pic.height, pixel_format_name(pix_fmt))));
     }
@@ -805,8 +804,7 @@ struct AudioEncoder::Impl {
     if (options.global_header) c->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
     Dictionary dict;
     for (const auto& [key, value] : options.options) dict.set(key, value);
-    clear_last_log_error();
-    if (int ret = avcodec_open2(c.get(), codec, dict.out()); ret < 0) {
+    if (int ret = open_codec(c.get(), codec, dict.out()); ret < 0) {
       return make_error(av_error(ret, fmt::format("{}: cannot open for {} Hz, {} channels, {}", name(), rate, channels,
                                                   sample_format_name(sample_fmt))));
     }

@@ -7,9 +7,12 @@
 #include <cstdlib>
 #include <mutex>
 #include <span>
+#include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include "ffmpeg_common/ffmpeg_types.h"
+#include "streamlib/internal/log_as.h"
 #include "streamlib/log.h"
 
 namespace streamlib::ffmpeg {
@@ -22,6 +25,34 @@ thread_local bool t_line_open = false;
 thread_local std::string t_log_line;  // a line for the log FFmpeg is still assembling
 thread_local log::Level t_log_level = log::Level::kDebug;
 thread_local std::string t_log_origin;
+thread_local std::string t_log_source;  // the line's processor, from its codec's tag; "": this thread's
+
+// The processors that opened codecs, by name, each kept for the life of the process (a codec's
+// frame threads may log until it is freed): a codec context's `opaque` points at one.
+std::mutex& tags_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::unordered_set<std::string>& tags() {  // GUARDED_BY(tags_mutex()); node addresses are stable
+  static std::unordered_set<std::string> t;
+  return t;
+}
+const std::string* tag_for(std::string source) {
+  std::lock_guard lock(tags_mutex());
+  return &*tags().insert(std::move(source)).first;
+}
+// The processor a codec context was tagged with (open_codec), or "" for a context of no tag:
+// one FFmpeg made itself (a demuxer's probe), or an object that is not a codec context.
+std::string tagged_source(void* avcl) {
+  if (avcl == nullptr || *static_cast<const AVClass* const*>(avcl) != avcodec_get_class()) return {};
+  const void* opaque = static_cast<const AVCodecContext*>(avcl)->opaque;
+  if (opaque == nullptr) return {};
+  std::lock_guard lock(tags_mutex());
+  for (const std::string& t : tags()) {
+    if (&t == opaque) return t;
+  }
+  return {};
+}
 
 log::Level to_log_level(int level) {
   if (level <= AV_LOG_ERROR) return log::Level::kError;
@@ -68,10 +99,15 @@ void log_callback(void* avcl, int level, const char* fmt, va_list vl) {
   if (t_log_line.empty()) {  // the first piece of a line says who and how bad
     t_log_level = mapped;
     t_log_origin = origin_of(avcl);
+    t_log_source = tagged_source(avcl);
   }
   t_log_line += piece;
   if (line_ends) {
-    log::write(t_log_level, t_log_origin, t_log_line);
+    if (t_log_source.empty()) {
+      log::write(t_log_level, t_log_origin, t_log_line);
+    } else {
+      log::write_as(t_log_level, t_log_source, t_log_origin, t_log_line);
+    }
     t_log_line.clear();
   }
 }
@@ -122,6 +158,12 @@ void clear_last_log_error() {
   t_last_error.clear();
   t_partial.clear();
   t_line_open = false;
+}
+
+int open_codec(AVCodecContext* context, const AVCodec* codec, AVDictionary** options) {
+  clear_last_log_error();
+  context->opaque = const_cast<std::string*>(tag_for(log::current_source()));
+  return avcodec_open2(context, codec, options);
 }
 
 bool set_log_level(std::string_view level) {

@@ -16,6 +16,10 @@
 #include "streamlib/frames/encoded_packet.h"
 #include "streamlib/result.h"
 
+struct AVCodecContext;
+struct AVCodec;
+struct AVDictionary;
+
 namespace streamlib::ffmpeg {
 
 // FFmpeg's text for an error code ("No such file or directory", "Invalid data found when
@@ -35,6 +39,12 @@ Error av_error(int averror, std::string_view subject);
 // "". Captured whatever the log levels say.
 std::string last_log_error();
 void clear_last_log_error();
+
+// avcodec_open2 (after clear_last_log_error()), with the context tagged for the log: every line
+// FFmpeg logs for this codec, from whichever thread (its frame threads, an encoder's lookahead),
+// names the processor that opened it, as on that processor's own thread. Under the pool
+// executor the threads a codec starts inherit a worker's name, not the processor's.
+int open_codec(AVCodecContext* context, const AVCodec* codec, AVDictionary** options);
 
 // FFmpeg's log goes to StreamLib's log (streamlib/log.h), each line as "[processor] ffmpeg
 // <component>: <text>" — not FFmpeg's "[h264 @ 0x...]" on stderr — at the log's level

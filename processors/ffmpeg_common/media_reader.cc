@@ -227,8 +227,7 @@ struct MediaReader::Impl {
     ctx->pkt_timebase = st->time_base;
     ctx->thread_count = options.threads;
     if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO) ctx->thread_type = FF_THREAD_FRAME | FF_THREAD_SLICE;
-    clear_last_log_error();
-    if (ret = avcodec_open2(ctx.get(), codec, nullptr); ret < 0) {
+    if (ret = open_codec(ctx.get(), codec, nullptr); ret < 0) {
       return make_error(av_error(ret, fmt::format("{}: opening the {} decoder {}", info.path,
                                                   kind_name(st->codecpar->codec_type), codec->name)));
     }
