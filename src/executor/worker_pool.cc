@@ -344,9 +344,6 @@ void WorkerPool::worker_main(Worker* self) {
         }
         depth = 0;
       }
-      // The pool's lock only when its place was handed on or the pool stops (`away` is set with
-      // handed_off, under the lock; one seen a task late only delays the park by that task).
-      if (!self->away.load(std::memory_order_acquire) && !stop_flag_.load(std::memory_order_acquire)) continue;
     }
     std::unique_lock lock(mutex_);
     if (self->handed_off) {
