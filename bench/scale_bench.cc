@@ -15,7 +15,9 @@
 //                       source sending, as % of one core
 //   cpu_pct_quiet       the same over 2 s after the sources stop sending (process() returns
 //                       without a push): nothing flows, only the sources' 10 ms ticks remain
-//   rss_mb              VmRSS of /proc/self/status after the two windows
+//   cpu_pct_idle        the same over 2 s with the runtime paused: no process() call and no
+//                       tick anywhere, only what the executor costs for N waiting processors
+//   rss_mb              VmRSS of /proc/self/status after the first two windows
 //   threads             Threads of /proc/self/status while running (this thread included)
 //   stop_ms             rt.stop() returning
 //
@@ -233,6 +235,16 @@ void BM_Scale(benchmark::State& state, ExecutorKind executor) {
     const double rss = rss_mb();
     const double threads_late = thread_count();
 
+    // Idle: the runtime paused, so no processor has anything to do, not even a tick. What the
+    // executor itself costs for N processors that wait.
+    (void)rt.pause();
+    std::this_thread::sleep_for(kSettle);
+    const double cpu2 = process_cpu_s();
+    const std::int64_t w2 = now_ns();
+    std::this_thread::sleep_for(kCpuWindow);
+    const double cpu_pct_idle = (process_cpu_s() - cpu2) * 1e2 / (static_cast<double>(now_ns() - w2) * 1e-9);
+    (void)rt.resume();
+
     const std::int64_t s0 = now_ns();
     (void)rt.stop();
     const double stop_ms = ms_between(s0, now_ns());
@@ -245,6 +257,7 @@ void BM_Scale(benchmark::State& state, ExecutorKind executor) {
     state.counters["chains_reached"] = static_cast<double>(reached);
     state.counters["cpu_pct"] = cpu_pct;
     state.counters["cpu_pct_quiet"] = cpu_pct_quiet;
+    state.counters["cpu_pct_idle"] = cpu_pct_idle;
     state.counters["rss_mb"] = rss;
     state.counters["rss_growth_mb"] = rss - rss_before;
     state.counters["threads"] = std::max(threads, threads_late);
