@@ -163,6 +163,27 @@ TEST_F(PoolExecutorTest, AnEndlessChainOnTheOnlyWorkerLeavesTurnsForTimedProcess
   ASSERT_TRUE(rt.stop());
 }
 
+// The "pool." copies of the runtime suites are only worth their time if the environment really
+// picks the pool: 40 processors make 40 threads under the thread executor, a handful under it.
+TEST_F(PoolExecutorTest, TheEnvironmentPicksTheExecutorOfARuntimeWithoutOne) {
+  const int before = thread_count();
+  StreamRuntime rt;
+  for (int i = 0; i < 20; ++i) {
+    const std::string n = std::to_string(i);
+    ASSERT_TRUE(rt.add_processor<TestSource>({.interval_us = 10000}, "src" + n));
+    ASSERT_TRUE(rt.add_processor<TestSink>({}, "sink" + n));
+    ASSERT_TRUE(rt.connect("src" + n + ".out", "sink" + n + ".in"));
+  }
+  ASSERT_TRUE(rt.start());
+  const int grew = thread_count() - before;
+  if (pool_by_default()) {
+    EXPECT_LT(grew, 20) << "STREAMLIB_EXECUTOR=pool, but 40 processors made " << grew << " threads";
+  } else {
+    EXPECT_GE(grew, 40) << "the thread executor, but 40 processors made " << grew << " threads";
+  }
+  ASSERT_TRUE(rt.stop());
+}
+
 class BlockedProducersTest : public RuntimeTest, public ::testing::WithParamInterface<unsigned> {};
 
 TEST_P(BlockedProducersTest, FiftyBlockedProducersStarveNoOtherProcessorAndLiveChangesGoThrough) {

@@ -1,6 +1,9 @@
 // Shared pieces of the runtime tests: probes reset per test, state helpers, sequence checks.
 #pragma once
 
+#include <cstdlib>
+#include <string_view>
+
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -13,6 +16,14 @@ namespace streamlib::testing {
 
 // The three states every mutation must work in.
 enum class At { kIdle, kRunning, kPaused };
+// True when this process's runtimes default to the pool executor (the "pool." copies of the
+// runtime suites run with STREAMLIB_EXECUTOR=pool): for the few assertions that differ, such as
+// which OS thread a processor's callbacks run on.
+inline bool pool_by_default() {
+  const char* v = std::getenv("STREAMLIB_EXECUTOR");
+  return v != nullptr && std::string_view(v) == "pool";
+}
+
 inline std::string at_name(const ::testing::TestParamInfo<At>& info) {
   switch (info.param) {
     case At::kIdle:
