@@ -217,11 +217,15 @@ class ProcessorCore final : public RuntimeContext,
   bool change_waiting() const noexcept override { return flush_pending_.load(std::memory_order_relaxed) != 0; }
   void run_port_commands() override;
   void blocking_begin() noexcept override {
+    in_blocked_push_.store(true, std::memory_order_relaxed);
     if (pool_) pool_->blocking_begin();
   }
   void blocking_end() noexcept override {
     if (pool_) pool_->blocking_end();
+    in_blocked_push_.store(false, std::memory_order_relaxed);
   }
+  // Inside a push that waits for room on a full `block` link (any thread; for stop()).
+  bool in_blocked_push() const { return in_blocked_push_.load(std::memory_order_relaxed); }
 
   // --- PoolTask (a pool worker) ------------------------------------------------------------
 
@@ -352,6 +356,7 @@ class ProcessorCore final : public RuntimeContext,
   // Counters and reports (written by the processor thread, read by stats()).
   std::atomic<std::uint64_t> process_calls_{0};
   std::atomic<bool> in_process_{false};
+  std::atomic<bool> in_blocked_push_{false};
   mutable std::mutex report_mutex_;
   std::string last_error_;  // GUARDED_BY(report_mutex_)
   std::atomic<ErrorCode> setup_error_code_{ErrorCode::kProcessorFailed};

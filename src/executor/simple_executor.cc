@@ -493,6 +493,13 @@ void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
       in_call_at_start.emplace(id, AtStart{rp.core->process_calls(), progress_of(id, *rp.core)});
   }
   std::unordered_map<ProcessorId, Stopping> stopping;
+  auto consumer_waiting_for_worker = [&](const ProcessorId& id) {
+    for (const Link* l : exec_.graph().links_from(id)) {
+      const RunningProcessor* c = exec_.find_processor(l->target.processor);
+      if (c != nullptr && c->core->waiting_for_worker()) return true;
+    }
+    return false;
+  };
   auto ask = [&](const ProcessorId& id) {
     RunningProcessor* rp = exec_.find_processor(id);
     if (rp == nullptr) return;
@@ -534,6 +541,11 @@ void SimpleExecutor::shutdown(std::chrono::milliseconds stop_timeout) {
       } else if (rp->core->waiting_for_worker()) {
         // Pooled and queued behind others (thousands draining at once on a few workers):
         // starved, not stuck — its timeout starts again.
+        s = Stopping{p, now};
+      } else if (now - s.since >= stop_timeout && rp->core->in_blocked_push() && consumer_waiting_for_worker(id)) {
+        // Blocked in a push whose consumer is queued for a worker: it waits on a starved
+        // consumer, not stuck itself. (A consumer stuck in process() is not queued, so a
+        // producer blocked on it still keeps the deadline.)
         s = Stopping{p, now};
       } else if (now - s.since >= stop_timeout) {
         // Standing still, or never given a CPU? On a loaded machine (thousands of threads
