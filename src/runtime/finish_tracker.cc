@@ -57,12 +57,10 @@ void FinishTracker::update_graph(const Graph& running, const std::vector<Process
 void FinishTracker::refresh_locked(const Graph& running, const ProcessorId& id) {
   if (running.find_processor(id) == nullptr) {
     set_sink_locked(id, false);
-    present_.erase(id);
     finished_.erase(id);
     std::erase_if(failures_, [&](const auto& f) { return f.first == id; });
     return;
   }
-  present_.insert(id);
   set_sink_locked(id, running.links_from(id).empty());
 }
 
@@ -77,7 +75,6 @@ void FinishTracker::set_sink_locked(const ProcessorId& id, bool sink) {
 void FinishTracker::clear() {
   std::lock_guard lock(mutex_);
   sinks_.clear();
-  present_.clear();
   finished_.clear();
   failures_.clear();
   unfinished_sinks_ = 0;

@@ -49,7 +49,6 @@ class FinishTracker final : public FinishListener {
   std::function<void(bool)> changed_;
   mutable std::mutex mutex_;
   std::unordered_set<ProcessorId> sinks_;     // GUARDED_BY(mutex_)
-  std::unordered_set<ProcessorId> present_;   // GUARDED_BY(mutex_)
   std::unordered_set<ProcessorId> finished_;  // GUARDED_BY(mutex_)
   // Sinks not in finished_: done is sinks_ non-empty and this 0, kept without a walk.
   std::size_t unfinished_sinks_ = 0;  // GUARDED_BY(mutex_)
