@@ -183,7 +183,7 @@ class WorkerPool : public std::enable_shared_from_this<WorkerPool> {
   std::mutex mutex_;
   std::condition_variable idle_cv_;
   std::condition_variable spare_cv_;
-  std::condition_variable exit_cv_;  // a worker thread returned (shutdown() waits on it)
+  std::condition_variable exit_cv_;               // a worker thread returned (shutdown() waits on it)
   std::deque<std::shared_ptr<PoolTask>> shared_;  // GUARDED_BY(mutex_)
   // Worker slots, made up front so that stealing never races a growing vector.
   static constexpr unsigned kMaxThreads = 4096;
